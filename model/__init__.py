@@ -1,0 +1,46 @@
+"""The pure, typed state machine of the BIO device: ``step(state, event)``."""
+
+from .config import ModelConfig, StorageSpec
+from .events import Complete, Event, EventKind, Read, Tick, Write
+from .state import RESET_BIO, BioState, Command, MachineState, Op, power_on
+from .transitions import (
+    TABLE,
+    Activity,
+    Output,
+    Phase,
+    Transition,
+    host_write_ram,
+    host_write_storage,
+    kind_of,
+    phase_of,
+    run,
+    step,
+)
+
+__all__ = [
+    "RESET_BIO",
+    "TABLE",
+    "Activity",
+    "BioState",
+    "Command",
+    "Complete",
+    "Event",
+    "EventKind",
+    "MachineState",
+    "ModelConfig",
+    "Op",
+    "Output",
+    "Phase",
+    "Read",
+    "StorageSpec",
+    "Tick",
+    "Transition",
+    "Write",
+    "host_write_ram",
+    "host_write_storage",
+    "kind_of",
+    "phase_of",
+    "power_on",
+    "run",
+    "step",
+]

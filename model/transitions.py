@@ -1,0 +1,328 @@
+"""The BIO protocol as one transition table, and the pure ``step`` over it.
+
+Every rule of the protocol lives here.  ``TABLE`` maps (activity, event
+kind) to the handler that computes the next state; each handler returns the
+next state, the value a read returns and the outcome it took, so that every
+transition is classified as (phase, event kind, outcome) for coverage.  No
+I/O, no mutation: states are immutable and ``step`` is a function.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final
+
+from ..spec.regmap import DATA_INVALID, GUEST_SETTABLE, WORD_SIZE, Flag, Reg
+from .config import ModelConfig
+from .events import Event, EventKind, Read, Tick, Write
+from .state import RESET_BIO, BioState, Command, MachineState, Op
+
+RDY: Final = int(Flag.RDY)
+ERR: Final = int(Flag.ERR)
+BUSY: Final = int(Flag.BUSY)
+
+
+class Activity(enum.Enum):
+    """Whether a command is in flight: the first key of the table."""
+
+    IDLE = "idle"
+    BUSY = "busy"
+
+
+class Phase(enum.Enum):
+    """The control state a guest can see: the readable flags."""
+
+    READY = "RDY"
+    READY_ERR = "RDY|ERR"
+    ERROR = "ERR"
+    BUSY = "BUSY"
+    BUSY_ERR = "BUSY|ERR"
+    NONE = "-"
+
+
+_PHASES: Final = {
+    RDY: Phase.READY,
+    RDY | ERR: Phase.READY_ERR,
+    ERR: Phase.ERROR,
+    BUSY: Phase.BUSY,
+    BUSY | ERR: Phase.BUSY_ERR,
+    0: Phase.NONE,
+}
+
+
+def phase_of(bio: BioState) -> Phase:
+    """The phase of a controller state (flags RDY and BUSY together have none)."""
+    try:
+        return _PHASES[bio.flags]
+    except KeyError:
+        raise ValueError(f"flags {bio.flags:#x} violate the invariants") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """The class of one step: where it started, what happened, how it went."""
+
+    phase: Phase
+    kind: EventKind
+    outcome: str
+
+    def __str__(self) -> str:
+        return f"{self.phase.value} --{self.kind.value}--> {self.outcome}"
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What a step returns besides the state: a read's value and its class."""
+
+    value: int | None
+    transition: Transition
+
+
+Result = tuple[MachineState, int | None, str]
+Handler = Callable[[ModelConfig, MachineState, Event], Result]
+
+_KIND_OF_READ: Final = {
+    int(Reg.STATUS): EventKind.READ_STATUS,
+    int(Reg.DATA): EventKind.READ_DATA,
+}
+_KIND_OF_WRITE: Final = {
+    int(Reg.STATUS): EventKind.WRITE_STATUS,
+    int(Reg.SID): EventKind.WRITE_SID,
+    int(Reg.BLOCK): EventKind.WRITE_BLOCK,
+    int(Reg.COUNT): EventKind.WRITE_COUNT,
+    int(Reg.ADDR): EventKind.WRITE_ADDR,
+    int(Reg.DATA): EventKind.WRITE_DATA,
+}
+
+
+def kind_of(event: Event) -> EventKind:
+    """The table key of an event."""
+    if isinstance(event, Read):
+        return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
+    if isinstance(event, Write):
+        return _KIND_OF_WRITE.get(event.offset, EventKind.WRITE_OTHER)
+    if isinstance(event, Tick):
+        return EventKind.TICK
+    return EventKind.COMPLETE
+
+
+def _bio(state: MachineState, bio: BioState) -> MachineState:
+    return MachineState(bio, state.ram, state.storages)
+
+
+def _value(event: Event) -> int:
+    assert isinstance(event, Write)
+    return event.value
+
+
+def _fail_flags(flags: int) -> int:
+    """ERR set, RDY and BUSY cleared: a failed command or access."""
+    return (flags | ERR) & ~(RDY | BUSY)
+
+
+# --- reads ---------------------------------------------------------------
+
+def read_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return s, s.bio.flags, "flags"
+
+
+def read_zero(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return s, 0, "zero"
+
+
+def read_data_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return s, DATA_INVALID, "ignored"
+
+
+def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    bio = s.bio
+    end = bio.cursor + WORD_SIZE
+    if end > len(bio.rbuf):
+        return _bio(s, replace(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, "underrun"
+    word = int.from_bytes(bio.rbuf[bio.cursor:end], "little")
+    return _bio(s, replace(bio, cursor=end)), word, "word"
+
+
+# --- writes while idle -----------------------------------------------------
+
+def write_sid(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    sid = _value(e)
+    if s.storage(sid) is not None:
+        return _bio(s, replace(s.bio, sid=sid)), None, "select"
+    bio = replace(s.bio, sid=None, flags=(s.bio.flags | ERR) & ~RDY)
+    return _bio(s, bio), None, "unknown"
+
+
+def write_block(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return _bio(s, replace(s.bio, block=_value(e))), None, "latch"
+
+
+def write_count(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return _bio(s, replace(s.bio, count=_value(e), wbuf=b"")), None, "latch"
+
+
+def write_addr(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return _bio(s, replace(s.bio, addr=_value(e))), None, "latch"
+
+
+def write_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    bio = s.bio
+    if len(bio.wbuf) + WORD_SIZE > bio.count * cfg.block_size:
+        return _bio(s, replace(bio, flags=_fail_flags(bio.flags))), None, "overrun"
+    wbuf = bio.wbuf + _value(e).to_bytes(WORD_SIZE, "little")
+    return _bio(s, replace(bio, wbuf=wbuf)), None, "append"
+
+
+def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    value = _value(e) & GUEST_SETTABLE
+    steps: list[str] = []
+    bio = s.bio
+    if value & Flag.SRST:
+        bio = RESET_BIO
+        steps.append("reset")
+    if value & Flag.DMA:
+        bio = replace(bio, dma=True)
+        steps.append("dma")
+    op = Op.READ if value & Flag.READ else Op.WRITE if value & Flag.WRITE else None
+    s = _bio(s, bio)
+    if op is None:
+        return s, None, "+".join(steps) or "none"
+    command = Command(op, bio.sid, bio.block, bio.count, bio.addr, bio.dma, cfg.latency)
+    s = _bio(s, replace(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
+    steps.append(f"start-{op.value}")
+    if cfg.latency == 0:
+        s, ok = _complete(cfg, s)
+        steps.append("ok" if ok else "fail")
+    return s, None, "+".join(steps)
+
+
+def ignore(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    return s, None, "ignored"
+
+
+# --- while busy -------------------------------------------------------------
+
+def write_status_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    if _value(e) & Flag.SRST:
+        return _bio(s, replace(s.bio, reset_pending=True)), None, "reset-deferred"
+    return s, None, "ignored"
+
+
+def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    command = s.bio.command
+    assert command is not None
+    if command.ticks_left > 1:
+        bio = replace(s.bio, command=replace(command, ticks_left=command.ticks_left - 1))
+        return _bio(s, bio), None, "wait"
+    s, ok = _complete(cfg, s)
+    return s, None, "ok" if ok else "fail"
+
+
+def complete_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
+    s, ok = _complete(cfg, s)
+    return s, None, "ok" if ok else "fail"
+
+
+def _command_ok(cfg: ModelConfig, s: MachineState, c: Command) -> bool:
+    """Whether a latched command can run: storage, bounds, DMA range (exact)."""
+    storage = s.storage(c.sid)
+    if storage is None:
+        return False
+    length = c.count * cfg.block_size
+    if (c.block + c.count) * cfg.block_size > len(storage):
+        return False
+    return not c.dma or cfg.is_ram_range(c.addr, length)
+
+
+def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, bool]:
+    """Run the in-flight command to its end; then apply a deferred reset."""
+    bio = s.bio
+    c = bio.command
+    assert c is not None
+    ok = _command_ok(cfg, s, c)
+    if not ok:
+        bio = replace(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
+                      command=None)
+    else:
+        assert c.sid is not None
+        storage = s.storage(c.sid)
+        assert storage is not None
+        offset, length = c.block * cfg.block_size, c.count * cfg.block_size
+        if c.op is Op.READ:
+            data = storage[offset:offset + length]
+            if c.dma:
+                s = s.with_ram(c.addr, data)
+        else:
+            if c.dma:
+                data = s.ram[c.addr:c.addr + length]
+            else:
+                data = bio.wbuf + bytes(length - len(bio.wbuf))
+            s = s.with_storage(c.sid, storage[:offset] + data + storage[offset + length:])
+        bio = replace(bio, flags=(bio.flags & ~BUSY) | RDY, rbuf=data, cursor=0, wbuf=b"",
+                      command=None)
+    if bio.reset_pending:
+        bio = RESET_BIO
+    return _bio(s, bio), ok
+
+
+TABLE: Final[dict[tuple[Activity, EventKind], Handler]] = {
+    (Activity.IDLE, EventKind.READ_STATUS): read_status,
+    (Activity.IDLE, EventKind.READ_DATA): read_data,
+    (Activity.IDLE, EventKind.READ_OTHER): read_zero,
+    (Activity.IDLE, EventKind.WRITE_STATUS): write_status,
+    (Activity.IDLE, EventKind.WRITE_SID): write_sid,
+    (Activity.IDLE, EventKind.WRITE_BLOCK): write_block,
+    (Activity.IDLE, EventKind.WRITE_COUNT): write_count,
+    (Activity.IDLE, EventKind.WRITE_ADDR): write_addr,
+    (Activity.IDLE, EventKind.WRITE_DATA): write_data,
+    (Activity.IDLE, EventKind.WRITE_OTHER): ignore,
+    (Activity.IDLE, EventKind.TICK): ignore,
+    (Activity.IDLE, EventKind.COMPLETE): ignore,
+    (Activity.BUSY, EventKind.READ_STATUS): read_status,
+    (Activity.BUSY, EventKind.READ_DATA): read_data_busy,
+    (Activity.BUSY, EventKind.READ_OTHER): read_zero,
+    (Activity.BUSY, EventKind.WRITE_STATUS): write_status_busy,
+    (Activity.BUSY, EventKind.WRITE_SID): ignore,
+    (Activity.BUSY, EventKind.WRITE_BLOCK): ignore,
+    (Activity.BUSY, EventKind.WRITE_COUNT): ignore,
+    (Activity.BUSY, EventKind.WRITE_ADDR): ignore,
+    (Activity.BUSY, EventKind.WRITE_DATA): ignore,
+    (Activity.BUSY, EventKind.WRITE_OTHER): ignore,
+    (Activity.BUSY, EventKind.TICK): tick_busy,
+    (Activity.BUSY, EventKind.COMPLETE): complete_busy,
+}
+
+
+def step(cfg: ModelConfig, state: MachineState, event: Event) -> tuple[MachineState, Output]:
+    """The next state and the output of ``event`` in ``state``."""
+    activity = Activity.BUSY if state.bio.busy else Activity.IDLE
+    kind = kind_of(event)
+    phase = phase_of(state.bio)
+    nxt, value, outcome = TABLE[activity, kind](cfg, state, event)
+    return nxt, Output(value, Transition(phase, kind, outcome))
+
+
+def run(cfg: ModelConfig, state: MachineState, events: list[Event]) -> MachineState:
+    """The state after ``events``, one step at a time."""
+    for event in events:
+        state, _ = step(cfg, state, event)
+    return state
+
+
+def host_write_ram(cfg: ModelConfig, state: MachineState, addr: int, data: bytes) -> MachineState:
+    """The host writes ``data`` to RAM; the range must be RAM."""
+    if not cfg.is_ram_range(addr, len(data)):
+        raise ValueError(f"host RAM write [{addr:#x}, +{len(data):#x}) is not RAM")
+    return state.with_ram(addr, data)
+
+
+def host_write_storage(state: MachineState, sid: int, offset: int, data: bytes) -> MachineState:
+    """The host writes ``data`` into storage ``sid`` at ``offset``, within its size."""
+    storage = state.storage(sid)
+    if storage is None:
+        raise ValueError(f"no storage with id {sid}")
+    if offset < 0 or offset + len(data) > len(storage):
+        raise ValueError(f"storage {sid} write [{offset:#x}, +{len(data):#x}) past its end")
+    return state.with_storage(sid, storage[:offset] + data + storage[offset + len(data):])

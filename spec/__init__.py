@@ -1,0 +1,1 @@
+"""The normative specification: register map, rules and the conformance kit."""
