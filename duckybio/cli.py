@@ -1,0 +1,36 @@
+"""The ``duckybio`` command: one subcommand per module, errors as one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__, check_cmd, gen_cmd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="duckybio",
+        description="Executable reference and conformance kit for the Ducky VM block-IO "
+                    "controller.")
+    parser.add_argument("--version", action="version", version=f"duckybio {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check_cmd.add_parser(sub)
+    gen_cmd.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"check": check_cmd.run, "gen": gen_cmd.run}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("duckybio: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""``duckybio gen``: write the generated driver material, or check it is current.
+
+The generated files (C header, register document, state diagrams) live in the
+source tree under ``spec/generated/``.  The tree is found from this module's
+location (the package is installed editable); ``--root`` names another one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .spec.generate import OUT_DIR, SVG_PATH, check_all, dot_executable, write_all
+
+#: The source tree this module belongs to: ``duckybio/gen_cmd.py`` -> its parent.
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register the ``gen`` subcommand on ``subparsers``."""
+    parser = subparsers.add_parser(
+        "gen",
+        help="write the generated header, register document and state diagrams",
+        description=f"Write the files under {OUT_DIR}/ generated from the register map "
+                    "and the model (the SVG needs graphviz `dot`), or with --check "
+                    "list the stale ones.",
+    )
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 listing the stale files, 0 when all "
+                             "are current")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="source tree holding spec/regmap.py (default: the tree this "
+                             "package is installed from)")
+    return parser
+
+
+def _root(args: argparse.Namespace) -> Path | None:
+    root: Path = args.root if args.root is not None else DEFAULT_ROOT
+    if not (root / "spec" / "regmap.py").is_file():
+        return None
+    return root
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gen``: 0 when everything is current, 1 when files are stale, 2 on bad usage."""
+    root = _root(args)
+    if root is None:
+        where = args.root if args.root is not None else DEFAULT_ROOT
+        print(f"error: {where} is not a duckybio source tree (no spec/regmap.py); "
+              "pass --root", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = check_all(root)
+        for rel in stale:
+            print(f"stale: {rel}")
+        if stale:
+            print(f"{len(stale)} generated file(s) out of date; run `duckybio gen`",
+                  file=sys.stderr)
+            return 1
+        print("generated files are up to date")
+        return 0
+    try:
+        written = write_all(root)
+    except (OSError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for rel in written:
+        print(f"wrote {rel}")
+    stale = check_all(root)
+    if stale:
+        reason = (" (graphviz `dot` is not installed)"
+                  if SVG_PATH in stale and dot_executable() is None else "")
+        print(f"error: still out of date{reason}: " + ", ".join(map(str, stale)),
+              file=sys.stderr)
+        return 1
+    if not written:
+        print("generated files are up to date")
+    return 0

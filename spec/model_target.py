@@ -1,0 +1,116 @@
+"""The pure model driven as a :class:`~duckybio.spec.target.Target`."""
+
+from __future__ import annotations
+
+from ..model import (
+    Complete,
+    MachineState,
+    ModelConfig,
+    Output,
+    Read,
+    StorageSpec,
+    Tick,
+    Write,
+    host_write_ram,
+    host_write_storage,
+    power_on,
+    step,
+)
+from ..model.events import Event
+from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE
+from .target import TargetRefused
+
+
+class ModelTarget:
+    """An imperative shell that holds the model's current state.
+
+    ``latency`` is the number of clock steps a command stays BUSY.  Every
+    step's :class:`~duckybio.model.Output` is appended to ``outputs`` so that
+    callers can see which transitions ran.
+    """
+
+    def __init__(self, latency: int = 0) -> None:
+        self.latency = latency
+        self.config = ModelConfig(ram_size=0, mmio_base=0, latency=latency)
+        self.state: MachineState = power_on(self.config)
+        self.clock = 0
+        self.outputs: list[Output] = []
+
+    def machine(self, ram_size: int, mmio_base: int) -> None:
+        try:
+            self.config = ModelConfig(ram_size=ram_size, mmio_base=mmio_base,
+                                      latency=self.latency)
+        except ValueError as exc:
+            raise TargetRefused(str(exc)) from None
+        self.state = power_on(self.config)
+        self.clock = 0
+
+    def storage(self, sid: int, size: int) -> None:
+        if self.state.storage(sid) is not None:
+            raise TargetRefused(f"storage {sid} is already attached")
+        specs = (*self.config.storages, StorageSpec(sid, size))
+        self.config = ModelConfig(
+            block_size=self.config.block_size, page_size=self.config.page_size,
+            ram_size=self.config.ram_size, mmio_base=self.config.mmio_base,
+            storages=specs, latency=self.latency)
+        self.state = self.state.with_storage(sid, bytes(size))
+
+    def storage_write(self, sid: int, offset: int, data: bytes) -> None:
+        try:
+            self.state = host_write_storage(self.state, sid, offset, data)
+        except ValueError as exc:
+            raise TargetRefused(str(exc)) from None
+
+    def storage_read(self, sid: int, offset: int, length: int) -> bytes:
+        data = self.state.storage(sid)
+        if data is None or offset < 0 or length < 0 or offset + length > len(data):
+            raise TargetRefused(f"storage {sid} read [{offset:#x}, +{length:#x}) refused")
+        return data[offset:offset + length]
+
+    def _mmio_offset(self, addr: int) -> int | None:
+        offset = addr - self.config.mmio_base
+        return offset if 0 <= offset < PAGE_SIZE else None
+
+    def step(self, event: Event) -> int | None:
+        """Apply one device event; return what a read returns."""
+        self.state, out = step(self.config, self.state, event)
+        self.outputs.append(out)
+        return out.value
+
+    def writel(self, addr: int, value: int) -> None:
+        offset = self._mmio_offset(addr)
+        if offset is not None:
+            self.step(Write(offset, value))
+            return
+        self.write(addr, (value & U32_MASK).to_bytes(WORD_SIZE, "little"))
+
+    def readl(self, addr: int) -> int:
+        offset = self._mmio_offset(addr)
+        if offset is not None:
+            value = self.step(Read(offset))
+            assert value is not None
+            return value
+        return int.from_bytes(self.read(addr, WORD_SIZE), "little")
+
+    def write(self, addr: int, data: bytes) -> None:
+        try:
+            self.state = host_write_ram(self.config, self.state, addr, data)
+        except ValueError as exc:
+            raise TargetRefused(str(exc)) from None
+
+    def read(self, addr: int, length: int) -> bytes:
+        if length < 0 or not self.config.is_ram_range(addr, length):
+            raise TargetRefused(f"RAM read [{addr:#x}, +{length:#x}) is not RAM")
+        return self.state.ram[addr:addr + length]
+
+    def clock_step(self, ns: int | None = None) -> int:
+        self.step(Tick())
+        self.clock += ns if ns is not None and ns > 0 else 1
+        return self.clock
+
+    def complete(self) -> None:
+        """Complete the in-flight command now (for targets that finish early)."""
+        self.step(Complete())
+
+    def close(self) -> None:
+        pass

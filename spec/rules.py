@@ -1,0 +1,140 @@
+"""The rules of the normative specification (``SPEC.md``) as typed data.
+
+Every behaviour the specification fixes is one rule with a stable id
+``R-<SECTION>-<n>``.  ``RULES`` lists them in document order; the test suite
+checks that the ids defined in ``SPEC.md`` are exactly these, so the document
+and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+#: The specification document these rules are taken from.
+SPEC_PATH: Final = Path(__file__).with_name("SPEC.md")
+
+#: Section prefixes of rule ids and their titles, in document order.
+SECTIONS: Final[dict[str, str]] = {
+    "RST": "Reset",
+    "RD": "MMIO reads",
+    "WR": "MMIO writes",
+    "ST": "STATUS writes",
+    "CMD": "Commands",
+    "PIO": "Data port",
+    "BSY": "Busy and timing",
+    "INV": "Invariants",
+    "HOST": "Host accesses",
+}
+
+_ID: Final = re.compile(r"R-([A-Z]+)-([1-9][0-9]*)")
+#: A rule definition in the Markdown: a list item that starts with the bold id.
+_DEFINITION: Final = re.compile(r"^- \*\*(R-[A-Z]+-[0-9]+)\*\*", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One numbered rule: its id, the section prefix it belongs to, a summary."""
+
+    id: str
+    section: str
+    summary: str
+
+    def __post_init__(self) -> None:
+        match = _ID.fullmatch(self.id)
+        if match is None or match.group(1) != self.section or self.section not in SECTIONS:
+            raise ValueError(f"rule id {self.id!r} does not belong to section {self.section!r}")
+
+
+def _r(rule_id: str, summary: str) -> Rule:
+    return Rule(rule_id, rule_id.split("-")[1], summary)
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    _r("R-RST-1", "power-on: flags RDY, no storage, BLOCK=COUNT=ADDR=0, DMA off, R and W "
+                  "empty, cursor 0, no command"),
+    _r("R-RST-2", "SRST written while idle restores exactly the power-on controller state"),
+    _r("R-RST-3", "reset changes neither RAM nor any storage"),
+    _r("R-RD-1", "STATUS reads the flags; only RDY, ERR and BUSY can read as 1; no effect"),
+    _r("R-RD-2", "SID, BLOCK, COUNT and ADDR read 0 with no effect"),
+    _r("R-RD-3", "every other offset of the page (reserved, unaligned) reads 0 with no effect"),
+    _r("R-WR-1", "a written value is taken modulo 2**32"),
+    _r("R-WR-2", "SID of an attached storage selects it; flags unchanged"),
+    _r("R-WR-3", "SID of an unknown id deselects, sets ERR and clears RDY"),
+    _r("R-WR-4", "BLOCK and ADDR latch the value; nothing else changes"),
+    _r("R-WR-5", "COUNT latches the value and empties W"),
+    _r("R-WR-6", "writes to any other offset of the page are ignored"),
+    _r("R-ST-1", "a STATUS write keeps only the guest-settable bits (value & 0x6C)"),
+    _r("R-ST-2", "one STATUS write applies SRST first, then DMA, then the command"),
+    _r("R-ST-3", "DMA switches DMA mode on; it stays on until a reset"),
+    _r("R-ST-4", "READ starts a read command, else WRITE a write command; READ wins"),
+    _r("R-ST-5", "a STATUS write without READ or WRITE starts nothing and leaves the flags"),
+    _r("R-CMD-1", "starting a command sets BUSY, clears RDY, keeps ERR and latches storage, "
+                  "BLOCK, COUNT, ADDR and DMA mode"),
+    _r("R-CMD-2", "checks run at completion on the latched values; no storage selected fails"),
+    _r("R-CMD-3", "the command fails when (block + count) * block_size > storage size"),
+    _r("R-CMD-4", "in DMA mode the command fails unless [addr, addr + count*block_size) is "
+                  "all RAM (not past RAM, not touching the MMIO page)"),
+    _r("R-CMD-5", "all command arithmetic is exact: nothing wraps at 2**32"),
+    _r("R-CMD-6", "failure: ERR set, RDY and BUSY cleared, R and W emptied, no data effect"),
+    _r("R-CMD-7", "READ success: the count blocks from block; with DMA copied to RAM at ADDR"),
+    _r("R-CMD-8", "DMA WRITE success: RAM at ADDR written to the storage at block"),
+    _r("R-CMD-9", "PIO WRITE success: W padded with zeros to count*block_size written at block"),
+    _r("R-CMD-10", "success: BUSY cleared, RDY set, ERR kept, R = data transferred, cursor 0, "
+                   "W emptied"),
+    _r("R-CMD-11", "count 0 is a valid empty transfer when block*block_size <= size; its DMA "
+                   "range is empty and always RAM"),
+    _r("R-CMD-12", "a storage I/O error fails the command; the addressed blocks (and the DMA "
+                   "range of a DMA read) are then unspecified, all else unchanged"),
+    _r("R-PIO-1", "a DATA read returns the next little-endian word of R and advances by 4"),
+    _r("R-PIO-2", "a DATA read past the end of R sets ERR, clears RDY, returns 0xFFFFFFFF and "
+                  "leaves the cursor"),
+    _r("R-PIO-3", "a DATA write appends the value's 4 little-endian bytes to W"),
+    _r("R-PIO-4", "a DATA write past COUNT*block_size sets ERR, clears RDY and stores nothing"),
+    _r("R-PIO-5", "R and W are separate buffers: the data port never mixes them"),
+    _r("R-PIO-6", "W grows only with the bytes supplied: any COUNT is accepted"),
+    _r("R-BSY-1", "a command completes in its STATUS write or in a later clock step, within "
+                  "the declared bound"),
+    _r("R-BSY-2", "while BUSY, STATUS reads BUSY (with ERR if set) and never RDY; other "
+                  "non-DATA reads are 0"),
+    _r("R-BSY-3", "while BUSY every write is ignored, except STATUS with SRST"),
+    _r("R-BSY-4", "while BUSY a DATA read returns 0xFFFFFFFF with no effect"),
+    _r("R-BSY-5", "SRST while BUSY is deferred: the command completes in full, then the "
+                  "controller resets; the write's other bits are ignored"),
+    _r("R-BSY-6", "while BUSY only the addressed blocks and the DMA range are unspecified; "
+                  "everything else is unchanged"),
+    _r("R-BSY-7", "time stands still between clock steps: nothing but the starting STATUS "
+                  "write or a clock step completes a command; a step when idle does nothing"),
+    _r("R-INV-1", "ERR is sticky: only a reset clears it"),
+    _r("R-INV-2", "RDY and BUSY are never both set"),
+    _r("R-INV-3", "guest accesses change storages only by successful WRITE commands and RAM "
+                  "only by successful DMA READ commands, only in the addressed range"),
+    _r("R-INV-4", "every guest access to the MMIO page is answered: the device never fails "
+                  "or refuses"),
+    _r("R-HOST-1", "machine powers on zeroed RAM, no storages, the BIO in reset at a "
+                   "page-aligned base; bad geometry is refused"),
+    _r("R-HOST-2", "storage attaches a zero-filled storage; an id already attached is refused"),
+    _r("R-HOST-3", "storage-read/storage-write access a storage's bytes; past its end or an "
+                   "unknown id is refused"),
+    _r("R-HOST-4", "read/write access RAM; a range past RAM or touching the MMIO page is "
+                   "refused"),
+    _r("R-HOST-5", "readl/writel: an address in the MMIO page is a register access, any "
+                   "other is a 4-byte little-endian RAM access"),
+    _r("R-HOST-6", "clock_step advances virtual time one step and answers the clock in ns, "
+                   "which never decreases"),
+)
+
+#: Every rule by id.
+RULES_BY_ID: Final[dict[str, Rule]] = {rule.id: rule for rule in RULES}
+
+
+def defined_ids(markdown: str) -> list[str]:
+    """The rule ids defined in ``markdown``, in order (duplicates kept)."""
+    return _DEFINITION.findall(markdown)
+
+
+def spec_ids() -> list[str]:
+    """The rule ids defined in ``SPEC.md``, in document order."""
+    return defined_ids(SPEC_PATH.read_text(encoding="utf-8"))

@@ -1,0 +1,53 @@
+"""The interface through which the conformance kit drives any implementation.
+
+It mirrors the wire protocol (BRIEF section 4) one method per command, so an
+in-process device, a user's ``module:callable`` factory and an out-of-process
+program over stdin/stdout are all driven the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+class TargetRefused(Exception):
+    """The target answered ``FAIL``: a host access it is right to refuse."""
+
+
+class TargetBroken(Exception):
+    """The target crashed, hung past its timeout or broke the protocol."""
+
+
+@runtime_checkable
+class Target(Protocol):
+    """A Ducky machine with a BIO, as the harness sees it.
+
+    ``machine`` powers on a fresh machine (zeroed RAM at 0, no storages, BIO
+    in reset at ``mmio_base``); ``storage`` attaches a zero-filled storage.
+    ``readl``/``writel`` are 32-bit little-endian CPU accesses to the MMIO
+    page or RAM; ``read``/``write`` are host accesses to RAM only, and
+    ``storage_read``/``storage_write`` host accesses to a storage's bytes.
+    A host access outside RAM or past a storage's end raises
+    :class:`TargetRefused`.  ``clock_step`` advances virtual time by one step
+    (``ns`` is advisory) and returns the virtual clock in nanoseconds.
+    """
+
+    def machine(self, ram_size: int, mmio_base: int) -> None: ...
+
+    def storage(self, sid: int, size: int) -> None: ...
+
+    def storage_write(self, sid: int, offset: int, data: bytes) -> None: ...
+
+    def storage_read(self, sid: int, offset: int, length: int) -> bytes: ...
+
+    def writel(self, addr: int, value: int) -> None: ...
+
+    def readl(self, addr: int) -> int: ...
+
+    def write(self, addr: int, data: bytes) -> None: ...
+
+    def read(self, addr: int, length: int) -> bytes: ...
+
+    def clock_step(self, ns: int | None = None) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,368 @@
+"""Drive an out-of-process device over the wire protocol as a Target.
+
+:class:`WireTarget` starts the user's program in its own process group,
+speaks the protocol over its stdin/stdout and turns every answer into the
+:class:`~duckybio.spec.target.Target` interface: ``FAIL`` raises
+:class:`TargetRefused`; a crash, end of output, a timeout, an unparsable
+answer or an answer of the wrong shape raises :class:`TargetBroken` with a
+one-line message, after which the process group is killed.  No exchange
+waits longer than ``timeout`` seconds, and no target process outlives
+:meth:`WireTarget.close` (also run on garbage collection and at exit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shlex
+import signal
+import subprocess
+import tempfile
+import time
+import weakref
+from collections import deque
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import IO, Final, NoReturn
+
+from .regmap import U32_MASK, WORD_SIZE
+from .target import TargetBroken, TargetRefused
+from .wire import (
+    PROTOCOL_VERSION,
+    ClockStep,
+    Command,
+    Fail,
+    Machine,
+    Ok,
+    Quit,
+    Read,
+    Readl,
+    Storage,
+    StorageRead,
+    StorageWrite,
+    Version,
+    WireError,
+    Write,
+    Writel,
+    answer_bytes,
+    answer_empty,
+    answer_number,
+    format_command,
+    parse_answer,
+)
+
+#: Lines of the exchange kept for error reports.
+TRANSCRIPT_LINES: Final = 20
+#: Characters of one transcript line kept.
+TRANSCRIPT_WIDTH: Final = 200
+#: Bytes of the target's stderr kept for error reports.
+STDERR_TAIL: Final = 4096
+#: Longest answer accepted to a command that returns no byte string.
+SHORT_ANSWER: Final = 4096
+_CHUNK: Final = 1 << 16
+
+
+def _brief(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class _Process:
+    """The child process and its stderr file: what the finalizer needs."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+        self.proc = proc
+        self.stderr = stderr
+        self.tail: str | None = None
+
+    def stderr_tail(self) -> str:
+        if self.tail is not None:
+            return self.tail
+        fd = self.stderr.fileno()
+        size = os.fstat(fd).st_size
+        start = max(0, size - STDERR_TAIL)
+        return os.pread(fd, size - start, start).decode("utf-8", "replace")
+
+
+def _kill_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _reap(p: _Process, grace: float) -> None:
+    """Stop the process and everything left in its group; release the pipes."""
+    proc = p.proc
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            break
+        _kill_group(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace)
+    _kill_group(proc.pid, signal.SIGKILL)  # stragglers the leader left behind
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    try:
+        p.tail = p.stderr_tail()
+    except OSError:
+        p.tail = ""
+    p.stderr.close()
+
+
+def _exit_text(returncode: int | None) -> str:
+    if returncode is None:
+        return "closed its output"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was killed by {name}"
+    return f"exited with status {returncode}"
+
+
+class WireTarget:
+    """A device program driven over its stdin/stdout.
+
+    ``argv`` is the command to start; ``timeout`` bounds every exchange, in
+    seconds.  The constructor starts the program and checks the ``version``
+    handshake.  ``transcript`` holds the last lines exchanged (``>`` sent,
+    ``<`` received) and :meth:`stderr_tail` the end of the program's stderr,
+    for error reports.
+    """
+
+    def __init__(self, argv: Sequence[str], *, timeout: float = 10.0,
+                 env: Mapping[str, str] | None = None, close_timeout: float = 1.0) -> None:
+        if not argv:
+            raise ValueError("the target command is empty")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        self.argv = list(argv)
+        self.timeout = timeout
+        self.close_timeout = close_timeout
+        self._log: deque[str] = deque(maxlen=TRANSCRIPT_LINES)
+        self._buffer = bytearray()
+        self._failure: str | None = None
+        self._closed = False
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
+        try:
+            proc = subprocess.Popen(
+                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                env=None if env is None else dict(env), start_new_session=True, bufsize=0)
+        except OSError as exc:
+            stderr.close()
+            reason = exc.strerror or str(exc)
+            raise TargetBroken(f"cannot start target {shlex.join(self.argv)}: {reason}") from None
+        assert proc.stdin is not None and proc.stdout is not None
+        self._stdin_fd = proc.stdin.fileno()
+        self._stdout_fd = proc.stdout.fileno()
+        os.set_blocking(self._stdin_fd, False)
+        self._process = _Process(proc, stderr)
+        self._finalizer = weakref.finalize(self, _reap, self._process, close_timeout)
+        self.pid = proc.pid
+        answer = self._exchange(Version(), SHORT_ANSWER)
+        if answer.value != PROTOCOL_VERSION:
+            got = "a bare OK" if answer.value is None else repr(_brief(answer.value))
+            self._break(f"target speaks {got}, expected {PROTOCOL_VERSION}")
+
+    # --- reports ----------------------------------------------------------------
+
+    @property
+    def transcript(self) -> list[str]:
+        """The last lines exchanged, oldest first."""
+        return list(self._log)
+
+    def stderr_tail(self) -> str:
+        """The last few KiB the target wrote to its stderr."""
+        try:
+            return self._process.stderr_tail()
+        except (OSError, ValueError):
+            return ""
+
+    @property
+    def returncode(self) -> int | None:
+        """The program's exit status once it has ended, else ``None``."""
+        return self._process.proc.poll()
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Send ``quit``, then make sure the program and its group are gone."""
+        if self._closed:
+            return
+        if self._failure is None and self._process.proc.poll() is None:
+            with contextlib.suppress(TargetBroken, TargetRefused):
+                self._exchange(Quit(), SHORT_ANSWER, timeout=self.close_timeout)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.proc.wait(timeout=self.close_timeout)
+        self._closed = True
+        self._finalizer()
+
+    def __enter__(self) -> WireTarget:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"WireTarget({shlex.join(self.argv)!r}, pid={self.pid})"
+
+    # --- the exchange ---------------------------------------------------------------
+
+    def _note(self, line: str) -> None:
+        self._log.append(_brief(line, TRANSCRIPT_WIDTH))
+
+    def _break(self, message: str) -> NoReturn:
+        """Record the failure, kill the program, raise TargetBroken."""
+        self._failure = message
+        self._closed = True
+        self._finalizer()
+        raise TargetBroken(message)
+
+    def _exchange(self, command: Command, limit: int, *, timeout: float | None = None) -> Ok:
+        """Send one command, return its ``OK`` answer; ``FAIL`` raises TargetRefused."""
+        if self._failure is not None:
+            raise TargetBroken(f"target already failed: {self._failure}")
+        if self._closed:
+            raise TargetBroken("target is closed")
+        try:
+            line = format_command(command)
+        except WireError as exc:
+            raise TargetRefused(f"cannot send {type(command).__name__.lower()}: {exc}") from None
+        self._note("> " + line)
+        text = self._round_trip(line, limit, self.timeout if timeout is None else timeout)
+        self._note("< " + text)
+        try:
+            answer = parse_answer(text)
+        except WireError as exc:
+            self._break(f"unparsable answer to {_brief(line)!r}: {exc}")
+        if isinstance(answer, Fail):
+            raise TargetRefused(answer.message)
+        return answer
+
+    def _round_trip(self, line: str, limit: int, timeout: float) -> str:
+        """Write ``line``, read one answer line, all within ``timeout`` seconds."""
+        shown = repr(_brief(line))
+        self._drain()
+        if self._buffer:
+            extra = self._buffer.decode("ascii", "replace").splitlines()[0]
+            self._break(f"target wrote {_brief(extra)!r} before {shown} was sent")
+        out = memoryview((line + "\n").encode("ascii"))
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._stdin_fd, selectors.EVENT_WRITE)
+            sel.register(self._stdout_fd, selectors.EVENT_READ)
+            while True:
+                end = self._buffer.find(b"\n")
+                if (len(self._buffer) if end < 0 else end) > limit:
+                    self._break(f"answer to {shown} is longer than {limit} bytes")
+                if end >= 0 and not out:
+                    raw = bytes(self._buffer[:end])
+                    del self._buffer[:end + 1]
+                    return self._decode(raw, shown)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._break(f"target did not answer {shown} within {timeout:g}s")
+                for key, _ in sel.select(remaining):
+                    if key.fd == self._stdin_fd:
+                        out = self._send(out, shown)
+                        if not out:
+                            sel.unregister(self._stdin_fd)
+                    elif not self._receive():
+                        self._break(f"target {self._exit_status()} while answering {shown}")
+
+    def _send(self, out: memoryview, shown: str) -> memoryview:
+        try:
+            sent = os.write(self._stdin_fd, out[:_CHUNK])
+        except BlockingIOError:
+            return out
+        except (BrokenPipeError, ConnectionResetError):
+            self._break(f"target {self._exit_status()} before reading {shown}")
+        return out[sent:]
+
+    def _receive(self) -> bool:
+        """Read what is available; ``False`` at end of output."""
+        try:
+            chunk = os.read(self._stdout_fd, _CHUNK)
+        except BlockingIOError:
+            return True
+        self._buffer += chunk
+        return bool(chunk)
+
+    def _drain(self) -> None:
+        """Collect output that arrived unasked (nothing, for a sound target)."""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._stdout_fd, selectors.EVENT_READ)
+            while sel.select(0) and self._receive():
+                pass
+
+    def _exit_status(self) -> str:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.proc.wait(timeout=min(self.close_timeout, 1.0))
+        return _exit_text(self._process.proc.poll())
+
+    def _decode(self, raw: bytes, shown: str) -> str:
+        try:
+            return raw.decode("ascii")
+        except UnicodeDecodeError:
+            self._note("< " + raw.decode("ascii", "replace"))
+            self._break(f"answer to {shown} is not ASCII")
+
+    def _shape_error(self, command: Command, exc: WireError) -> NoReturn:
+        self._break(f"wrong answer to {format_command(command)[:60]!r}: {exc}")
+
+    def _empty(self, command: Command) -> None:
+        answer = self._exchange(command, SHORT_ANSWER)
+        try:
+            answer_empty(answer)
+        except WireError as exc:
+            self._shape_error(command, exc)
+
+    def _number(self, command: Command, bits: int) -> int:
+        answer = self._exchange(command, SHORT_ANSWER)
+        try:
+            value = answer_number(answer)
+        except WireError as exc:
+            self._shape_error(command, exc)
+        if value >> bits:
+            self._shape_error(command, WireError(f"{value:#x} does not fit in {bits} bits"))
+        return value
+
+    def _bytes(self, command: Command, length: int) -> bytes:
+        answer = self._exchange(command, 2 * length + SHORT_ANSWER)
+        try:
+            return answer_bytes(answer, length)
+        except WireError as exc:
+            self._shape_error(command, exc)
+
+    # --- the Target interface ----------------------------------------------------------
+
+    def machine(self, ram_size: int, mmio_base: int) -> None:
+        self._empty(Machine(ram_size, mmio_base))
+
+    def storage(self, sid: int, size: int) -> None:
+        self._empty(Storage(sid, size))
+
+    def storage_write(self, sid: int, offset: int, data: bytes) -> None:
+        self._empty(StorageWrite(sid, offset, bytes(data)))
+
+    def storage_read(self, sid: int, offset: int, length: int) -> bytes:
+        return self._bytes(StorageRead(sid, offset, length), length)
+
+    def writel(self, addr: int, value: int) -> None:
+        self._empty(Writel(addr, value & U32_MASK))
+
+    def readl(self, addr: int) -> int:
+        return self._number(Readl(addr), 8 * WORD_SIZE)
+
+    def write(self, addr: int, data: bytes) -> None:
+        self._empty(Write(addr, bytes(data)))
+
+    def read(self, addr: int, length: int) -> bytes:
+        return self._bytes(Read(addr, length), length)
+
+    def clock_step(self, ns: int | None = None) -> int:
+        return self._number(ClockStep(ns if ns is not None and ns > 0 else None), 64)

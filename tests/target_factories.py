@@ -1,0 +1,42 @@
+"""The targets the rule tests run against, by name, with their declared latency.
+
+Every entry of :data:`TARGET_FACTORIES` must also appear in
+:data:`TARGET_LATENCY` (a test checks it): the latency is the number of clock
+steps after which a command started by a STATUS write has completed, 0 for a
+target that completes it within that write.  Targets with a latency above 0
+must read BUSY right after the start; the tests of BUSY behaviour run on
+exactly those targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from duckybio.spec.model_target import ModelTarget
+from duckybio.spec.target import Target
+
+
+def _model() -> Target:
+    return ModelTarget()
+
+
+def _model_latency_2() -> Target:
+    return ModelTarget(latency=2)
+
+
+#: Fresh, not yet powered-on targets by name.
+TARGET_FACTORIES: dict[str, Callable[[], Target]] = {
+    "model": _model,
+    "model-latency-2": _model_latency_2,
+}
+
+#: The declared bound of each target: clock steps a command may stay BUSY.
+TARGET_LATENCY: dict[str, int] = {
+    "model": 0,
+    "model-latency-2": 2,
+}
+
+
+def busy_target_names() -> list[str]:
+    """The targets whose commands stay BUSY across clock steps (latency > 0)."""
+    return sorted(name for name, latency in TARGET_LATENCY.items() if latency > 0)
