@@ -1,4 +1,9 @@
-"""``duckybio check``: the lockstep check of an implementation against the model."""
+"""``duckybio check``: check an implementation against the model, step by step.
+
+Exit codes: 0 conforms, 1 nonconformance (with the minimal failing sequence),
+2 usage or configuration error, 3 the target failed (crashed, hung, broke the
+protocol).
+"""
 
 from __future__ import annotations
 
@@ -8,60 +13,73 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .options import add_target_options, positive, write_text
 from .spec.checkrun import CheckReport, run_check
+from .spec.junit import Case, render_junit
 from .spec.lockstep import lockstep_machine
+from .spec.render import render_c, render_pytest
+from .spec.targets import TargetSpecError, resolve_target
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "check", help="check the reference implementation against the model, step by step")
-    p.add_argument("--examples", type=_positive, default=200,
+        "check", help="check an implementation against the model, step by step",
+        description="Drive the model and an implementation with the same generated MMIO "
+                    "sequences and compare everything observable after every step. "
+                    "Exit 0 conforms, 1 nonconformance, 2 usage error, 3 target failed.")
+    add_target_options(p)
+    p.add_argument("--examples", type=positive, default=200,
                    help="number of generated MMIO sequences (default 200)")
-    p.add_argument("--steps", type=_positive, default=40,
+    p.add_argument("--steps", type=positive, default=40,
                    help="rules per sequence (default 40)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
-    p.add_argument("--latency", type=_natural, default=0,
-                   help="clock steps a command stays BUSY in the implementation (default 0)")
-    p.add_argument("--database", type=Path, default=None,
-                   help="directory for Hypothesis's example database (default: none)")
-    p.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
+    p.add_argument("--database", type=Path, default=None, metavar="DIR",
+                   help="directory of Hypothesis's example database, to replay earlier "
+                        "failures first (default: none, fully reproducible)")
+    p.add_argument("--json", type=Path, default=None, metavar="FILE",
+                   help="also write the report as JSON")
+    p.add_argument("--junit-xml", type=Path, default=None, metavar="FILE",
+                   help="also write the result as JUnit XML")
+    p.add_argument("--out", type=Path, default=Path("duckybio-counterexample"), metavar="DIR",
+                   help="where a counterexample is saved as trace.json, repro.c and "
+                        "test_repro.py (default ./duckybio-counterexample)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
-def _positive(text: str) -> int:
-    value = int(text, 0)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
-
-
-def _natural(text: str) -> int:
-    value = int(text, 0)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
-    from .impl.target import ReferenceTarget
-
     latency: int = args.latency
-    machine = lockstep_machine(lambda: ReferenceTarget(latency=latency), latency=latency,
-                               white_box=True, name="ReferenceLockstep")
+    bound: int = latency if args.busy_bound is None else args.busy_bound
+    try:
+        spec = resolve_target(args.target, latency=latency, timeout=args.timeout)
+    except TargetSpecError as exc:
+        print(f"duckybio: {exc}", file=sys.stderr)
+        return 2
+    if spec.in_process_reference:
+        machine = lockstep_machine(spec.factory, latency=latency, white_box=True,
+                                   name="ReferenceLockstep")
+    else:
+        machine = lockstep_machine(spec.factory, latency=bound, exact_latency=False,
+                                   busy_bound=bound, name="TargetLockstep")
     progress = None if args.quiet else _progress(args.examples)
-    report = run_check(machine, target=f"reference implementation (latency {latency})",
-                       examples=args.examples, steps=args.steps, seed_value=args.seed,
-                       database=args.database, on_progress=progress)
-    if progress is not None:
-        sys.stderr.write("\n")
+    try:
+        report = run_check(machine, target=spec.description, examples=args.examples,
+                           steps=args.steps, seed_value=args.seed, database=args.database,
+                           on_progress=progress)
+    except TargetSpecError as exc:
+        print(f"duckybio: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\033[K")
     print_report(report)
-    if args.json is not None:
-        try:
-            args.json.write_text(report.model_dump_json(indent=2) + "\n")
-        except OSError as exc:
-            print(f"duckybio: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
-            return 2
-    return 0 if report.conforms else 1
+    if report.failure is not None and not _save_counterexample(report, args.out, args.target):
+        return 2
+    if args.json is not None and not write_text(args.json,
+                                                report.model_dump_json(indent=2) + "\n"):
+        return 2
+    if args.junit_xml is not None and not write_text(args.junit_xml, junit(report)):
+        return 2
+    return report.exit_code
 
 
 def _progress(total: int) -> Callable[[int, int], None] | None:
@@ -80,16 +98,52 @@ def _progress(total: int) -> Callable[[int, int], None] | None:
     return show
 
 
+def _save_counterexample(report: CheckReport, out: Path, target: str | None) -> bool:
+    trace = report.counterexample()
+    files = {
+        out / "trace.json": trace.model_dump_json(indent=1) + "\n",
+        out / "repro.c": render_c(trace),
+        out / "test_repro.py": render_pytest(trace, target),
+    }
+    for path, text in files.items():
+        if not write_text(path, text):
+            return False
+    print(f"  saved: {out / 'trace.json'} (replay: duckybio replay {out / 'trace.json'}"
+          f"{'' if target is None else ' --target ...'}), {out / 'repro.c'}, "
+          f"{out / 'test_repro.py'}")
+    return True
+
+
+def junit(report: CheckReport) -> str:
+    details = "\n".join(f"{i}. {s}" for i, s in enumerate(report.trace, 1))
+    if report.broken:
+        details = "\n".join([*report.transcript, report.stderr_tail])
+    case = Case(name=f"conformance of {report.target}", seconds=report.seconds,
+                failure=report.failure, error=report.broken, details=details)
+    return render_junit("duckybio", [case])
+
+
 def print_report(report: CheckReport) -> None:
-    verdict = "CONFORMS" if report.conforms else "DOES NOT CONFORM"
+    verdict = {0: "CONFORMS", 1: "DOES NOT CONFORM", 3: "TARGET FAILED"}[report.exit_code]
     print(f"{report.target}: {verdict}")
     print(f"  sequences run:        {report.examples}")
     print(f"  operations:           {report.steps}")
     print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
     print(f"  seed:                 {report.seed}")
     print(f"  time:                 {report.seconds:.1f} s")
+    if report.broken is not None:
+        print(f"  target failure:       {report.broken}")
+        if report.transcript:
+            print("  last lines exchanged:")
+            for line in report.transcript:
+                print(f"    {line}")
+        if report.stderr_tail.strip():
+            print("  target stderr (tail):")
+            for line in report.stderr_tail.rstrip().splitlines():
+                print(f"    {line}")
     if report.failure is not None:
         print(f"  failure:              {report.failure}")
-        print("  minimal failing sequence:")
+        print(f"  minimal failing sequence ({len(report.trace)} steps; "
+              "'=>' is the model's answer):")
         for i, step in enumerate(report.trace, 1):
             print(f"    {i:3}. {step}")

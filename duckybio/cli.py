@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, check_cmd, gen_cmd
+from . import __version__, check_cmd, gen_cmd, replay_cmd, serve_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,13 +18,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check_cmd.add_parser(sub)
     gen_cmd.add_parser(sub)
+    replay_cmd.add_parser(sub)
+    serve_cmd.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"check": check_cmd.run, "gen": gen_cmd.run}
+    handlers = {
+        "check": check_cmd.run,
+        "gen": gen_cmd.run,
+        "replay": replay_cmd.run,
+        "serve": serve_cmd.run,
+    }
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -68,7 +68,7 @@ class BioConfig(BaseModel):
     @model_validator(mode="after")
     def _aligned(self) -> BioConfig:
         if self.mmio_address % PAGE_SIZE:
-            raise ValueError(f"mmio-address {self.mmio_address:#x} is not page aligned")
+            raise ValueError(f"MMIO address {self.mmio_address:#x} is not page aligned")
         return self
 
 
@@ -180,7 +180,7 @@ def _storage(sec: _Section, base: Path) -> StorageConfig:
         path = Path(raw_path.strip()).expanduser()
         if not path.is_absolute():
             path = base / path
-    return _checked(sec, "sid", lambda: StorageConfig(sid=sid, filepath=path, size=size))
+    return _checked(sec, None, lambda: StorageConfig(sid=sid, filepath=path, size=size))
 
 
 def _bio(sec: _Section) -> BioConfig:
@@ -191,14 +191,25 @@ def _bio(sec: _Section) -> BioConfig:
         value = sec.get_int(key)
         if value is not None:
             fields[name] = value
+    address = fields.get("mmio_address", 0)
+    if address % PAGE_SIZE:
+        raise sec.fail("mmio-address", f"{address:#x} is not page aligned")
     return _checked(sec, None, lambda: BioConfig.model_validate(fields))
 
 
 def _checked(sec: _Section, key: str | None, build: Callable[[], T]) -> T:
+    """``build()``; a validation error names ``key`` (default: the failing field's key)."""
     try:
         return build()
     except ValidationError as exc:
-        raise sec.fail(key, _one_line(exc)) from None
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"]]
+        if key is None:
+            key = loc[0].replace("_", "-") if loc else None
+            message = str(err["msg"]).removeprefix("Value error, ")
+        else:
+            message = _one_line(exc)
+        raise sec.fail(key, message) from None
 
 
 def _ram_size(sec: _Section, value: int) -> int:

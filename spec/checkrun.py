@@ -17,7 +17,8 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
-from .lockstep import LockstepMachine
+from .lockstep import LockstepMachine, TargetGone
+from .trace import Step, Trace
 
 
 class CheckReport(BaseModel):
@@ -33,7 +34,22 @@ class CheckReport(BaseModel):
     seconds: float
     transitions: list[str]
     failure: str | None = None
-    trace: list[str] = []
+    broken: str | None = None
+    trace: list[Step] = []
+    transcript: list[str] = []
+    stderr_tail: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 conforms, 1 nonconformance, 3 the target broke."""
+        if self.broken is not None:
+            return 3
+        return 0 if self.conforms else 1
+
+    def counterexample(self) -> Trace:
+        """The failing sequence as a replayable trace."""
+        return Trace(name=f"counterexample for {self.target}",
+                     description=self.failure or "", steps=self.trace)
 
 
 def run_check(
@@ -60,21 +76,34 @@ def run_check(
     seeded = seed(seed_value)(machine)
     started = time.perf_counter()
     failure: str | None = None
+    broken: str | None = None
     chatter: list[object] = []
     try:
         with with_reporter(chatter.append):
             run_state_machine_as_test(seeded, settings=config)
-    except AssertionError as exc:
-        failure = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except TargetGone as exc:
+        broken = str(exc)
+    except Exception as exc:  # any failure of the target under the harness
+        text = str(exc).strip()
+        failure = text.splitlines()[0] if text else type(exc).__name__
+        if not isinstance(exc, AssertionError):
+            failure = f"{type(exc).__name__}: {failure}"
     elapsed = time.perf_counter() - started
+    target_obj = machine.last_target
+    transcript: list[str] = list(getattr(target_obj, "transcript", []) or [])
+    tail_fn = getattr(target_obj, "stderr_tail", None)
+    stderr_tail = tail_fn() if callable(tail_fn) and broken else ""
     return CheckReport(
         target=target,
-        conforms=failure is None,
+        conforms=failure is None and broken is None,
         examples=machine.runs,
         steps=machine.steps,
         seed=seed_value,
         seconds=round(elapsed, 3),
         transitions=sorted(str(t) for t in machine.covered),
         failure=failure,
-        trace=[str(s) for s in machine.last_trace] if failure else [],
+        broken=broken,
+        trace=list(machine.last_trace) if failure else [],
+        transcript=transcript[-20:] if broken else [],
+        stderr_tail=str(stderr_tail),
     )

@@ -12,19 +12,20 @@ state must equal the model's state, RAM and storage bytes must be equal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from ..model import MachineState, Transition
-from .abstraction import abstract
+from ..model import Command, MachineState, Transition
+from . import wire
 from .instance import Instance
 from .model_target import ModelTarget
-from .regmap import GUEST_SETTABLE, PAGE_SIZE, U32_MASK, Flag, Reg
-from .target import Target
+from .regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, U32_MASK, Flag, Reg
+from .replay import execute
+from .target import Target, TargetBroken
+from .trace import Step
 
 U32 = st.integers(min_value=0, max_value=U32_MASK)
 
@@ -37,38 +38,49 @@ STATUS_VALUES = [
 COUNT_VALUES = [0, 1, 2, 3, 4, U32_MASK, 1 << 22]
 
 
-@dataclass(frozen=True, slots=True)
-class TraceStep:
-    """One operation of a run, with what the model and the target answered."""
-
-    op: str
-    expected: int | None = None
-    observed: int | None = None
-
-    def __str__(self) -> str:
-        if self.expected is None:
-            return self.op
-        return f"{self.op} -> expected {self.expected:#010x}, observed {self.observed:#010x}"
-
-
 class Mismatch(AssertionError):
     """The target disagrees with the model."""
+
+
+class TargetGone(BaseException):
+    """The target broke (crash, hang, nonsense): stop at once, nothing to shrink.
+
+    A ``BaseException`` so that Hypothesis does not take it for a failing
+    example and start shrinking against a dead process.
+    """
+
+    def __init__(self, broken: TargetBroken) -> None:
+        super().__init__(str(broken))
+        self.broken = broken
+
+
+#: Model latency that never ends by itself: completion follows the target.
+OPEN_LATENCY = 1 << 40
 
 
 class LockstepMachine(RuleBasedStateMachine):
     """Drive the model and a target with the same operations; compare after each.
 
-    Subclasses (see :func:`lockstep_machine`) set the class attributes.
+    Subclasses (see :func:`lockstep_machine`) set the class attributes.  With
+    ``exact_latency`` the model completes a command after exactly ``latency``
+    clock steps, as the reference implementation does.  Otherwise the model
+    follows the target: after every STATUS write and clock step the harness
+    reads STATUS, and when the target has left BUSY the model completes its
+    command too; a command still BUSY after ``busy_bound`` clock steps is a
+    nonconformance.  Bytes the spec leaves open (while BUSY) are never compared.
     """
 
     instance: ClassVar[Instance] = Instance()
     latency: ClassVar[int] = 0
+    exact_latency: ClassVar[bool] = True
+    busy_bound: ClassVar[int] = 0
     target_factory: ClassVar[Callable[[], Target]]
     white_box: ClassVar[Callable[[Target], MachineState] | None] = None
     #: Every transition class the model took, over all runs of this class.
     covered: ClassVar[set[Transition]]
-    #: The operations of the run in progress (after a failure: of the failing run).
-    last_trace: ClassVar[list[TraceStep]]
+    #: The steps of the run in progress (after a failure: of the failing run).
+    last_trace: ClassVar[list[Step]]
+    last_target: ClassVar[Target | None] = None
     runs: ClassVar[int]
     steps: ClassVar[int]
     on_progress: ClassVar[Callable[[int, int], None] | None] = None
@@ -76,38 +88,89 @@ class LockstepMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         cls = type(self)
-        self.model = ModelTarget(latency=cls.latency)
-        self.target = cls.target_factory()
-        self.trace: list[TraceStep] = []
+        self.model = ModelTarget(latency=cls.latency if cls.exact_latency else OPEN_LATENCY)
+        self.trace: list[Step] = []
         cls.last_trace = self.trace
+        self.busy_steps = 0
+        self.gone = False
         cls.runs += 1
         if cls.on_progress is not None:
             cls.on_progress(cls.runs, cls.steps)
+        try:
+            self.target = cls.target_factory()
+        except TargetBroken as exc:
+            raise TargetGone(exc) from None
+        cls.last_target = self.target
 
     # --- plumbing ---------------------------------------------------------
 
-    def _note(self, op: str, expected: int | None = None, observed: int | None = None) -> None:
-        self.trace.append(TraceStep(op, expected, observed))
-        type(self).steps += 1
+    def _do(self, command: wire.Command, *, compare: bool = True) -> str:
+        """Send ``command`` to both; record it; compare answers; the model's answer."""
+        expected = wire.format_answer(execute(self.model, command))
+        try:
+            observed = wire.format_answer(execute(self.target, command))
+        except TargetBroken as exc:
+            raise self._gone(exc) from None
+        cls = type(self)
+        line = wire.format_command(command)
+        step = Step(command=line, expect=expected if compare else None)
+        self.trace.append(step)
+        cls.steps += 1
         for out in self.model.outputs:
-            type(self).covered.add(out.transition)
+            cls.covered.add(out.transition)
             event(str(out.transition))
         self.model.outputs.clear()
+        if not step.matches(observed):
+            raise Mismatch(f"{line}: expected {expected}, observed {observed}")
+        return expected
 
     def _write(self, offset: int, value: int) -> None:
-        base = self.instance.mmio_base
-        self.model.writel(base + offset, value)
-        self.target.writel(base + offset, value)
-        self._note(f"write {_reg_name(offset)} {value:#x}")
+        idle = not self.busy
+        self._do(wire.Writel(self.instance.mmio_base + offset, value))
+        if idle and self.busy:
+            self.busy_steps = 0
+        if offset == Reg.STATUS and not self.exact_latency:
+            self._sync()
 
     def _read(self, offset: int) -> None:
-        base = self.instance.mmio_base
-        expected = self.model.readl(base + offset)
-        observed = self.target.readl(base + offset)
-        self._note(f"read {_reg_name(offset)}", expected, observed)
-        if expected != observed:
-            raise Mismatch(f"read {_reg_name(offset)}: expected {expected:#010x}, "
-                           f"observed {observed:#010x}")
+        self._do(wire.Readl(self.instance.mmio_base + offset))
+
+    def _sync(self) -> None:
+        """Read STATUS; let the model complete when the target has completed."""
+        addr = self.instance.mmio_base + Reg.STATUS
+        was_busy = self.busy
+        try:
+            observed = self.target.readl(addr)
+        except TargetBroken as exc:
+            raise self._gone(exc) from None
+        if was_busy and not observed & Flag.BUSY:
+            command = self.model.state.bio.command
+            self.model.complete()
+            self._compare_effects(command)
+        expected = self.model.readl(addr)
+        line = wire.format_command(wire.Readl(addr))
+        self.trace.append(Step(command=line, expect=wire.format_answer(wire.ok_number(expected))))
+        type(self).steps += 1
+        if observed != expected:
+            raise Mismatch(f"{line}: expected {expected:#x}, observed {observed:#x}")
+        if self.busy and self.busy_steps >= self.busy_bound:
+            raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
+                           f"(bound {self.busy_bound})")
+
+    def _compare_effects(self, command: Command | None) -> None:
+        """After a completion: the storage and the DMA range it may have changed."""
+        if command is None or self.model.state.storage(command.sid) is None:
+            return
+        assert command.sid is not None
+        size = len(self.model.state.storage(command.sid) or b"")
+        self._do(wire.StorageRead(command.sid, 0, size))
+        length = command.count * BLOCK_SIZE
+        if command.dma and length > 0 and self.model.config.is_ram_range(command.addr, length):
+            self._do(wire.Read(command.addr, length))
+
+    def _gone(self, exc: TargetBroken) -> TargetGone:
+        self.gone = True
+        return TargetGone(exc)
 
     @property
     def busy(self) -> bool:
@@ -120,19 +183,15 @@ class LockstepMachine(RuleBasedStateMachine):
     )
     def power_on(self, contents: list[bytes]) -> None:
         inst = self.instance
-        for t in (self.model, self.target):
-            t.machine(inst.ram_size, inst.mmio_base)
-            for s in inst.storages:
-                t.storage(s.sid, s.size)
-        self._note(f"machine {inst.ram_size:#x} {inst.mmio_base:#x}")
+        self._do(wire.Machine(inst.ram_size, inst.mmio_base))
+        for shape in inst.storages:
+            self._do(wire.Storage(shape.sid, shape.size))
         # Seed the first storage and the start of RAM with some non-zero bytes.
         first = inst.storages[0] if inst.storages else None
         offset = 0
         for chunk in contents:
             if first is not None and offset + len(chunk) <= first.size:
-                self.model.storage_write(first.sid, offset, chunk)
-                self.target.storage_write(first.sid, offset, chunk)
-                self._note(f"storage-write {first.sid:#x} {offset:#x} 0x{chunk.hex()}")
+                self._do(wire.StorageWrite(first.sid, offset, chunk))
             offset += 1000
 
     # --- meaningful transactions --------------------------------------------
@@ -208,13 +267,15 @@ class LockstepMachine(RuleBasedStateMachine):
 
     # --- time and the host ------------------------------------------------------
 
-    @precondition(lambda self: self.latency > 0)
+    @precondition(lambda self: self.latency > 0 or self.busy_bound > 0)
     @rule(n=st.integers(min_value=1, max_value=3))
     def clock_step(self, n: int) -> None:
         for _ in range(n):
-            self.model.clock_step()
-            self.target.clock_step()
-            self._note("clock_step")
+            if self.busy:
+                self.busy_steps += 1
+            self._do(wire.ClockStep(), compare=False)
+            if not self.exact_latency:
+                self._sync()
 
     @precondition(lambda self: not self.busy)
     @rule(data=st.data(), payload=st.binary(min_size=1, max_size=64))
@@ -224,9 +285,7 @@ class LockstepMachine(RuleBasedStateMachine):
         spans = [(0, inst.mmio_base), (inst.mmio_base + PAGE_SIZE, inst.ram_size)]
         lo, hi = data.draw(st.sampled_from([s for s in spans if s[1] - s[0] >= len(payload)]))
         addr = data.draw(st.integers(min_value=lo, max_value=hi - len(payload)))
-        self.model.write(addr, payload)
-        self.target.write(addr, payload)
-        self._note(f"write {addr:#x} {len(payload):#x} 0x{payload.hex()}")
+        self._do(wire.Write(addr, payload))
 
     # --- invariants -----------------------------------------------------------
 
@@ -242,7 +301,20 @@ class LockstepMachine(RuleBasedStateMachine):
             raise Mismatch(describe_difference(expected, observed))
 
     def teardown(self) -> None:
-        self.target.close()
+        """Compare all of RAM and every storage (when idle), then let the target go."""
+        try:
+            if self.trace and not self.busy and not self.gone:
+                self._do(wire.Read(0, self.instance.mmio_base))
+                upper = self.instance.mmio_base + PAGE_SIZE
+                if upper < self.instance.ram_size:
+                    self._do(wire.Read(upper, self.instance.ram_size - upper))
+                for sid, data in self.model.state.storages:
+                    self._do(wire.StorageRead(sid, 0, len(data)))
+        finally:
+            try:
+                self.target.close()
+            except TargetBroken as exc:
+                raise TargetGone(exc) from None
 
 
 def describe_difference(expected: MachineState, observed: MachineState) -> str:
@@ -269,30 +341,33 @@ def _short(value: object) -> str:
     return repr(value)
 
 
-def _reg_name(offset: int) -> str:
-    try:
-        return Reg(offset).name
-    except ValueError:
-        return f"{offset:#04x}"
-
-
 def lockstep_machine(
     target_factory: Callable[[], Target],
     *,
     instance: Instance | None = None,
     latency: int = 0,
     white_box: bool = False,
+    exact_latency: bool = True,
+    busy_bound: int = 0,
     name: str = "Lockstep",
 ) -> type[LockstepMachine]:
     """A fresh ``LockstepMachine`` subclass bound to one target and instance."""
     attrs: dict[str, object] = {
         "instance": instance or Instance(),
         "latency": latency,
+        "exact_latency": exact_latency,
+        "busy_bound": busy_bound,
         "target_factory": staticmethod(target_factory),
-        "white_box": staticmethod(abstract) if white_box else None,
+        "white_box": staticmethod(_abstraction()) if white_box else None,
         "covered": set(),
         "last_trace": [],
         "runs": 0,
         "steps": 0,
     }
     return type(name, (LockstepMachine,), attrs)
+
+
+def _abstraction() -> Callable[[Target], MachineState]:
+    from .abstraction import abstract  # needs the reference implementation
+
+    return abstract

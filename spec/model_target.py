@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..model import (
     Complete,
     MachineState,
@@ -49,10 +51,10 @@ class ModelTarget:
         if self.state.storage(sid) is not None:
             raise TargetRefused(f"storage {sid} is already attached")
         specs = (*self.config.storages, StorageSpec(sid, size))
-        self.config = ModelConfig(
-            block_size=self.config.block_size, page_size=self.config.page_size,
-            ram_size=self.config.ram_size, mmio_base=self.config.mmio_base,
-            storages=specs, latency=self.latency)
+        try:
+            self.config = replace(self.config, storages=specs)
+        except ValueError as exc:
+            raise TargetRefused(str(exc)) from None
         self.state = self.state.with_storage(sid, bytes(size))
 
     def storage_write(self, sid: int, offset: int, data: bytes) -> None:

@@ -115,7 +115,8 @@ RULES: Final[tuple[Rule, ...]] = (
                   "or refuses"),
     _r("R-HOST-1", "machine powers on zeroed RAM, no storages, the BIO in reset at a "
                    "page-aligned base; bad geometry is refused"),
-    _r("R-HOST-2", "storage attaches a zero-filled storage; an id already attached is refused"),
+    _r("R-HOST-2", "storage attaches a zero-filled storage; an id already attached or not a "
+                   "u32, or a negative size, is refused"),
     _r("R-HOST-3", "storage-read/storage-write access a storage's bytes; past its end or an "
                    "unknown id is refused"),
     _r("R-HOST-4", "read/write access RAM; a range past RAM or touching the MMIO page is "

@@ -162,7 +162,10 @@ class WireTarget:
         self._process = _Process(proc, stderr)
         self._finalizer = weakref.finalize(self, _reap, self._process, close_timeout)
         self.pid = proc.pid
-        answer = self._exchange(Version(), SHORT_ANSWER)
+        try:
+            answer = self._exchange(Version(), SHORT_ANSWER)
+        except TargetRefused as exc:
+            self._break(f"target refused the handshake: {exc}")
         if answer.value != PROTOCOL_VERSION:
             got = "a bare OK" if answer.value is None else repr(_brief(answer.value))
             self._break(f"target speaks {got}, expected {PROTOCOL_VERSION}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from duckybio.impl.target import ReferenceTarget
 from duckybio.spec.model_target import ModelTarget
 from duckybio.spec.target import Target
 
@@ -24,16 +25,28 @@ def _model_latency_2() -> Target:
     return ModelTarget(latency=2)
 
 
+def _impl() -> Target:
+    return ReferenceTarget()
+
+
+def _impl_latency_2() -> Target:
+    return ReferenceTarget(latency=2)
+
+
 #: Fresh, not yet powered-on targets by name.
 TARGET_FACTORIES: dict[str, Callable[[], Target]] = {
     "model": _model,
     "model-latency-2": _model_latency_2,
+    "impl": _impl,
+    "impl-latency-2": _impl_latency_2,
 }
 
 #: The declared bound of each target: clock steps a command may stay BUSY.
 TARGET_LATENCY: dict[str, int] = {
     "model": 0,
     "model-latency-2": 2,
+    "impl": 0,
+    "impl-latency-2": 2,
 }
 
 

@@ -1,4 +1,4 @@
-"""WireTarget: drives a program over the wire; every failure is TargetBroken, no process survives."""
+"""WireTarget drives a program over the wire; a failure is TargetBroken; no process survives."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ from duckybio.spec.wire_client import TRANSCRIPT_LINES, WireTarget
 BASE = 0x8400
 RAM = 0x10000
 MODEL_SERVER = [sys.executable, "-m", "duckybio.spec.wire_server"]
+#: ``duckybio serve`` as the CLI registers it: the reference implementation.
+REFERENCE_SERVER = [sys.executable, "-c", (
+    "import argparse, sys\n"
+    "from duckybio import serve_cmd\n"
+    "parser = argparse.ArgumentParser()\n"
+    "serve_cmd.add_parser(parser.add_subparsers())\n"
+    "sys.exit(serve_cmd.run(parser.parse_args(sys.argv[1:])))\n"), "serve"]
 
 #: A misbehaving target: argv[1] is the misbehaviour, argv[2] a file for pids.
 FAKE = r"""
@@ -39,10 +46,16 @@ def say(text):
 n = 0
 for line in sys.stdin:
     if line.split() == ["version"]:
-        say("OK duckybio-wire/0" if mode == "badversion" else "OK duckybio-wire/1")
+        say({"badversion": "OK duckybio-wire/0", "noversion": "FAIL what?"}.get(
+            mode, "OK duckybio-wire/1"))
+        if mode == "deaf":
+            time.sleep(600)
         continue
     n += 1
-    if line.split() == ["quit"] or n < 3:
+    if line.split() == ["quit"]:
+        say("OK")
+        break
+    if n < 3:
         say("OK")
     elif mode == "crash":
         sys.stderr.write("boom: simulated crash\n")
@@ -59,10 +72,11 @@ for line in sys.stdin:
     elif mode == "wide":
         say("OK 0x100000000")
     elif mode == "chatty":
-        say("OK")
-        say("OK")
+        say("OK\nOK")
     elif mode == "long":
         say("OK 0x" + "ab" * 10000)
+    elif mode == "short":
+        say("OK 0x0102")
     elif mode == "binary":
         sys.stdout.buffer.write(b"OK \xff\n")
         sys.stdout.flush()
@@ -155,6 +169,30 @@ def test_a_wire_target_answers_like_the_model_it_serves(model_server: WireTarget
         assert outcome(model_server, name, *args) == outcome(local, name, *args), name
 
 
+def test_duckybio_serve_answers_like_the_model() -> None:
+    local = ModelTarget()
+    with WireTarget(REFERENCE_SERVER) as reference:
+        for name, *args in SCRIPT:
+            assert outcome(reference, name, *args) == outcome(local, name, *args), name
+    assert reference.returncode == 0
+
+
+def test_duckybio_serve_takes_a_latency() -> None:
+    with WireTarget([*REFERENCE_SERVER, "--latency", "1"]) as target:
+        target.machine(RAM, BASE)
+        target.writel(STATUS, Flag.READ)
+        assert target.readl(STATUS) == Flag.BUSY
+        target.clock_step()
+        assert target.readl(STATUS) == Flag.ERR
+
+
+def test_duckybio_serve_refuses_a_bad_latency() -> None:
+    done = subprocess.run([*REFERENCE_SERVER, "--latency", "x"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "not an integer: 'x'" in done.stderr
+
+
 def test_a_refusal_is_target_refused_and_the_target_goes_on(model_server: WireTarget) -> None:
     model_server.machine(RAM, BASE)
     with pytest.raises(TargetRefused, match="not RAM"):
@@ -230,11 +268,18 @@ def test_a_hang_is_target_broken_and_its_whole_group_is_killed(tmp_path: Path) -
     target = WireTarget(fake("hang", tmp_path), timeout=1.0, close_timeout=0.2)
     target.machine(RAM, BASE)
     target.storage(1, 0)
-    with pytest.raises(TargetBroken, match="did not answer .* within 1s"):
+    with pytest.raises(TargetBroken, match=r"did not answer .* within 1s"):
         target.readl(STATUS)
     pids = fake_pids(tmp_path)
     assert len(pids) == 2
     assert all(wait_gone(pid) for pid in pids)
+
+
+def test_a_target_that_stops_reading_cannot_block_a_large_command(tmp_path: Path) -> None:
+    target = WireTarget(fake("deaf", tmp_path), timeout=1.0)
+    with pytest.raises(TargetBroken, match="did not answer 'write 0x0 0x100000 0x0000"):
+        target.write(0, bytes(1 << 20))
+    assert all(gone(pid) for pid in fake_pids(tmp_path))
 
 
 @pytest.mark.parametrize(("mode", "message"), [
@@ -254,10 +299,10 @@ def test_a_bad_answer_is_target_broken(tmp_path: Path, mode: str, message: str) 
 
 
 def test_an_answer_of_the_wrong_length_is_target_broken(tmp_path: Path) -> None:
-    with WireTarget(fake("long", tmp_path)) as target:
+    with WireTarget(fake("short", tmp_path)) as target:
         target.machine(RAM, BASE)
         target.storage(1, 0)
-        with pytest.raises(TargetBroken, match="expected 4 bytes, got 10000"):
+        with pytest.raises(TargetBroken, match="expected 4 bytes, got 2"):
             target.read(0, 4)
 
 
@@ -266,7 +311,7 @@ def test_unasked_output_is_target_broken(tmp_path: Path) -> None:
         target.machine(RAM, BASE)
         target.storage(1, 0)
         target.writel(STATUS, 0)
-        with pytest.raises(TargetBroken, match="before .* was sent"):
+        with pytest.raises(TargetBroken, match=r"before .* was sent"):
             target.writel(STATUS, 0)
 
 
@@ -274,7 +319,7 @@ def test_fail_answers_are_refusals(tmp_path: Path) -> None:
     with WireTarget(fake("fail", tmp_path)) as target:
         target.machine(RAM, BASE)
         target.storage(1, 0)
-        with pytest.raises(TargetRefused, match="^not today$"):
+        with pytest.raises(TargetRefused, match=r"^not today$"):
             target.readl(STATUS)
 
 
@@ -284,8 +329,14 @@ def test_a_wrong_protocol_version_is_refused_at_start(tmp_path: Path) -> None:
     assert all(gone(pid) for pid in fake_pids(tmp_path))
 
 
+def test_a_refused_handshake_is_target_broken(tmp_path: Path) -> None:
+    with pytest.raises(TargetBroken, match="refused the handshake: what"):
+        WireTarget(fake("noversion", tmp_path))
+    assert all(gone(pid) for pid in fake_pids(tmp_path))
+
+
 def test_a_missing_program_is_target_broken(tmp_path: Path) -> None:
-    with pytest.raises(TargetBroken, match="cannot start target .*no-such-device"):
+    with pytest.raises(TargetBroken, match=r"cannot start target .*no-such-device"):
         WireTarget([str(tmp_path / "no-such-device")])
 
 

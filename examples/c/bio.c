@@ -193,17 +193,19 @@ static void complete(struct machine *m)
         size_t offset = (size_t)c.block * BIO_BLOCK_SIZE;
         size_t len = (size_t)c.count * BIO_BLOCK_SIZE;
         if (!c.write) {
-            bytes_set(&bio->rbuf, s->data + offset, len);
+            bytes_set(&bio->rbuf, len ? s->data + offset : NULL, len);
             if (c.dma && len)
                 memcpy(m->ram + c.addr, bio->rbuf.data, len);
         } else {
             if (c.dma) {
-                bytes_set(&bio->rbuf, m->ram + c.addr, len);
+                bytes_set(&bio->rbuf, len ? m->ram + c.addr : NULL, len);
             } else {
                 size_t staged = bio->wbuf.len < len ? bio->wbuf.len : len;
                 bytes_set(&bio->rbuf, bio->wbuf.data, staged);
-                bytes_reserve(&bio->rbuf, len);
-                memset(bio->rbuf.data + staged, 0, len - staged);
+                if (len > staged) {
+                    bytes_reserve(&bio->rbuf, len);
+                    memset(bio->rbuf.data + staged, 0, len - staged);
+                }
                 bio->rbuf.len = len;
             }
             if (len)

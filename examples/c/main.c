@@ -194,7 +194,7 @@ static void cmd_storage_io(struct machine *m, char **argv, int argc, bool write)
             memcpy(s->data + v[2], data, len);
         ok();
     } else {
-        ok_bytes(s->data + v[2], (size_t)length);
+        ok_bytes(length ? s->data + v[2] : NULL, (size_t)length);
     }
 }
 

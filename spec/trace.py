@@ -1,0 +1,105 @@
+"""Traces: sequences of wire commands with the answers the model expects.
+
+A trace is what a counterexample, a golden test vector and a worked driver
+sequence all are: wire-protocol command lines (BRIEF section 4), each with the
+answer the model gives, or none where the spec leaves the answer open.  It is
+a pydantic model (saved as JSON) and also has a plain-text form, one step a
+line::
+
+    # comment
+    writel 0x8400 0x40 => OK
+    readl 0x8400 => OK 0x1
+    clock_step
+
+An expected ``FAIL`` matches any ``FAIL`` answer whatever its message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TRACE_FORMAT = "duckybio-trace/1"
+_ARROW = " => "
+
+
+class TraceError(ValueError):
+    """A trace file or text that cannot be read; the message is one line."""
+
+
+class Step(BaseModel):
+    """One wire command and the answer the model expects (``None``: any answer)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command: str = Field(min_length=1)
+    expect: str | None = None
+
+    def __str__(self) -> str:
+        return self.command if self.expect is None else f"{self.command}{_ARROW}{self.expect}"
+
+    def matches(self, answer: str) -> bool:
+        """Whether ``answer`` is what this step expects."""
+        if self.expect is None:
+            return True
+        if self.expect == "FAIL" or self.expect.startswith("FAIL "):
+            return answer == "FAIL" or answer.startswith("FAIL ")
+        return answer == self.expect
+
+
+class Trace(BaseModel):
+    """A named sequence of steps, replayable on any target."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["duckybio-trace/1"] = "duckybio-trace/1"
+    name: str
+    description: str = ""
+    rules: list[str] = []
+    steps: list[Step]
+
+    def to_text(self) -> str:
+        lines = [f"# {self.name}"]
+        if self.description:
+            lines += [f"# {line}" for line in self.description.splitlines()]
+        if self.rules:
+            lines.append("# rules: " + " ".join(self.rules))
+        lines += [str(step) for step in self.steps]
+        return "\n".join(lines) + "\n"
+
+    def save(self, path: Path) -> None:
+        """Write the trace as JSON; a clear :class:`OSError` on failure."""
+        path.write_text(self.model_dump_json(indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Trace:
+        """Read a JSON trace; :class:`TraceError` with one line on any problem."""
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise TraceError(f"cannot read trace {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise TraceError(f"trace {path} is not text") from None
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "top level"
+            raise TraceError(f"trace {path} is malformed at {where}: {first['msg']}") from None
+
+
+def parse_steps(text: str) -> list[Step]:
+    """The steps of a plain-text trace (comments and blank lines skipped)."""
+    steps: list[Step] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        command, sep, expect = line.partition(_ARROW.strip())
+        command = command.strip()
+        if not command:
+            raise TraceError(f"line {number}: no command before '=>'")
+        steps.append(Step(command=command, expect=expect.strip() if sep else None))
+    return steps
