@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
     finally:
+        spec.close()
         if progress is not None:
             sys.stderr.write("\r\033[K")
     print_report(report)

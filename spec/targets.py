@@ -9,12 +9,15 @@ argument means the bundled reference implementation, in process.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .target import Target
+from .wire_client import WireTarget
 
 _FACTORY = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
@@ -30,6 +33,11 @@ class TargetSpec:
     description: str
     factory: Callable[[], Target]
     in_process_reference: bool = False
+
+    def close(self) -> None:
+        """End any process the factory keeps running."""
+        if isinstance(self.factory, SharedProcess):
+            self.factory.close()
 
 
 def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0) -> TargetSpec:
@@ -48,16 +56,64 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0)
         raise TargetSpecError(f"cannot parse target command {text!r}: {exc}") from None
     if not argv:
         raise TargetSpecError("the target command is empty")
-    from .wire_client import WireTarget
+    return TargetSpec(shlex.join(argv), SharedProcess(argv, timeout))
 
-    def start() -> Target:
-        return WireTarget(argv, timeout=timeout)
 
-    return TargetSpec(shlex.join(argv), start)
+class SharedProcess:
+    """A factory of wire targets that share one running process.
+
+    Every sequence starts with ``machine``, which powers on a fresh machine,
+    so the process is started once and handed out again and again; a new one
+    is started only when the last one broke.  :meth:`close` ends it.
+    """
+
+    def __init__(self, argv: list[str], timeout: float) -> None:
+        self.argv = argv
+        self.timeout = timeout
+        self.live: WireTarget | None = None
+
+    def __call__(self) -> Target:
+        if self.live is None or not self.live.usable:
+            self.close()
+            self.live = WireTarget(self.argv, timeout=self.timeout)
+        return _Lease(self.live)
+
+    def close(self) -> None:
+        if self.live is not None:
+            live, self.live = self.live, None
+            live.close()
+
+
+class _Lease:
+    """A shared :class:`WireTarget` whose ``close`` leaves the process running."""
+
+    def __init__(self, target: WireTarget) -> None:
+        self._target = target
+        self.machine = target.machine
+        self.storage = target.storage
+        self.storage_write = target.storage_write
+        self.storage_read = target.storage_read
+        self.writel = target.writel
+        self.readl = target.readl
+        self.write = target.write
+        self.read = target.read
+        self.clock_step = target.clock_step
+
+    @property
+    def transcript(self) -> list[str]:
+        return self._target.transcript
+
+    def stderr_tail(self) -> str:
+        return self._target.stderr_tail()
+
+    def close(self) -> None:
+        """Leave the process to the next sequence (it is ended by its owner)."""
 
 
 def _import_factory(text: str) -> Callable[[], Target]:
     module_name, _, attr = text.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like ``python -m``: the current project first
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import failure is the user's to fix

@@ -185,6 +185,12 @@ class WireTarget:
             return ""
 
     @property
+    def usable(self) -> bool:
+        """Whether the program is still running and has never broken the protocol."""
+        return (not self._closed and self._failure is None
+                and self._process.proc.poll() is None)
+
+    @property
     def returncode(self) -> int | None:
         """The program's exit status once it has ended, else ``None``."""
         return self._process.proc.poll()

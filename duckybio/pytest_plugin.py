@@ -1,0 +1,87 @@
+"""pytest plugin: ``pytest --duckybio-target=TARGET`` adds the conformance check.
+
+With the option, the test run gains one test, ``duckybio-conformance``, that
+runs the same lockstep check as ``duckybio check --target TARGET`` and fails
+with the minimal failing sequence.  Without it the plugin does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .spec.checkrun import CheckReport, run_check
+from .spec.lockstep import lockstep_machine
+from .spec.targets import TargetSpecError, resolve_target
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("duckybio", "BIO conformance check")
+    group.addoption("--duckybio-target", default=None, metavar="TARGET",
+                    help="check this device ('module:callable' or a wire-protocol command)")
+    group.addoption("--duckybio-examples", type=int, default=200, metavar="N",
+                    help="generated MMIO sequences (default 200)")
+    group.addoption("--duckybio-steps", type=int, default=40, metavar="N",
+                    help="rules per sequence (default 40)")
+    group.addoption("--duckybio-busy-bound", type=int, default=0, metavar="N",
+                    help="clock-step polls a command may stay BUSY (default 0)")
+    group.addoption("--duckybio-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="limit for every exchange with the target (default 10)")
+    group.addoption("--duckybio-seed", type=int, default=0, metavar="N",
+                    help="random seed (default 0)")
+
+
+class ConformanceFailure(Exception):
+    """The device does not conform, or failed."""
+
+
+class ConformanceItem(pytest.Item):
+    """The lockstep check of one target, as a test."""
+
+    def runtest(self) -> None:
+        opt = self.config.getoption
+        text: str = opt("--duckybio-target")
+        bound: int = opt("--duckybio-busy-bound")
+        try:
+            spec = resolve_target(text, timeout=opt("--duckybio-timeout"))
+        except TargetSpecError as exc:
+            raise ConformanceFailure(str(exc)) from None
+        machine = lockstep_machine(spec.factory, latency=bound, exact_latency=False,
+                                   busy_bound=bound, name="PluginLockstep")
+        try:
+            report = run_check(machine, target=spec.description,
+                               examples=opt("--duckybio-examples"), steps=opt("--duckybio-steps"),
+                               seed_value=opt("--duckybio-seed"))
+        finally:
+            spec.close()
+        self.user_properties.append(("duckybio", report.model_dump_json()))
+        if report.exit_code != 0:
+            raise ConformanceFailure(_describe(report))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, ConformanceFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        target = self.config.getoption("--duckybio-target")
+        return "duckybio", None, f"duckybio conformance of {target}"
+
+
+def _describe(report: CheckReport) -> str:
+    if report.broken is not None:
+        return "\n".join([f"target failed: {report.broken}", *report.transcript,
+                          report.stderr_tail])
+    lines = [f"nonconformance: {report.failure}", "minimal failing sequence:"]
+    lines += [f"  {i:3}. {step}" for i, step in enumerate(report.trace, 1)]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    if config.getoption("--duckybio-target") is None:
+        return
+    items.append(ConformanceItem.from_parent(session, name="duckybio-conformance"))
