@@ -38,7 +38,8 @@ def test_a_conforming_target_passes(pytester: pytest.Pytester) -> None:
 def test_a_nonconforming_target_fails_with_its_trace(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(flipped_device=FLIPPED)
     pytester.makepyfile("def test_one():\n    assert True\n")
-    result = pytester.runpytest("-p", "no:cacheprovider", "--duckybio-target=flipped_device:Flipped",
+    result = pytester.runpytest("-p", "no:cacheprovider",
+                                "--duckybio-target=flipped_device:Flipped",
                                 "--duckybio-examples=10")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*nonconformance*", "*minimal failing sequence*"])
