@@ -18,28 +18,19 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from .model_target import ModelTarget
+from .replay import execute
 from .target import Target, TargetRefused
 from .wire import (
     PROTOCOL_VERSION,
     Answer,
-    ClockStep,
     Command,
     Machine,
     Ok,
     Quit,
-    Read,
-    Readl,
-    Storage,
-    StorageRead,
-    StorageWrite,
     Version,
     WireError,
-    Write,
-    Writel,
     fail,
     format_answer,
-    ok_bytes,
-    ok_number,
     parse_command,
 )
 
@@ -74,26 +65,7 @@ class _Session:
         t = self.target
         if t is None:
             return fail("no machine: send 'machine RAM_SIZE MMIO_BASE' first")
-        match command:
-            case Storage(sid, size):
-                t.storage(sid, size)
-            case StorageWrite(sid, offset, data):
-                t.storage_write(sid, offset, data)
-            case StorageRead(sid, offset, length):
-                return ok_bytes(t.storage_read(sid, offset, length))
-            case Writel(addr, value):
-                t.writel(addr, value)
-            case Readl(addr):
-                return ok_number(t.readl(addr))
-            case Write(addr, data):
-                t.write(addr, data)
-            case Read(addr, length):
-                return ok_bytes(t.read(addr, length))
-            case ClockStep(ns):
-                return ok_number(t.clock_step(ns))
-            case _:  # pragma: no cover - handled by the caller
-                raise AssertionError(f"unexpected command {command!r}")
-        return Ok()
+        return execute(t, command)
 
 
 def answer(session: _Session, line: str) -> tuple[Answer, bool]:
