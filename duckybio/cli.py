@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, check_cmd, gen_cmd, replay_cmd, serve_cmd
+from . import __version__, check_cmd, gen_cmd, replay_cmd, serve_cmd, vectors_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen_cmd.add_parser(sub)
     replay_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
+    vectors_cmd.add_parser(sub)
     return parser
 
 
@@ -31,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "gen": gen_cmd.run,
         "replay": replay_cmd.run,
         "serve": serve_cmd.run,
+        "vectors": vectors_cmd.run,
     }
     try:
         return handlers[args.command](args)

@@ -1,0 +1,181 @@
+"""``duckybio vectors``: replay the golden test vectors on a target.
+
+Each vector is a fixed wire sequence with the answers the model gives (see
+``spec/vectors/README.md``).  A vector recorded with latency N > 0 only
+applies to a target that completes commands on exactly the N-th clock step;
+the user declares the target's latency with ``--latency N`` and the vectors
+of any other latency are reported as not applicable.  ``--regenerate``
+rewrites the vector files from the model; ``--check`` only says whether they
+are current.
+
+Exit codes: 0 every applicable vector passes (or, with ``--check``, the files
+are current), 1 a vector fails (or files are stale), 2 bad options or vector
+files, 3 the target failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from .options import add_target_options, write_text
+from .spec.junit import Case, render_junit
+from .spec.target import Target, TargetBroken
+from .spec.targets import TargetSpecError, resolve_target
+from .spec.vectors import DEFAULT_DIR, Vector, VectorError, load_all, run_vector, stale, write_all
+
+#: Mismatching steps printed per failing vector.
+SHOWN_PROBLEMS: Final = 5
+#: The JUnit suite name.
+SUITE: Final = "duckybio.vectors"
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the ``vectors`` subcommand on ``subparsers``."""
+    p = subparsers.add_parser(
+        "vectors", help="replay the golden test vectors on a target",
+        description="Replay the golden test vectors (fixed wire sequences with the model's "
+                    "answers) on a target. Vectors recorded with latency N run only when "
+                    "--latency N declares that the target completes commands on the N-th "
+                    "clock step; the others are reported as not applicable (--busy-bound "
+                    "is not used: a vector fixes its clock steps). Exit 0 all pass, 1 a "
+                    "vector fails, 2 bad input, 3 target failed.")
+    add_target_options(p)
+    p.add_argument("--dir", type=Path, default=DEFAULT_DIR, metavar="DIR",
+                   help="directory of vector files (default: the vectors shipped with "
+                        "duckybio)")
+    p.add_argument("--junit-xml", type=Path, default=None, metavar="FILE",
+                   help="also write a JUnit XML report, one test case per vector run")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--regenerate", action="store_true",
+                      help="rewrite the vector files in DIR from the model and exit")
+    mode.add_argument("--check", action="store_true",
+                      help="run nothing; exit 1 listing the vector files in DIR that are "
+                           "not what --regenerate would write, 0 when all are current")
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What happened to one applicable vector."""
+
+    name: str
+    seconds: float
+    problems: tuple[str, ...] = ()
+    broken: str | None = None
+
+
+def _regenerate(directory: Path) -> int:
+    try:
+        changed = write_all(directory)
+    except OSError as exc:
+        print(f"duckybio: cannot write vectors to {directory}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    for name in changed:
+        print(f"wrote {directory / name}")
+    print(f"vectors in {directory} are up to date ({len(changed)} file(s) changed)")
+    return 0
+
+
+def _check(directory: Path) -> int:
+    names = stale(directory)
+    for name in names:
+        print(f"stale: {directory / name}")
+    if names:
+        print(f"{len(names)} vector file(s) out of date; run `duckybio vectors --regenerate`",
+              file=sys.stderr)
+        return 1
+    print(f"vectors in {directory} are up to date")
+    return 0
+
+
+def _run_one(target: Target, vector: Vector) -> _Outcome:
+    start = time.perf_counter()
+    try:
+        problems = run_vector(target, vector)
+    except TargetBroken as exc:
+        return _Outcome(vector.trace.name, time.perf_counter() - start, broken=str(exc))
+    return _Outcome(vector.trace.name, time.perf_counter() - start, tuple(problems))
+
+
+def _report(outcome: _Outcome) -> None:
+    if outcome.broken is not None:
+        print(f"ERROR {outcome.name}: target failed: {outcome.broken}")
+    elif outcome.problems:
+        print(f"FAIL  {outcome.name}")
+        for line in outcome.problems[:SHOWN_PROBLEMS]:
+            print(f"      {line}")
+        if len(outcome.problems) > SHOWN_PROBLEMS:
+            print(f"      ... and {len(outcome.problems) - SHOWN_PROBLEMS} more")
+    else:
+        print(f"PASS  {outcome.name}")
+
+
+def _case(outcome: _Outcome) -> Case:
+    if outcome.broken is not None:
+        return Case(outcome.name, outcome.seconds, error="target failed",
+                    details=outcome.broken)
+    if outcome.problems:
+        return Case(outcome.name, outcome.seconds,
+                    failure=f"{len(outcome.problems)} answer(s) differ from the model",
+                    details="\n".join(outcome.problems))
+    return Case(outcome.name, outcome.seconds)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``vectors`` with the parsed ``args``; the exit code."""
+    directory: Path = args.dir
+    if args.regenerate:
+        return _regenerate(directory)
+    if args.check:
+        return _check(directory)
+    latency: int = args.latency
+    try:
+        vectors = load_all(directory)
+        spec = resolve_target(args.target, latency=latency, timeout=args.timeout)
+    except (VectorError, TargetSpecError) as exc:
+        print(f"duckybio: {exc}", file=sys.stderr)
+        return 2
+    applicable = [v for v in vectors if v.latency == latency]
+    if not applicable:
+        have = ", ".join(str(n) for n in sorted({v.latency for v in vectors}))
+        print(f"duckybio: no vector in {directory} is for latency {latency} "
+              f"(they need latency {have})", file=sys.stderr)
+        return 2
+    outcomes: list[_Outcome] = []
+    try:
+        target = spec.factory()
+    except TargetBroken as exc:
+        print(f"duckybio: target failed: {exc}", file=sys.stderr)
+        return 3
+    try:
+        for vector in vectors:
+            if vector.latency != latency:
+                print(f"N/A   {vector.trace.name} (needs latency {vector.latency})")
+                continue
+            outcome = _run_one(target, vector)
+            outcomes.append(outcome)
+            _report(outcome)
+            if outcome.broken is not None:
+                break
+    finally:
+        target.close()
+    passed = sum(o.broken is None and not o.problems for o in outcomes)
+    failed = sum(o.broken is None and bool(o.problems) for o in outcomes)
+    broken = any(o.broken is not None for o in outcomes)
+    skipped = len(vectors) - len(applicable)
+    not_run = len(applicable) - len(outcomes)
+    extra = (", 1 broke the target" if broken else "") + (
+        f", {not_run} not run" if not_run else "")
+    print(f"vectors on {spec.description}: {passed} passed, {failed} failed{extra}, "
+          f"{skipped} not applicable")
+    if args.junit_xml is not None and not write_text(
+            args.junit_xml, render_junit(SUITE, [_case(o) for o in outcomes])):
+        return 2
+    if broken:
+        return 3
+    return 1 if failed else 0

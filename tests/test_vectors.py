@@ -1,0 +1,421 @@
+"""The golden test vectors: current, complete, and passed by every conforming target.
+
+The vectors are recorded from the model; these tests check that the committed
+files are what the scenarios produce, that together they exercise every rule
+observable over the wire, that the model, the reference implementation (in
+process and over the wire) and the C example pass all of them, that each
+planted C mutant fails at least one, and that ``duckybio vectors`` reports
+and exits as documented.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from test_c_example import CC, MUTANTS, SOURCE, cflags
+
+from duckybio import vectors_cmd
+from duckybio.impl.target import ReferenceTarget
+from duckybio.spec.model_target import ModelTarget
+from duckybio.spec.rules import RULES_BY_ID
+from duckybio.spec.target import Target, TargetBroken
+from duckybio.spec.trace import Step, Trace
+from duckybio.spec.vectors import (
+    DEFAULT_DIR,
+    ERRATA_IDS,
+    NOT_WIRE_OBSERVABLE,
+    Scenario,
+    ScenarioError,
+    Vector,
+    VectorError,
+    exercised_ids,
+    file_name,
+    generate_all,
+    load_all,
+    record,
+    run_vector,
+    scenarios,
+    stale,
+    wire_observable_ids,
+    write_all,
+)
+from duckybio.spec.wire import (
+    ClockStep,
+    Command,
+    Machine,
+    Read,
+    Readl,
+    Storage,
+    StorageRead,
+    Writel,
+)
+from duckybio.spec.wire_client import WireTarget
+
+VECTORS: list[Vector] = load_all(DEFAULT_DIR)
+BY_NAME: dict[str, Vector] = {v.trace.name: v for v in VECTORS}
+LATENCIES: list[int] = sorted({v.latency for v in VECTORS})
+NAMES: list[str] = sorted(BY_NAME)
+
+
+# --- the files -------------------------------------------------------------------
+
+def test_committed_vectors_are_current() -> None:
+    assert stale(DEFAULT_DIR) == []
+
+
+def test_one_file_per_scenario_named_after_it() -> None:
+    assert sorted(s.name for s in scenarios()) == NAMES
+    for name in NAMES:
+        assert Vector.load(DEFAULT_DIR / file_name(name)).trace.name == name
+
+
+def test_every_wire_observable_rule_and_erratum_is_exercised() -> None:
+    known = set(RULES_BY_ID) | set(ERRATA_IDS)
+    exercised = exercised_ids(VECTORS)
+    assert set(NOT_WIRE_OBSERVABLE) <= known
+    assert exercised <= known
+    assert not exercised & set(NOT_WIRE_OBSERVABLE)
+    assert wire_observable_ids() == known - set(NOT_WIRE_OBSERVABLE)
+    missing = wire_observable_ids() - exercised
+    assert not missing, f"no vector exercises {sorted(missing)}"
+
+
+def test_busy_rules_have_vectors_with_latency() -> None:
+    busy_rules = {r for v in VECTORS if v.latency > 0 for r in v.trace.rules}
+    assert {f"R-BSY-{n}" for n in range(1, 8)} <= busy_rules
+    assert LATENCIES == [0, 2]
+
+
+def test_implementation_defined_answers_are_not_pinned() -> None:
+    for vector in VECTORS:
+        for step in vector.trace.steps:
+            if step.command.startswith("clock_step"):
+                assert step.expect is None
+            else:
+                assert step.expect is not None
+                assert not step.expect.startswith("FAIL ")
+
+
+def test_regenerating_writes_the_same_files(tmp_path: Path) -> None:
+    written = write_all(tmp_path)
+    assert sorted(written) == sorted(file_name(n) for n in NAMES)
+    assert stale(tmp_path) == []
+    assert write_all(tmp_path) == []
+    for name in written:
+        assert (tmp_path / name).read_text() == (DEFAULT_DIR / name).read_text()
+
+
+def test_stale_lists_changed_missing_and_obsolete_files(tmp_path: Path) -> None:
+    write_all(tmp_path)
+    first, second = NAMES[0], NAMES[1]
+    changed = tmp_path / file_name(first)
+    changed.write_text(changed.read_text().replace('"OK"', '"OK 0x1"', 1))
+    (tmp_path / file_name(second)).unlink()
+    shutil.copy(DEFAULT_DIR / file_name(first), tmp_path / "old-vector.json")
+    (tmp_path / "notes.json").write_text("{}")
+    assert stale(tmp_path) == sorted([file_name(first), file_name(second), "old-vector.json"])
+    assert sorted(write_all(tmp_path)) == sorted(
+        [file_name(first), file_name(second), "old-vector.json"])
+    assert not (tmp_path / "old-vector.json").exists()
+    assert (tmp_path / "notes.json").exists()
+    assert stale(tmp_path) == []
+
+
+# --- loading -----------------------------------------------------------------------
+
+def _write_vector(path: Path, data: object) -> Path:
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _vector_data(steps: list[dict[str, str | None]], latency: int = 0) -> dict[str, object]:
+    return {"format": "duckybio-vector/1", "latency": latency,
+            "trace": {"name": "x", "steps": steps}}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ("not json", "malformed"),
+    (_vector_data([{"command": "readl 0x8400", "expect": "OK 0x1"}]), "machine"),
+    (_vector_data([{"command": "machine 0x100 0x0"}, {"command": "poke 1"}]), "step 2"),
+    (_vector_data([{"command": "machine 0x100 0x0"}], latency=-1), "latency"),
+    (_vector_data([]), "at least one step"),
+    ({**_vector_data([{"command": "machine 0x100 0x0"}]), "format": "v2"}, "format"),
+])
+def test_malformed_vectors_are_refused(tmp_path: Path, data: object, message: str) -> None:
+    path = tmp_path / "bad.json"
+    if isinstance(data, str):
+        path.write_text(data)
+    else:
+        _write_vector(path, data)
+    with pytest.raises(VectorError, match=message) as info:
+        Vector.load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_load_all_needs_vector_files(tmp_path: Path) -> None:
+    with pytest.raises(VectorError, match="no vector files"):
+        load_all(tmp_path)
+    with pytest.raises(VectorError, match="does not exist"):
+        load_all(tmp_path / "missing")
+
+
+# --- recording -----------------------------------------------------------------------
+
+def _scenario(commands: list[Command], latency: int = 0,
+              wants: tuple[tuple[int, str], ...] = ()) -> Scenario:
+    return Scenario("probe", "a probe", ("R-RD-1",), latency, tuple(commands), wants)
+
+
+BUSY_DMA_READ: list[Command] = [
+    Machine(0x10000, 0x8400), Storage(1, 0x1000), Writel(0x8404, 1), Writel(0x840C, 1),
+    Writel(0x8410, 0x2000), Writel(0x8400, 0x24)]
+
+
+def test_record_keeps_the_model_answers() -> None:
+    vector = record(_scenario([*BUSY_DMA_READ, Readl(0x8400), ClockStep(5), Readl(0x8400),
+                               Read(0x8400, 4)], latency=1))
+    assert [s.expect for s in vector.trace.steps[-4:]] == ["OK 0x10", None, "OK 0x1", "FAIL"]
+    assert vector.latency == 1
+
+
+@pytest.mark.parametrize("peek", [Read(0x23FC, 8), Readl(0x2000), StorageRead(1, 0x3FC, 8),
+                                  Writel(0x2100, 0)])
+def test_record_refuses_to_look_at_unspecified_bytes(peek: Command) -> None:
+    with pytest.raises(ScenarioError, match="unspecified"):
+        record(_scenario([*BUSY_DMA_READ, peek], latency=1))
+    assert record(_scenario([*BUSY_DMA_READ, ClockStep(), peek], latency=1))
+
+
+def test_record_checks_pinned_answers_and_latency() -> None:
+    with pytest.raises(ScenarioError, match="says OK 0x2"):
+        record(_scenario([Machine(0x10000, 0x8400), Readl(0x8400)], wants=((1, "OK 0x2"),)))
+    with pytest.raises(ScenarioError, match="never BUSY"):
+        record(_scenario([Machine(0x10000, 0x8400), Readl(0x8400)], latency=2))
+
+
+# --- targets -------------------------------------------------------------------------
+
+def _passes(target: Target, vector: Vector) -> None:
+    assert run_vector(target, vector) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_model_passes(name: str) -> None:
+    vector = BY_NAME[name]
+    _passes(ModelTarget(vector.latency), vector)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_implementation_passes(name: str) -> None:
+    vector = BY_NAME[name]
+    target = ReferenceTarget(latency=vector.latency)
+    try:
+        _passes(target, vector)
+    finally:
+        target.close()
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Callable[[int], Target]]:
+    """``duckybio serve --latency N`` processes, one per latency, shared by the tests."""
+    started: dict[int, WireTarget] = {}
+
+    def get(latency: int) -> Target:
+        if latency not in started:
+            started[latency] = WireTarget(
+                [sys.executable, "-m", "duckybio", "serve", "--latency", str(latency)])
+        return started[latency]
+
+    yield get
+    for target in started.values():
+        target.close()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_duckybio_serve_passes(served: Callable[[int], Target], name: str) -> None:
+    vector = BY_NAME[name]
+    _passes(served(vector.latency), vector)
+
+
+@pytest.fixture(scope="module")
+def c_device(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """The C example compiled (``0``: conforming, else that mutant), once each."""
+    if CC is None:
+        pytest.skip("no C compiler (cc) found on this machine")
+    out = tmp_path_factory.mktemp("vectors-c")
+    built: dict[int, Path] = {}
+
+    def compile_(mutant: int) -> Path:
+        if mutant not in built:
+            exe = out / f"biodev-{mutant}"
+            subprocess.run([CC, *cflags(), f"-DMUTANT={mutant}", "-o", str(exe),
+                            str(SOURCE / "main.c"), str(SOURCE / "bio.c")],
+                           check=True, capture_output=True, timeout=120)
+            built[mutant] = exe
+        return built[mutant]
+
+    return compile_
+
+
+def _c_argv(exe: Path, latency: int) -> list[str]:
+    return [str(exe)] if latency == 0 else [str(exe), "--latency", str(latency)]
+
+
+@pytest.mark.parametrize("latency", LATENCIES)
+def test_the_c_example_passes(c_device: Callable[[int], Path], latency: int) -> None:
+    with WireTarget(_c_argv(c_device(0), latency)) as device:
+        failures = {v.trace.name: run_vector(device, v)[:3]
+                    for v in VECTORS if v.latency == latency}
+    assert {name: lines for name, lines in failures.items() if lines} == {}
+    assert len(failures) >= 10
+
+
+def _caught(exe: Path) -> bool:
+    """Whether some vector fails (or breaks) the device at ``exe``."""
+    for latency in LATENCIES:
+        try:
+            with WireTarget(_c_argv(exe, latency), timeout=5.0) as device:
+                if any(run_vector(device, v) for v in VECTORS if v.latency == latency):
+                    return True
+        except TargetBroken:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_every_c_mutant_fails_a_vector(c_device: Callable[[int], Path], mutant: int) -> None:
+    assert _caught(c_device(mutant)), f"mutant {mutant} ({MUTANTS[mutant]}) passed every vector"
+
+
+# --- the command ---------------------------------------------------------------------
+
+def _cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="duckybio")
+    vectors_cmd.add_parser(parser.add_subparsers(dest="command", required=True))
+    return vectors_cmd.run(parser.parse_args(["vectors", *argv]))
+
+
+def _copy(tmp_path: Path, names: list[str]) -> Path:
+    directory = tmp_path / "vectors"
+    directory.mkdir()
+    for name in names:
+        shutil.copy(DEFAULT_DIR / file_name(name), directory / file_name(name))
+    return directory
+
+
+SOME = ["write-sid-unknown", "command-dma-read", "busy-data-read"]
+
+
+def test_cli_passes_on_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli() == 0
+    out = capsys.readouterr().out
+    zero = [n for n in NAMES if BY_NAME[n].latency == 0]
+    assert all(f"PASS  {n}\n" in out for n in zero)
+    assert "N/A   busy-data-read (needs latency 2)" in out
+    assert f"{len(zero)} passed, 0 failed, {len(NAMES) - len(zero)} not applicable" in out
+
+
+def test_cli_runs_latency_vectors_when_declared(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _copy(tmp_path, SOME)
+    assert _cli("--dir", str(directory), "--latency", "2") == 0
+    out = capsys.readouterr().out
+    assert "PASS  busy-data-read" in out
+    assert "N/A   write-sid-unknown (needs latency 0)" in out
+    assert "1 passed, 0 failed, 2 not applicable" in out
+
+
+def test_cli_over_the_wire_with_junit(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _copy(tmp_path, SOME)
+    report = tmp_path / "out" / "vectors.xml"
+    target = f"{sys.executable} -m duckybio serve"
+    assert _cli("--dir", str(directory), "--target", target, "--junit-xml", str(report)) == 0
+    cases = ET.parse(report).getroot().findall("./testsuite/testcase")
+    assert sorted(c.get("name") or "" for c in cases) == ["command-dma-read",
+                                                          "write-sid-unknown"]
+    assert all(not list(c) for c in cases)
+    assert "2 passed" in capsys.readouterr().out
+
+
+def test_cli_reports_a_corrupted_expectation(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _copy(tmp_path, SOME)
+    path = directory / file_name("write-sid-unknown")
+    vector = Vector.load(path)
+    steps = list(vector.trace.steps)
+    index = next(i for i, s in enumerate(steps) if s.expect == "OK 0x2")
+    steps[index] = Step(command=steps[index].command, expect="OK 0x3")
+    corrupted = vector.model_copy(update={"trace": Trace(
+        name=vector.trace.name, description=vector.trace.description,
+        rules=vector.trace.rules, steps=steps)})
+    path.write_text(corrupted.to_json())
+    report = tmp_path / "vectors.xml"
+    assert _cli("--dir", str(directory), "--junit-xml", str(report)) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  write-sid-unknown" in out
+    assert f"step {index + 1}: {steps[index].command}: expected OK 0x3, got OK 0x2" in out
+    assert "PASS  command-dma-read" in out
+    assert "1 passed, 1 failed" in out
+    failures = ET.parse(report).getroot().findall("./testsuite/testcase/failure")
+    assert len(failures) == 1
+    assert _cli("--dir", str(directory), "--check") == 1
+
+
+def test_cli_refuses_a_malformed_vector(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _copy(tmp_path, SOME)
+    (directory / "broken.json").write_text('{"format": "duckybio-vector/1", "latency": 0}')
+    assert _cli("--dir", str(directory)) == 2
+    err = capsys.readouterr().err
+    assert "broken.json is malformed" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [["--dir", "no-such-directory"], ["--latency", "7"],
+                                  ["--target", "no_such_module_xyz:make"]])
+def test_cli_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(*argv) == 2
+    assert capsys.readouterr().err.startswith("duckybio: ")
+
+
+def test_cli_target_that_breaks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _copy(tmp_path, SOME)
+    script = tmp_path / "dies.py"
+    script.write_text("import sys\nsys.stdin.readline()\n"
+                      "print('OK duckybio-wire/1', flush=True)\n"
+                      "sys.stdin.readline()\nsys.exit(4)\n")
+    target = f"{sys.executable} {script}"
+    assert _cli("--dir", str(directory), "--target", target, "--timeout", "5") == 3
+    out = capsys.readouterr().out
+    assert "ERROR command-dma-read: target failed" in out
+    assert "1 broke the target, 1 not run" in out
+    assert _cli("--dir", str(directory), "--target", "false") == 3
+
+
+def test_cli_check_and_regenerate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli("--check") == 0
+    directory = tmp_path / "fresh"
+    assert _cli("--dir", str(directory), "--check") == 1
+    assert _cli("--dir", str(directory), "--regenerate") == 0
+    assert _cli("--dir", str(directory), "--check") == 0
+    assert sorted(p.name for p in directory.glob("*.json")) == sorted(
+        file_name(n) for n in NAMES)
+    assert "up to date" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        _cli("--check", "--regenerate")
+
+
+def test_generate_all_matches_the_committed_files() -> None:
+    generated = generate_all()
+    assert sorted(generated) == NAMES
+    assert all(generated[n].to_json() == (DEFAULT_DIR / file_name(n)).read_text()
+               for n in NAMES)
