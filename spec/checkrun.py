@@ -17,7 +17,7 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
-from .lockstep import LockstepMachine, TargetGone
+from .lockstep import LockstepMachine, TargetGone, as_steps
 from .trace import Step, Trace
 
 
@@ -103,7 +103,7 @@ def run_check(
         transitions=sorted(str(t) for t in machine.covered),
         failure=failure,
         broken=broken,
-        trace=list(machine.last_trace) if failure else [],
+        trace=as_steps(machine.last_trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
     )
