@@ -13,8 +13,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .model import EventKind
 from .options import add_target_options, positive, write_text
 from .spec.checkrun import CheckReport, run_check
+from .spec.coverage import coverage, coverage_instance, reachable_classes
 from .spec.junit import Case, render_junit
 from .spec.lockstep import lockstep_machine
 from .spec.render import render_c, render_pytest
@@ -57,9 +59,13 @@ def run(args: argparse.Namespace) -> int:
     if spec.in_process_reference:
         machine = lockstep_machine(spec.factory, latency=latency, white_box=True,
                                    name="ReferenceLockstep")
+        model_latency: int | None = latency
     else:
-        machine = lockstep_machine(spec.factory, latency=bound, exact_latency=False,
+        # A bound of 0 means the device completes within the STATUS write: the
+        # model then does exactly that; otherwise it follows the device.
+        machine = lockstep_machine(spec.factory, latency=bound, exact_latency=bound == 0,
                                    busy_bound=bound, name="TargetLockstep")
+        model_latency = 0 if bound == 0 else None
     progress = None if args.quiet else _progress(args.examples)
     try:
         report = run_check(machine, target=spec.description, examples=args.examples,
@@ -72,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
         spec.close()
         if progress is not None:
             sys.stderr.write("\r\033[K")
+    if model_latency is not None and report.exit_code == 0:
+        # With exact latency the harness never sends Complete: those classes
+        # are the model's own business.
+        reachable = {t for t in reachable_classes(coverage_instance(model_latency))
+                     if t.kind is not EventKind.COMPLETE}
+        report = report.model_copy(update={"coverage": coverage(machine.covered, reachable)})
     print_report(report)
     if report.failure is not None and not _save_counterexample(report, args.out, args.target):
         return 2
@@ -129,7 +141,13 @@ def print_report(report: CheckReport) -> None:
     print(f"{report.target}: {verdict}")
     print(f"  sequences run:        {report.examples}")
     print(f"  operations:           {report.steps}")
-    print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
+    if report.coverage is not None:
+        print(f"  transition coverage:  {report.coverage.summary()} of the classes "
+              "exploration proves reachable")
+        for missing in report.coverage.missing:
+            print(f"    not covered: {missing}")
+    else:
+        print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
     print(f"  seed:                 {report.seed}")
     print(f"  time:                 {report.seconds:.1f} s")
     if report.broken is not None:

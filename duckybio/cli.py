@@ -6,7 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, check_cmd, gen_cmd, replay_cmd, serve_cmd, vectors_cmd
+from . import (
+    __version__,
+    check_cmd,
+    explore_cmd,
+    gen_cmd,
+    replay_cmd,
+    serve_cmd,
+    vectors_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"duckybio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check_cmd.add_parser(sub)
+    explore_cmd.add_parser(sub)
     gen_cmd.add_parser(sub)
     replay_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
@@ -29,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "check": check_cmd.run,
+        "explore": explore_cmd.run,
         "gen": gen_cmd.run,
         "replay": replay_cmd.run,
         "serve": serve_cmd.run,

@@ -17,7 +17,9 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
+from .coverage import CoverageReport
 from .lockstep import LockstepMachine, TargetGone, as_steps
+from .minimize import minimize
 from .trace import Step, Trace
 
 
@@ -38,6 +40,7 @@ class CheckReport(BaseModel):
     trace: list[Step] = []
     transcript: list[str] = []
     stderr_tail: str = ""
+    coverage: CoverageReport | None = None
 
     @property
     def exit_code(self) -> int:
@@ -61,6 +64,7 @@ def run_check(
     seed_value: int,
     database: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    minimize_trace: bool = True,
 ) -> CheckReport:
     """Run ``machine`` under Hypothesis and report; never raises on a mismatch."""
     machine.on_progress = on_progress
@@ -88,6 +92,9 @@ def run_check(
         failure = text.splitlines()[0] if text else type(exc).__name__
         if not isinstance(exc, AssertionError):
             failure = f"{type(exc).__name__}: {failure}"
+    trace = list(machine.last_trace)
+    if failure is not None and minimize_trace:
+        trace = minimize(machine, trace)
     elapsed = time.perf_counter() - started
     target_obj = machine.last_target
     transcript: list[str] = list(getattr(target_obj, "transcript", []) or [])
@@ -103,7 +110,7 @@ def run_check(
         transitions=sorted(str(t) for t in machine.covered),
         failure=failure,
         broken=broken,
-        trace=as_steps(machine.last_trace) if failure else [],
+        trace=as_steps(trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
     )

@@ -1,22 +1,30 @@
 """Breadth-first exhaustive exploration of a small instance of the model.
 
-An :class:`ExploreInstance` fixes a tiny machine (4-byte blocks, a storage of
-two blocks, three RAM pages with the BIO's MMIO page in the middle) and a
-finite *event alphabet* that touches every register with the values that
-matter: every combination of the guest-settable STATUS bits, a known and an
-unknown storage id, in-range, at-end and past-end blocks, counts 0, 1, 2 and
-one past every storage, DMA addresses in RAM, overlapping the MMIO page, at
-the end of RAM and past it, DATA reads and writes of two words, a reserved
-register, clock ticks and forced completion.
+An :class:`ExploreInstance` fixes a tiny machine and a finite *event
+alphabet* that touches every register with the values that matter: every
+combination of the guest-settable STATUS bits; each storage id and an unknown
+one; BLOCK 0 and the last block of the first storage (so that COUNT 2 runs past
+its end); COUNT 0, 1 and 2; ADDR 0, one block below the MMIO page and past the
+end of RAM (a DMA range from 0 of two blocks overlaps the MMIO page in the
+default geometry); DATA writes of the instance's data words; a reserved
+register; a clock tick and a forced completion.
 
-:func:`explore` applies every event of the alphabet to every reachable state,
-starting from power-on, and checks the invariants of the protocol in every
-state and across every transition.  Because the search is breadth-first, the
-trace it returns for a violation is a shortest one from power-on.  The state
-space is finite: registers only take alphabet values, and the buffers are
-bounded by COUNT x block size, which the alphabet keeps small (a COUNT of
-2**32-1 would let W grow without bound, so the "too large" count is one block
-past the largest storage instead; it fails every command all the same).
+The default instance has 4-byte blocks and 4-byte pages: RAM is one page at
+address 0 followed by the MMIO page, and one storage (id 1) holds two blocks.
+That is the smallest machine where data flows W -> storage -> R -> RAM, a DMA
+range can be RAM, overlap the MMIO page or lie past RAM, and a command can hit
+one block of a storage while leaving the other alone.  The state space grows
+fast with every extra value (registers are independent of each other and of
+the data), so richer instances are available through the parameters.
+
+:func:`explore` applies every event of the alphabet to every state reachable
+from power-on and checks the protocol's invariants in every state and across
+every transition.  The search is breadth-first, so the trace reported for a
+violation is a shortest one from power-on.  The state space is finite:
+registers only take alphabet values and the buffers are bounded by
+COUNT x block size.  (A COUNT of 2**32-1 would let W grow without bound; a
+command past the end of the storage is reached with COUNT 2 from the last
+block instead.)
 """
 
 from __future__ import annotations
@@ -24,10 +32,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from ..model import (
     RESET_BIO,
@@ -80,22 +89,21 @@ class ExploreStorage(BaseModel):
 class ExploreInstance(BaseModel):
     """A small machine and the parameters of its exploration.
 
-    RAM is ``ram_pages`` pages of ``page_size`` bytes at address 0; the MMIO
-    page is page number ``mmio_page`` (the middle one by default, so that DMA
-    ranges can run into it from below and RAM exists above it).  Every
-    storage starts zero-filled; data enters through DATA writes of the two
-    ``data_words``.  Each latency in ``latencies`` is explored separately.
+    RAM is ``ram_pages`` pages of ``page_size`` bytes at address 0, and the
+    MMIO page is page number ``mmio_page`` of them.  Every storage starts
+    zero-filled; data enters through DATA writes of the ``data_words`` (one
+    or two).  Each latency in ``latencies`` is explored separately.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     block_size: int = Field(default=4, gt=0)
-    page_size: int = Field(default=256, gt=0)
-    ram_pages: int = Field(default=3, ge=2)
+    page_size: int = Field(default=4, gt=0)
+    ram_pages: int = Field(default=2, ge=2)
     mmio_page: int = Field(default=1, ge=0)
     storages: tuple[ExploreStorage, ...] = (ExploreStorage(sid=1, size=8),)
     latencies: tuple[int, ...] = (0, 1)
-    data_words: tuple[int, int] = (0x00000000, 0xA5A5A5A5)
+    data_words: tuple[int, ...] = (0xA5A5A5A5,)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -104,6 +112,8 @@ class ExploreInstance(BaseModel):
                              f"{self.ram_pages} RAM pages")
         if not self.latencies:
             raise ValueError("at least one latency is needed")
+        if not 1 <= len(self.data_words) <= 2:
+            raise ValueError("one or two data words are needed")
         if len(set(self.latencies)) != len(self.latencies):
             raise ValueError(f"latencies must be distinct: {list(self.latencies)}")
         for word in self.data_words:
@@ -130,29 +140,27 @@ class ExploreInstance(BaseModel):
             latency=latency)
 
     def alphabet(self) -> tuple[Event, ...]:
-        """The events applied to every state, in a fixed order.
+        """The events applied to every state, in a fixed order, without duplicates.
 
-        The order and length depend only on the number of storages, so two
-        instances with as many storages have alphabets that correspond event
-        by event (the same symbolic value: "block at the end", "address just
-        below the MMIO page"...).
+        Values are chosen relative to the geometry ("the last block of the
+        first storage", "one block below the MMIO page"...), so that two
+        instances with the same shape in blocks have alphabets that correspond
+        event by event, whatever their block size.
         """
         bs = self.block_size
         sids = [s.sid for s in self.storages]
-        blocks = [s.size // bs for s in self.storages]
+        last_block = max(self.storages[0].size // bs - 1, 0) if self.storages else 0
         unknown = next(i for i in range(len(sids) + 1) if i not in sids)
         events: list[Event] = [Read(Reg.STATUS), Read(Reg.DATA), Read(RESERVED_START)]
         events += [Write(Reg.STATUS, v) for v in _settable_values()]
         events += [Write(Reg.SID, sid) for sid in sids] + [Write(Reg.SID, unknown)]
-        block_values = [0, 1, *blocks, U32_MASK]
-        events += [Write(Reg.BLOCK, b) for b in block_values]
-        count_values = [0, 1, 2, max(blocks, default=0) + 1]
-        events += [Write(Reg.COUNT, c) for c in count_values]
-        addr_values = [0, self.mmio_base - bs, self.ram_size - bs, U32_MASK & -WORD_SIZE]
-        events += [Write(Reg.ADDR, a & U32_MASK) for a in addr_values]
+        events += [Write(Reg.BLOCK, b) for b in (0, last_block)]
+        events += [Write(Reg.COUNT, c) for c in (0, 1, 2)]
+        below_mmio = max(self.mmio_base - bs, 0)
+        events += [Write(Reg.ADDR, a) for a in (0, below_mmio, U32_MASK & -WORD_SIZE)]
         events += [Write(Reg.DATA, w) for w in self.data_words]
         events += [Write(RESERVED_START, U32_MASK), Tick(), Complete()]
-        return tuple(events)
+        return tuple(dict.fromkeys(events))
 
 
 def _settable_values() -> list[int]:
@@ -428,6 +436,18 @@ class Violation(BaseModel):
         return [s.event() for s in self.trace]
 
 
+class Witness(BaseModel):
+    """A shortest trace from power-on whose last event takes a transition class."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    latency: int
+    trace: list[MmioStep]
+
+    def events(self) -> list[Event]:
+        return [s.event() for s in self.trace]
+
+
 class LatencyRun(BaseModel):
     """The exploration of the instance at one latency."""
 
@@ -452,9 +472,14 @@ class ExploreResult(BaseModel):
     states: int
     transitions: int
     classes: frozenset[Transition]
-    witnesses: dict[str, list[MmioStep]]
+    witnesses: dict[str, Witness]
     seconds: float
     violations: list[Violation]
+
+    @field_serializer("classes")
+    def _sorted_classes(self, classes: frozenset[Transition]) -> list[dict[str, str]]:
+        return [{"phase": t.phase.value, "kind": t.kind.value, "outcome": t.outcome}
+                for t in sorted(classes, key=str)]
 
     @property
     def complete(self) -> bool:
@@ -510,8 +535,13 @@ def _check_state(search: _Search, state: MachineState, checks: Sequence[StateInv
     return ok
 
 
+_Witnesses = dict[Transition, Witness]
+
+
 def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequence[Invariant],
-                     step_fn: StepFn, max_states: int) -> tuple[LatencyRun, _Search]:
+                     step_fn: StepFn, max_states: int,
+                     max_depth: int | None) -> tuple[LatencyRun, _Witnesses]:
+    """One breadth-first search; the run and a shortest witness trace per class."""
     cfg = instance.config(latency)
     alphabet = instance.alphabet()
     state_checks = [i for i in invariants if isinstance(i, StateInvariant)]
@@ -527,6 +557,9 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
     while queue:
         state, d = queue.popleft()
         depth = max(depth, d)
+        if max_depth is not None and d >= max_depth:
+            complete = False
+            continue
         for index, event in enumerate(alphabet):
             try:
                 nxt, out = step_fn(cfg, state, event)
@@ -541,7 +574,7 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
                 message = inv.check(cfg, state, event, nxt, out)
                 if message is not None:
                     search.report(inv.name, message, [*search.path(state), event])
-            if nxt in parent:
+            if nxt is state or nxt in parent:
                 continue
             if len(parent) >= max_states:
                 complete = False
@@ -552,12 +585,15 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
     run = LatencyRun(latency=latency, states=len(parent), transitions=transitions,
                      classes=len(witnesses), depth=depth, complete=complete,
                      violations=list(search.violations.values()))
-    return run, search
+    traces = {t: Witness(latency=latency, trace=trace_of([*search.path(s), alphabet[i]]))
+              for t, (s, i) in witnesses.items()}
+    return run, traces
 
 
 def explore(instance: ExploreInstance | None = None, *,
             invariants: Sequence[Invariant] = DEFAULT_INVARIANTS,
-            step_fn: StepFn = step, max_states: int = DEFAULT_MAX_STATES) -> ExploreResult:
+            step_fn: StepFn = step, max_states: int = DEFAULT_MAX_STATES,
+            max_depth: int | None = None, jobs: int = 1) -> ExploreResult:
     """Explore every state of ``instance`` reachable from power-on, at each latency.
 
     Every event of the alphabet is applied to every reachable state with
@@ -565,21 +601,28 @@ def explore(instance: ExploreInstance | None = None, *,
     ``invariants``.  Each violated invariant is reported once per latency,
     with a shortest trace from power-on that shows it; a state that breaks a
     state invariant is not explored further.  At most ``max_states`` states
-    are kept per latency; beyond that the run is marked incomplete.
+    are kept per latency, and states ``max_depth`` events away from
+    power-on are not expanded; a run cut by either is marked incomplete.
     ``witnesses`` maps each transition class (its ``str``) to a shortest
-    trace whose last event takes it.
+    trace, at some latency, whose last event takes it.  With ``jobs`` > 1 the latencies are
+    explored in that many worker processes (``step_fn`` and the invariants
+    must then be picklable, as module-level functions are).
     """
     instance = instance if instance is not None else ExploreInstance()
     began = time.perf_counter()
-    runs: list[LatencyRun] = []
-    classes: dict[Transition, list[MmioStep]] = {}
-    for latency in instance.latencies:
-        run, search = _explore_latency(instance, latency, invariants, step_fn, max_states)
-        runs.append(run)
-        for transition, (state, index) in search.witnesses.items():
-            trace = trace_of([*search.path(state), search.alphabet[index]])
-            if transition not in classes or len(trace) < len(classes[transition]):
+    args = [(instance, lat, tuple(invariants), step_fn, max_states, max_depth)
+            for lat in instance.latencies]
+    if jobs > 1 and len(args) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args))) as pool:
+            outcomes = list(pool.map(_explore_latency, *zip(*args, strict=True)))
+    else:
+        outcomes = [_explore_latency(*a) for a in args]
+    classes: _Witnesses = {}
+    for _run, traces in outcomes:
+        for transition, trace in traces.items():
+            if transition not in classes or len(trace.trace) < len(classes[transition].trace):
                 classes[transition] = trace
+    runs = [run for run, _traces in outcomes]
     seconds = time.perf_counter() - began
     return ExploreResult(
         instance=instance, runs=runs, states=sum(r.states for r in runs),

@@ -18,23 +18,22 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from ..model import Command, MachineState, Transition
+from ..model import BioState, Command, MachineState, Transition
 from . import wire
 from .instance import Instance
 from .model_target import ModelTarget
-from .regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, U32_MASK, Flag, Reg
+from .regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, RESERVED_START, U32_MASK, Flag, Reg
 from .replay import execute
 from .target import Target, TargetBroken
 from .trace import Step
 
 U32 = st.integers(min_value=0, max_value=U32_MASK)
 
-#: STATUS values a driver writes, plus the odd ones.
-STATUS_VALUES = [
-    int(Flag.SRST), int(Flag.DMA | Flag.READ), int(Flag.DMA | Flag.WRITE), int(Flag.READ),
-    int(Flag.WRITE), int(Flag.READ | Flag.WRITE), int(Flag.DMA), 0,
-    int(Flag.SRST | Flag.DMA | Flag.READ), int(Flag.SRST | Flag.WRITE), GUEST_SETTABLE,
-]
+#: Every combination of the guest-settable STATUS bits.
+STATUS_COMBOS = [v for v in range(GUEST_SETTABLE + 1) if v & ~GUEST_SETTABLE == 0]
+#: The combinations, plus values with the read-only bits set.
+STATUS_VALUES = [*STATUS_COMBOS, U32_MASK, int(Flag.RDY | Flag.ERR | Flag.BUSY),
+                 int(Flag.READ | Flag.BUSY)]
 COUNT_VALUES = [0, 1, 2, 3, 4, U32_MASK, 1 << 22]
 
 
@@ -95,6 +94,8 @@ class LockstepMachine(RuleBasedStateMachine):
         self.busy_steps = 0
         self.gone = False
         self.seen: set[Transition] = set()
+        #: Whether Hypothesis runs this machine (False when a trace is replayed).
+        self.in_test = True
         cls.runs += 1
         if cls.on_progress is not None:
             cls.on_progress(cls.runs, cls.steps)
@@ -122,7 +123,8 @@ class LockstepMachine(RuleBasedStateMachine):
             if out.transition not in self.seen:
                 self.seen.add(out.transition)
                 cls.covered.add(out.transition)
-                event(str(out.transition))
+                if self.in_test:
+                    event(str(out.transition))
         self.model.outputs.clear()
         if compare and observed != expected and not Step(command=line, expect=expected).matches(
                 observed):
@@ -130,48 +132,52 @@ class LockstepMachine(RuleBasedStateMachine):
         return expected
 
     def _write(self, offset: int, value: int) -> None:
-        idle = not self.busy
+        before = self.model.state.bio
         self._do(wire.Writel(self.instance.mmio_base + offset, value))
-        if idle and self.busy:
+        if not before.busy and self.busy:
             self.busy_steps = 0
-        if offset == Reg.STATUS and not self.exact_latency:
-            self._sync()
+        if offset == Reg.STATUS and type(self).white_box is None:
+            self._sync(before, starts=bool(value & (Flag.READ | Flag.WRITE)))
 
     def _read(self, offset: int) -> None:
         self._do(wire.Readl(self.instance.mmio_base + offset))
 
-    def _sync(self) -> None:
-        """Read STATUS; let the model complete when the target has completed."""
+    def _sync(self, before: BioState, *, starts: bool = False) -> None:
+        """Black box, after a STATUS write or a clock step: read STATUS and compare.
+
+        Without ``exact_latency`` the model completes its command when the
+        target has left BUSY.  When a command has just ended, the bytes it may
+        have changed are compared too.
+        """
         addr = self.instance.mmio_base + Reg.STATUS
-        was_busy = self.busy
         try:
             observed = self.target.readl(addr)
         except TargetBroken as exc:
             raise self._gone(exc) from None
-        if was_busy and not observed & Flag.BUSY:
-            command = self.model.state.bio.command
+        if not self.exact_latency and self.busy and not observed & Flag.BUSY:
             self.model.complete()
-            self._compare_effects(command)
         expected = self.model.readl(addr)
         line = wire.format_command(wire.Readl(addr))
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         type(self).steps += 1
         if observed != expected:
             raise Mismatch(f"{line}: expected {expected:#x}, observed {observed:#x}")
-        if self.busy and self.busy_steps >= self.busy_bound:
-            raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
-                           f"(bound {self.busy_bound})")
+        if self.busy:
+            if self.busy_steps >= self.busy_bound:
+                raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
+                               f"(bound {self.busy_bound})")
+        elif before.busy or starts:
+            self._compare_effects(before.command or before)
 
-    def _compare_effects(self, command: Command | None) -> None:
-        """After a completion: the storage and the DMA range it may have changed."""
-        if command is None or self.model.state.storage(command.sid) is None:
+    def _compare_effects(self, latched: Command | BioState) -> None:
+        """After a command ended: its storage, and its DMA range in RAM."""
+        data = self.model.state.storage(latched.sid)
+        if latched.sid is None or data is None:
             return
-        assert command.sid is not None
-        size = len(self.model.state.storage(command.sid) or b"")
-        self._do(wire.StorageRead(command.sid, 0, size))
-        length = command.count * BLOCK_SIZE
-        if command.dma and length > 0 and self.model.config.is_ram_range(command.addr, length):
-            self._do(wire.Read(command.addr, length))
+        self._do(wire.StorageRead(latched.sid, 0, len(data)))
+        length = latched.count * BLOCK_SIZE
+        if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
+            self._do(wire.Read(latched.addr, length))
 
     def _gone(self, exc: TargetBroken) -> TargetGone:
         self.gone = True
@@ -209,9 +215,10 @@ class LockstepMachine(RuleBasedStateMachine):
         addr=st.data(),
         command=st.sampled_from([int(Flag.DMA | Flag.READ), int(Flag.DMA | Flag.WRITE),
                                  int(Flag.READ), int(Flag.WRITE)]),
+        wait=st.booleans(),
     )
     def transaction(self, reset: bool, sid: st.DataObject, block: st.DataObject, count: int,
-                    addr: st.DataObject, command: int) -> None:
+                    addr: st.DataObject, command: int, wait: bool) -> None:
         """A whole driver sequence: SRST, SID, BLOCK, COUNT, ADDR, command, STATUS."""
         inst = self.instance
         if reset:
@@ -222,10 +229,86 @@ class LockstepMachine(RuleBasedStateMachine):
         self._write(Reg.ADDR, addr.draw(st.sampled_from(inst.interesting_addrs())))
         self._write(Reg.STATUS, command)
         self._read(Reg.STATUS)
+        if wait:
+            self._wait()
 
-    @rule(value=st.sampled_from(STATUS_VALUES) | U32)
+    @rule(data=st.data(), reset=st.booleans(), dma=st.booleans(), write=st.booleans(),
+          words=st.integers(min_value=0, max_value=1024), stale=st.booleans())
+    def valid_transaction(self, data: st.DataObject, reset: bool, dma: bool, write: bool,
+                          words: int, stale: bool) -> None:
+        """A command that succeeds: a real storage, blocks in range, ADDR in RAM.
+
+        A PIO write first stages ``words`` words (at most the capacity); a PIO
+        read is followed by DATA reads through the read buffer.  With
+        ``stale``, a word is staged before a second COUNT write empties W.
+        """
+        inst = self.instance
+        shape = data.draw(st.sampled_from(inst.storages))
+        blocks = shape.size // BLOCK_SIZE
+        count = data.draw(st.integers(min_value=0, max_value=min(blocks, 3)))
+        block = data.draw(st.integers(min_value=0, max_value=blocks - count))
+        length = count * BLOCK_SIZE
+        spans = [(lo, hi) for lo, hi in ((0, inst.mmio_base), (inst.mmio_base + PAGE_SIZE,
+                                                                inst.ram_size))
+                 if hi - lo >= length]
+        lo, hi = data.draw(st.sampled_from(spans))
+        addr = data.draw(st.integers(min_value=lo, max_value=hi - length))
+        if reset:
+            self._write(Reg.STATUS, Flag.SRST)
+        self._write(Reg.SID, shape.sid)
+        self._write(Reg.BLOCK, block)
+        if stale:  # words staged before a COUNT write are dropped
+            self._write(Reg.COUNT, count)
+            self._write(Reg.DATA, 0xDEADBEEF)
+        self._write(Reg.COUNT, count)
+        self._write(Reg.ADDR, addr)
+        if write and not dma:
+            for i in range(min(words, length // 4)):
+                self._write(Reg.DATA, (0x01020304 * (i + 1)) & U32_MASK)
+        command = (Flag.WRITE if write else Flag.READ) | (Flag.DMA if dma else 0)
+        self._write(Reg.STATUS, command)
+        self._read(Reg.STATUS)
+        self._wait()
+        if not write and not dma:
+            for _ in range(min(words, length // 4 + 1)):
+                self._read(Reg.DATA)
+
+    @rule(value=st.sampled_from(STATUS_VALUES))
     def write_status(self, value: int) -> None:
         self._write(Reg.STATUS, value)
+
+    @rule(phase=st.sampled_from(["RDY", "ERR", "RDY|ERR"]), fail=st.booleans())
+    def status_sweep(self, phase: str, fail: bool) -> None:
+        """Every combination of the settable STATUS bits, each from ``phase``.
+
+        Before each write the controller is brought to ``phase`` (SRST, an
+        unknown SID for ERR, a successful empty read after it for RDY|ERR), a
+        storage is selected and one word is staged; ``fail`` puts BLOCK past
+        the end so that commands fail.
+        """
+        inst = self.instance
+        shape = max(inst.storages, key=lambda s: s.size)
+        for value in STATUS_COMBOS:
+            self._write(Reg.STATUS, Flag.SRST)
+            if phase != "RDY":
+                self._write(Reg.SID, inst.unknown_sids()[0])
+            if phase != "ERR":
+                self._write(Reg.SID, shape.sid)
+            if phase == "RDY|ERR":
+                self._write(Reg.STATUS, Flag.READ)
+                self._wait()
+                if value == 0:  # the staging buffer's capacity is 0 here
+                    self._write(Reg.DATA, value)
+                    self._write(Reg.STATUS, Flag.READ)
+                    self._wait()
+                self._write(Reg.SID, shape.sid)
+            self._write(RESERVED_START, value)
+            self._write(Reg.BLOCK, U32_MASK if fail else 0)
+            self._write(Reg.COUNT, 1)
+            self._write(Reg.DATA, value)
+            self._write(Reg.STATUS, value)
+            self._read(Reg.STATUS)
+            self._wait()
 
     @rule(data=st.data())
     def write_sid(self, data: st.DataObject) -> None:
@@ -262,7 +345,9 @@ class LockstepMachine(RuleBasedStateMachine):
 
     # --- anything at all ----------------------------------------------------
 
-    @rule(offset=st.integers(min_value=0, max_value=PAGE_SIZE - 1), value=U32)
+    @rule(offset=st.sampled_from([0, 4, 8, 12, 16, 20]) | st.integers(min_value=0,
+                                                                      max_value=PAGE_SIZE - 1),
+          value=U32)
     def random_write(self, offset: int, value: int) -> None:
         self._write(offset, value)
 
@@ -272,15 +357,26 @@ class LockstepMachine(RuleBasedStateMachine):
 
     # --- time and the host ------------------------------------------------------
 
-    @precondition(lambda self: self.latency > 0 or self.busy_bound > 0)
     @rule(n=st.integers(min_value=1, max_value=3))
     def clock_step(self, n: int) -> None:
         for _ in range(n):
-            if self.busy:
-                self.busy_steps += 1
-            self._do(wire.ClockStep(), compare=False)
-            if not self.exact_latency:
-                self._sync()
+            self._tick()
+
+    def _tick(self) -> None:
+        before = self.model.state.bio
+        if before.busy:
+            self.busy_steps += 1
+        self._do(wire.ClockStep(), compare=False)
+        if type(self).white_box is None:
+            self._sync(before)
+
+    def _wait(self) -> None:
+        """Poll like a driver: step the clock while the command is BUSY (bounded)."""
+        for _ in range(max(self.latency, self.busy_bound) + 1):
+            if not self.busy:
+                return
+            self._tick()
+            self._read(Reg.STATUS)
 
     @precondition(lambda self: not self.busy)
     @rule(data=st.data(), payload=st.binary(min_size=1, max_size=64))
@@ -308,18 +404,26 @@ class LockstepMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Compare all of RAM and every storage (when idle), then let the target go."""
         try:
-            if self.trace and not self.busy and not self.gone:
-                self._do(wire.Read(0, self.instance.mmio_base))
-                upper = self.instance.mmio_base + PAGE_SIZE
-                if upper < self.instance.ram_size:
-                    self._do(wire.Read(upper, self.instance.ram_size - upper))
-                for sid, data in self.model.state.storages:
-                    self._do(wire.StorageRead(sid, 0, len(data)))
+            self.final_compare()
         finally:
-            try:
-                self.target.close()
-            except TargetBroken as exc:
-                raise TargetGone(exc) from None
+            self.release()
+
+    def final_compare(self) -> None:
+        """All of RAM and every storage, when no command is in flight."""
+        if self.trace and not self.busy and not self.gone:
+            self._do(wire.Read(0, self.instance.mmio_base))
+            upper = self.instance.mmio_base + PAGE_SIZE
+            if upper < self.instance.ram_size:
+                self._do(wire.Read(upper, self.instance.ram_size - upper))
+            for sid, data in self.model.state.storages:
+                self._do(wire.StorageRead(sid, 0, len(data)))
+
+    def release(self) -> None:
+        """Let the target go."""
+        try:
+            self.target.close()
+        except TargetBroken as exc:
+            raise TargetGone(exc) from None
 
 
 def as_steps(trace: list[tuple[str, str | None]]) -> list[Step]:
