@@ -19,7 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from .jsonfile import load_json
 
 TRACE_FORMAT = "duckybio-trace/1"
 _ARROW = " => "
@@ -76,18 +78,7 @@ class Trace(BaseModel):
     @classmethod
     def load(cls, path: Path) -> Trace:
         """Read a JSON trace; :class:`TraceError` with one line on any problem."""
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise TraceError(f"cannot read trace {path}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise TraceError(f"trace {path} is not text") from None
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "top level"
-            raise TraceError(f"trace {path} is malformed at {where}: {first['msg']}") from None
+        return load_json(cls, path, TraceError, "trace")
 
 
 def parse_steps(text: str) -> list[Step]:

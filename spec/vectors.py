@@ -31,8 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .jsonfile import load_json
 from .model_target import ModelTarget
 from .regmap import (
     BLOCK_SIZE,
@@ -143,18 +144,7 @@ class Vector(BaseModel):
     @classmethod
     def load(cls, path: Path) -> Vector:
         """Read a vector file; :class:`VectorError` with one line on any problem."""
-        try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise VectorError(f"cannot read vector {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise VectorError(f"vector {path} is not UTF-8 text") from None
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "top level"
-            raise VectorError(f"vector {path} is malformed at {where}: {first['msg']}") from None
+        return load_json(cls, path, VectorError, "vector")
 
 
 def file_name(name: str) -> str:
