@@ -165,4 +165,5 @@ def print_report(report: CheckReport) -> None:
         print(f"  minimal failing sequence ({len(report.trace)} steps; "
               "'=>' is the model's answer):")
         for i, step in enumerate(report.trace, 1):
-            print(f"    {i:3}. {step}")
+            text = str(step)
+            print(f"    {i:3}. {text if len(text) <= 110 else text[:100] + ' ...'}")

@@ -69,7 +69,9 @@ def run_check(
     """Run ``machine`` under Hypothesis and report; never raises on a mismatch."""
     machine.on_progress = on_progress
     config = settings(
+        settings.get_profile("default"),
         max_examples=examples,
+        report_multiple_bugs=False,
         stateful_step_count=steps,
         deadline=None,
         database=DirectoryBasedExampleDatabase(str(database)) if database else None,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+from cdevice import CC, NO_CC, DeviceBuilder
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -30,3 +32,11 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="session")
+def c_device(tmp_path_factory: pytest.TempPathFactory) -> DeviceBuilder:
+    """The C example compiler: ``c_device(n)`` is the path of build ``n``."""
+    if CC is None:
+        pytest.skip(NO_CC)
+    return DeviceBuilder(CC, tmp_path_factory.mktemp("biodev"))

@@ -7,28 +7,34 @@ executes the result as a fresh module inside the ``duckybio.impl`` package.
 :func:`using_block_io` makes :class:`~duckybio.impl.target.ReferenceTarget`
 build its machines with a given controller class while it is active.
 :func:`probed` wraps a lockstep machine so that a run also tells in which
-generated sequence the first disagreement showed up.
+generated sequence the first disagreement showed up.  :func:`flipped_status`
+is a buggy Python target for ``--target mutation:flipped_status``.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import ClassVar, Final
+from typing import Final
 
 import pytest
+from hypothesis.stateful import invariant
 
 import duckybio.impl.bio
 import duckybio.impl.machine
-from duckybio.spec import wire
+from duckybio.impl.target import ReferenceTarget
 from duckybio.spec.checkrun import CheckReport
 from duckybio.spec.lockstep import LockstepMachine
+from duckybio.spec.regmap import Flag, Reg
+from duckybio.spec.target import Target
 from duckybio.spec.trace import Step
 
 #: The reference controller's source file.
@@ -99,49 +105,41 @@ def using_block_io(block_io: type) -> Iterator[None]:
         yield
 
 
+#: The methods through which every exchange with the target goes.
+_WATCHED: Final = ("_do", "_sync")
+
+
 def probed(machine: type[LockstepMachine]) -> type[LockstepMachine]:
     """``machine``, also recording the sequence number of its first disagreement.
 
-    After a run, ``first_failure`` (read it with :func:`first_failure`) is the
-    number of sequences generated up to and including the first one that
-    failed, or ``None``.  Every exchange with the target goes through
-    ``_do``, ``_sync`` or ``states_agree``, so those are the places to watch.
+    After a run, :func:`first_failure` tells how many sequences were generated
+    up to and including the first one that failed (``None``: none failed).
+    Every exchange with the target goes through :data:`_WATCHED` or the
+    white-box invariant, so an exception leaving one of them is the first
+    sign of a failure.
     """
+    namespace: dict[str, object] = {"first_failure": None}
+    for name in _WATCHED:
+        method = getattr(machine, name, None)
+        assert callable(method), f"LockstepMachine.{name} is gone: update the probe"
+        namespace[name] = _watch(method)
+    # Hypothesis calls the function an invariant marker holds: mark the wrapper itself.
+    namespace["states_agree"] = invariant()(_watch(machine.states_agree))
+    probe: type[LockstepMachine] = type(f"Probed{machine.__name__}", (machine,), namespace)
+    return probe
 
-    class Probe(machine):  # type: ignore[valid-type,misc]
-        first_failure: ClassVar[int | None] = None
 
-        def _note(self) -> None:
+def _watch(method: Callable[..., object]) -> Callable[..., object]:
+    @functools.wraps(method, updated=())  # not the Hypothesis markers in __dict__
+    def watched(self: LockstepMachine, *args: object, **kwargs: object) -> object:
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:  # a mismatch, an escaping error, or the target gone
             cls = type(self)
-            if cls.first_failure is None:
-                cls.first_failure = cls.runs
-
-        def _do(self, command: wire.Command, *, compare: bool = True) -> str:
-            try:
-                answer: str = super()._do(command, compare=compare)
-            except Exception:
-                self._note()
-                raise
-            return answer
-
-        def _sync(self) -> None:
-            try:
-                super()._sync()
-            except Exception:
-                self._note()
-                raise
-
-        def states_agree(self) -> None:
-            try:
-                super().states_agree()
-            except Exception:
-                self._note()
-                raise
-
-    for name in ("_do", "_sync", "states_agree"):
-        assert callable(getattr(LockstepMachine, name, None)), f"LockstepMachine.{name} is gone"
-    Probe.__name__ = Probe.__qualname__ = f"Probed{machine.__name__}"
-    return Probe
+            if getattr(cls, "first_failure", None) is None:
+                setattr(cls, "first_failure", cls.runs)  # noqa: B010 - set on the probe class
+            raise
+    return watched
 
 
 def first_failure(machine: type[LockstepMachine]) -> int | None:
@@ -160,3 +158,30 @@ def summary(name: str, report: CheckReport, found: int | None) -> str:
     return (f"{name}: exit {report.exit_code}, first failing sequence {found}, "
             f"{report.examples} sequences in all, {report.seconds:.1f} s, trace "
             f"{len(report.trace)} steps ({len(mmio_operations(report.trace))} MMIO)")
+
+
+def processes_with(marker: str) -> list[str]:
+    """Command lines of running processes (other than zombies) that contain ``marker``."""
+    listing = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True,
+                             check=True, timeout=30).stdout
+    found = []
+    for line in listing.splitlines():
+        state, _, args = line.strip().partition(" ")
+        if marker in args and not state.startswith("Z") and "ps -eo" not in args:
+            found.append(args.strip())
+    return found
+
+
+class FlippedStatus(ReferenceTarget):
+    """The reference implementation with one bug: STATUS reads have ERR inverted."""
+
+    def readl(self, addr: int) -> int:
+        value = super().readl(addr)
+        if addr == self.machine_obj.bio.mmio_address + Reg.STATUS:
+            value ^= Flag.ERR
+        return value
+
+
+def flipped_status() -> Target:
+    """A factory for ``--target mutation:flipped_status``."""
+    return FlippedStatus()

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import pytest
+from cdevice import MUTANTS, SOURCE
 
 from duckybio.spec.model_target import ModelTarget
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, Flag, Reg
 from duckybio.spec.target import Target, TargetBroken, TargetRefused
 from duckybio.spec.wire_client import WireTarget
-
-SOURCE: Final = Path(__file__).resolve().parents[1] / "examples" / "c"
-CC: Final = shutil.which("cc")
-
-#: The bugs ``-DMUTANT=<n>`` plants in the C example (see its README).
-MUTANTS: dict[int, str] = {
-    1: "selecting an unknown storage id sets ERR but leaves RDY set",
-    2: "bounds check off by one: an access ending exactly at the storage's end fails",
-    3: "bounds computed mod 2^32: (block + count) * 1024 wraps",
-    4: "DATA reads assemble the word big-endian",
-    5: "ERR is not sticky: a successful command clears it",
-    6: "incomplete reset: SRST leaves the storage selected",
-    7: "the PIO read cursor is not advanced: DATA returns the same word",
-    8: "PIO write capacity off by 4: one word more than COUNT x 1024 is accepted",
-    9: "DMA range check misses the MMIO page: DMA may touch the RAM under it",
-    10: "a command never leaves BUSY",
-}
 
 BASE = 0x8400
 RAM = 0x10000
@@ -40,33 +22,6 @@ STATUS, SID, BLOCK, COUNT, ADDR, DATA = (BASE + r for r in Reg)
 RDY, ERR, READ, WRITE, BUSY, DMA, SRST = (int(f) for f in Flag)
 
 Call = tuple[Any, ...]
-
-
-def cflags() -> list[str]:
-    """The compiler flags the Makefile uses."""
-    match = re.search(r"^CFLAGS \?= (.+)$", (SOURCE / "Makefile").read_text(), re.M)
-    assert match, "the Makefile sets CFLAGS"
-    return match.group(1).split()
-
-
-@pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], Path]]:
-    """Compile the example (``0``: conforming, else that mutant), once each."""
-    if CC is None:
-        pytest.skip("no C compiler (cc) found on this machine")
-    out = tmp_path_factory.mktemp("biodev")
-    built: dict[int, Path] = {}
-
-    def compile_(mutant: int) -> Path:
-        if mutant not in built:
-            exe = out / f"biodev-{mutant}"
-            subprocess.run([CC, *cflags(), f"-DMUTANT={mutant}", "-o", str(exe),
-                            str(SOURCE / "main.c"), str(SOURCE / "bio.c")],
-                           check=True, capture_output=True, timeout=120)
-            built[mutant] = exe
-        return built[mutant]
-
-    yield compile_
 
 
 def outcome(target: Target, call: Call) -> object:
@@ -234,31 +189,31 @@ def test_the_c_register_map_matches_the_spec() -> None:
     assert defines == expected
 
 
-def test_the_c_device_answers_like_the_model(build: Callable[[int], Path]) -> None:
-    assert differences(build(0), SCRIPT) == []
+def test_the_c_device_answers_like_the_model(c_device: Callable[[int], Path]) -> None:
+    assert differences(c_device(0), SCRIPT) == []
 
 
 @pytest.mark.parametrize(("seed", "latency"), [(seed, seed % 3) for seed in range(6)])
 def test_random_sequences_agree_with_the_model(
-        build: Callable[[int], Path], seed: int, latency: int) -> None:
-    assert differences(build(0), random_script(seed), latency) == []
+        c_device: Callable[[int], Path], seed: int, latency: int) -> None:
+    assert differences(c_device(0), random_script(seed), latency) == []
 
 
 @pytest.mark.parametrize("latency", [1, 3])
 def test_the_c_device_with_latency_answers_like_the_model(
-        build: Callable[[int], Path], latency: int) -> None:
-    assert differences(build(0), BUSY_SCRIPT, latency) == []
+        c_device: Callable[[int], Path], latency: int) -> None:
+    assert differences(c_device(0), BUSY_SCRIPT, latency) == []
 
 
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_the_scripts_pass_on_the_conforming_device(
-        build: Callable[[int], Path], mutant: int) -> None:
-    assert differences(build(0), MUTANT_SCRIPTS[mutant]) == []
+        c_device: Callable[[int], Path], mutant: int) -> None:
+    assert differences(c_device(0), MUTANT_SCRIPTS[mutant]) == []
 
 
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_each_mutant_diverges_from_the_model(build: Callable[[int], Path], mutant: int) -> None:
-    found = differences(build(mutant), MUTANT_SCRIPTS[mutant])
+def test_each_mutant_diverges_from_the_model(c_device: Callable[[int], Path], mutant: int) -> None:
+    found = differences(c_device(mutant), MUTANT_SCRIPTS[mutant])
     assert found, f"mutant {mutant} ({MUTANTS[mutant]}) went unnoticed"
     assert found[0][0] == MUTANT_SCRIPTS[mutant][-1]
 
@@ -271,7 +226,7 @@ def caught(exe: Path, script: list[Call], latency: int = 0) -> bool:
         return True
 
 
-def test_the_big_scripts_catch_every_mutant(build: Callable[[int], Path]) -> None:
+def test_the_big_scripts_catch_every_mutant(c_device: Callable[[int], Path]) -> None:
     missed = [n for n in MUTANTS
-              if not caught(build(n), SCRIPT) and not caught(build(n), BUSY_SCRIPT, 1)]
+              if not caught(c_device(n), SCRIPT) and not caught(c_device(n), BUSY_SCRIPT, 1)]
     assert missed == []

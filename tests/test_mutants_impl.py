@@ -32,7 +32,7 @@ STEPS: Final = 30
 #: Host set-up at the start of every trace: machine and three storages.
 SETUP_STEPS: Final = 4
 #: The most guest operations (MMIO accesses, clock steps) a shrunk trace may keep.
-MAX_MMIO_OPERATIONS: Final = 12
+MAX_MMIO_OPERATIONS: Final = 8
 
 MUTATIONS: Final = [
     Mutation("rdy-kept-at-start", "starting a command leaves RDY set (RDY|BUSY)",

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from test_c_example import CC, MUTANTS, SOURCE, cflags
+from cdevice import MUTANTS
 
 from duckybio import vectors_cmd
 from duckybio.impl.target import ReferenceTarget
@@ -243,26 +242,6 @@ def served() -> Iterator[Callable[[int], Target]]:
 def test_duckybio_serve_passes(served: Callable[[int], Target], name: str) -> None:
     vector = BY_NAME[name]
     _passes(served(vector.latency), vector)
-
-
-@pytest.fixture(scope="module")
-def c_device(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
-    """The C example compiled (``0``: conforming, else that mutant), once each."""
-    if CC is None:
-        pytest.skip("no C compiler (cc) found on this machine")
-    out = tmp_path_factory.mktemp("vectors-c")
-    built: dict[int, Path] = {}
-
-    def compile_(mutant: int) -> Path:
-        if mutant not in built:
-            exe = out / f"biodev-{mutant}"
-            subprocess.run([CC, *cflags(), f"-DMUTANT={mutant}", "-o", str(exe),
-                            str(SOURCE / "main.c"), str(SOURCE / "bio.c")],
-                           check=True, capture_output=True, timeout=120)
-            built[mutant] = exe
-        return built[mutant]
-
-    return compile_
 
 
 def _c_argv(exe: Path, latency: int) -> list[str]:
