@@ -11,6 +11,7 @@ from . import (
     check_cmd,
     explore_cmd,
     gen_cmd,
+    machine_cmd,
     replay_cmd,
     serve_cmd,
     vectors_cmd,
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.add_parser(sub)
     explore_cmd.add_parser(sub)
     gen_cmd.add_parser(sub)
+    machine_cmd.add_parser(sub)
     replay_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
     vectors_cmd.add_parser(sub)
@@ -40,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": check_cmd.run,
         "explore": explore_cmd.run,
         "gen": gen_cmd.run,
+        "machine": machine_cmd.run,
         "replay": replay_cmd.run,
         "serve": serve_cmd.run,
         "vectors": vectors_cmd.run,
