@@ -18,7 +18,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
 from .coverage import CoverageReport
-from .lockstep import LockstepMachine, TargetGone, as_steps
+from .lockstep import LockstepMachine, TargetCrashed, TargetGone, as_steps
 from .minimize import minimize
 from .trace import Step, Trace
 
@@ -94,6 +94,8 @@ def run_check(
         failure = text.splitlines()[0] if text else type(exc).__name__
         if not isinstance(exc, AssertionError):
             failure = f"{type(exc).__name__}: {failure}"
+        if isinstance(exc, TargetCrashed):
+            broken = failure
     trace = list(machine.last_trace)
     if failure is not None and minimize_trace:
         trace = minimize(machine, trace)

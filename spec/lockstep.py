@@ -41,6 +41,10 @@ class Mismatch(AssertionError):
     """The target disagrees with the model."""
 
 
+class TargetCrashed(Mismatch):
+    """The target process died: a failure Hypothesis shrinks like any other."""
+
+
 class TargetGone(BaseException):
     """The target broke (crash, hang, nonsense): stop at once, nothing to shrink.
 
@@ -179,8 +183,11 @@ class LockstepMachine(RuleBasedStateMachine):
         if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
             self._do(wire.Read(latched.addr, length))
 
-    def _gone(self, exc: TargetBroken) -> TargetGone:
+    def _gone(self, exc: TargetBroken) -> BaseException:
+        """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
         self.gone = True
+        if getattr(self.target, "crashed", False):
+            return TargetCrashed(f"target crashed: {exc}")
         return TargetGone(exc)
 
     @property

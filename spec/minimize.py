@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import wire
-from .lockstep import LockstepMachine, Mismatch, TargetGone
+from .lockstep import LockstepMachine, Mismatch, TargetCrashed, TargetGone
 from .regmap import Reg
 
 Line = tuple[str, str | None]
 
 
-def replay_fails(machine: type[LockstepMachine], commands: Sequence[str]) -> list[Line] | None:
-    """The recorded trace if ``commands`` still fail under the harness, else ``None``.
+def replay_fails(machine: type[LockstepMachine], commands: Sequence[str],
+                 kind: type[Mismatch] = Mismatch) -> list[Line] | None:
+    """The recorded trace if ``commands`` still fail with ``kind``, else ``None``.
 
     After the commands, STATUS is read and all of RAM and every storage are
     compared, so a difference left behind in the device's state is seen.
@@ -33,8 +34,8 @@ def replay_fails(machine: type[LockstepMachine], commands: Sequence[str]) -> lis
             harness.states_agree()
         harness._read(Reg.STATUS)
         harness.final_compare()
-    except Mismatch:
-        return list(harness.trace)
+    except Mismatch as exc:
+        return list(harness.trace) if isinstance(exc, kind) else None
     except TargetGone:
         return None
     finally:
@@ -79,7 +80,11 @@ def minimize(machine: type[LockstepMachine], trace: Sequence[Line], *,
     # replays on the target without the white-box comparison.
     if machine.white_box is not None and replay_fails(black_box(machine), commands) is not None:
         machine = black_box(machine)
-    best = replay_fails(machine, commands)
+    kind: type[Mismatch] = TargetCrashed
+    best = replay_fails(machine, commands, kind)
+    if best is None:
+        kind = Mismatch
+        best = replay_fails(machine, commands, kind)
     if best is None:  # not reproducible outside Hypothesis: keep what we have
         return list(trace)
     replays = 1
@@ -90,7 +95,7 @@ def minimize(machine: type[LockstepMachine], trace: Sequence[Line], *,
         while i < len(body) and replays < budget:
             candidate = body[:i] + body[i + chunk:]
             replays += 1
-            result = replay_fails(machine, setup + candidate)
+            result = replay_fails(machine, setup + candidate, kind)
             if result is not None:
                 body, best, removed = candidate, result, True
             else:

@@ -103,6 +103,10 @@ class _Lease:
     def transcript(self) -> list[str]:
         return self._target.transcript
 
+    @property
+    def crashed(self) -> bool:
+        return self._target.crashed
+
     def stderr_tail(self) -> str:
         return self._target.stderr_tail()
 

@@ -145,6 +145,8 @@ class WireTarget:
         self._log: deque[str] = deque(maxlen=TRANSCRIPT_LINES)
         self._buffer = bytearray()
         self._failure: str | None = None
+        #: Whether the program ended by itself in the middle of an exchange.
+        self.crashed = False
         self._closed = False
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         try:
@@ -281,6 +283,7 @@ class WireTarget:
                         if not out:
                             sel.unregister(self._stdin_fd)
                     elif not self._receive():
+                        self.crashed = True
                         self._break(f"target {self._exit_status()} while answering {shown}")
 
     def _send(self, out: memoryview, shown: str) -> memoryview:
@@ -289,6 +292,7 @@ class WireTarget:
         except BlockingIOError:
             return out
         except (BrokenPipeError, ConnectionResetError):
+            self.crashed = True
             self._break(f"target {self._exit_status()} before reading {shown}")
         return out[sent:]
 

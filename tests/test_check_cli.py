@@ -121,7 +121,10 @@ def test_a_broken_target_fails_the_run_cleanly(
     assert report.broken and "\n" not in report.broken
     assert report.broken in reason[0]
     assert "Traceback" not in out + err
-    assert not (tmp_path / "cx").exists()
+    # A process that dies mid-run is shrunk like a mismatch: its reproducer is
+    # saved; a hang or nonsense stops the run at once with nothing to shrink.
+    crashes_mid_run = "exit 4" in script
+    assert (tmp_path / "cx" / "trace.json").exists() == crashes_mid_run
     assert processes_with(marker) == [], "a target process outlived the run"
     print(f"  {seconds:.2f} s: {report.broken}")
 
