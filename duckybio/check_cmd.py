@@ -45,6 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--out", type=Path, default=Path("duckybio-counterexample"), metavar="DIR",
                    help="where a counterexample is saved as trace.json, repro.c and "
                         "test_repro.py (default ./duckybio-counterexample)")
+    p.add_argument("--fresh-process", action="store_true",
+                   help="start the target command anew for every sequence (default: one "
+                        "process serves them all, each sequence beginning with 'machine')")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -52,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     latency: int = args.latency
     bound: int = latency if args.busy_bound is None else args.busy_bound
     try:
-        spec = resolve_target(args.target, latency=latency, timeout=args.timeout)
+        spec = resolve_target(args.target, latency=latency, timeout=args.timeout,
+                              reuse=not args.fresh_process)
     except TargetSpecError as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2

@@ -94,8 +94,9 @@ def run_check(
         failure = text.splitlines()[0] if text else type(exc).__name__
         if not isinstance(exc, AssertionError):
             failure = f"{type(exc).__name__}: {failure}"
-        if isinstance(exc, TargetCrashed):
-            broken = failure
+        crash = _crash_in(exc)
+        if crash is not None:
+            failure = broken = str(crash)
     trace = list(machine.last_trace)
     if failure is not None and minimize_trace:
         trace = minimize(machine, trace)
@@ -118,3 +119,15 @@ def run_check(
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
     )
+
+
+def _crash_in(exc: BaseException) -> TargetCrashed | None:
+    """The target crash behind ``exc`` (also inside Hypothesis's flaky-failure groups)."""
+    if isinstance(exc, TargetCrashed):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _crash_in(inner)
+            if found is not None:
+                return found
+    return None

@@ -114,15 +114,14 @@ class LockstepMachine(RuleBasedStateMachine):
     def _do(self, command: wire.Command, *, compare: bool = True) -> str:
         """Send ``command`` to both; record it; compare answers; the model's answer."""
         expected = wire.format_answer(execute(self.model, command))
+        cls = type(self)
+        line = wire.format_command(command)
+        self.trace.append((line, expected if compare else None))
+        cls.steps += 1
         try:
             observed = wire.format_answer(execute(self.target, command))
         except TargetBroken as exc:
             raise self._gone(exc) from None
-        cls = type(self)
-        line = wire.format_command(command)
-        step = (line, expected if compare else None)
-        self.trace.append(step)
-        cls.steps += 1
         for out in self.model.outputs:
             if out.transition not in self.seen:
                 self.seen.add(out.transition)
@@ -154,14 +153,15 @@ class LockstepMachine(RuleBasedStateMachine):
         have changed are compared too.
         """
         addr = self.instance.mmio_base + Reg.STATUS
+        line = wire.format_command(wire.Readl(addr))
         try:
             observed = self.target.readl(addr)
         except TargetBroken as exc:
+            self.trace.append((line, None))
             raise self._gone(exc) from None
         if not self.exact_latency and self.busy and not observed & Flag.BUSY:
             self.model.complete()
         expected = self.model.readl(addr)
-        line = wire.format_command(wire.Readl(addr))
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         type(self).steps += 1
         if observed != expected:

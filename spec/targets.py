@@ -40,8 +40,15 @@ class TargetSpec:
             self.factory.close()
 
 
-def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0) -> TargetSpec:
-    """The target ``text`` names; :class:`TargetSpecError` when it names nothing."""
+def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
+                   reuse: bool = True) -> TargetSpec:
+    """The target ``text`` names; :class:`TargetSpecError` when it names nothing.
+
+    A command line's process is shared by all sequences unless ``reuse`` is
+    false, when every sequence starts its own (slower, but a device that
+    corrupts its own memory cannot carry a fault from one sequence into the
+    next).
+    """
     if text is None:
         from ..impl.target import ReferenceTarget
 
@@ -56,6 +63,8 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0)
         raise TargetSpecError(f"cannot parse target command {text!r}: {exc}") from None
     if not argv:
         raise TargetSpecError("the target command is empty")
+    if not reuse:
+        return TargetSpec(shlex.join(argv), lambda: WireTarget(argv, timeout=timeout))
     return TargetSpec(shlex.join(argv), SharedProcess(argv, timeout))
 
 
