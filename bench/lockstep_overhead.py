@@ -22,10 +22,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from duckybio.impl.target import ReferenceTarget
+from duckybio.kit.lockstep import LockstepMachine, lockstep_machine
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.target import Target
 from duckybio.spec import wire
-from duckybio.spec.lockstep import LockstepMachine, lockstep_machine
-from duckybio.spec.target import Target
 
 
 class TimedTarget:

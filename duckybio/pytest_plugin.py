@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from .spec.checkrun import CheckReport, run_check
-from .spec.lockstep import lockstep_machine
-from .spec.targets import TargetSpecError, resolve_target
+from .kit.lockstep import lockstep_machine
+from .kit.run import CheckReport, run_check
+from .kit.targets import TargetSpecError, resolve_target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

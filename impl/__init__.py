@@ -14,7 +14,6 @@ from .machine import Machine
 from .memory import Memory, MMIOHandler
 from .rbuf import ReadBuffer
 from .storage import FileBackedStorage, MemoryStorage, Storage
-from .target import ReferenceTarget
 
 __all__ = [
     "BioConfig",
@@ -30,7 +29,6 @@ __all__ = [
     "Memory",
     "MemoryStorage",
     "ReadBuffer",
-    "ReferenceTarget",
     "Storage",
     "StorageConfig",
     "StorageConfigError",

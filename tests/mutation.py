@@ -4,7 +4,7 @@
 replacement (the original text must occur exactly once, so that a change of
 the source breaks the test loudly instead of silently testing nothing) and
 executes the result as a fresh module inside the ``duckybio.impl`` package.
-:func:`using_block_io` makes :class:`~duckybio.impl.target.ReferenceTarget`
+:func:`using_block_io` makes :class:`~duckybio.kit.reference_target.ReferenceTarget`
 build its machines with a given controller class while it is active.
 :func:`probed` wraps a lockstep machine so that a run also tells in which
 generated sequence the first disagreement showed up.  :func:`flipped_status`
@@ -30,12 +30,12 @@ from hypothesis.stateful import invariant
 
 import duckybio.impl.bio
 import duckybio.impl.machine
-from duckybio.impl.target import ReferenceTarget
-from duckybio.spec.checkrun import CheckReport
-from duckybio.spec.lockstep import LockstepMachine
+from duckybio.kit.lockstep import LockstepMachine
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.run import CheckReport
+from duckybio.kit.target import Target
+from duckybio.kit.trace import Step
 from duckybio.spec.regmap import Flag, Reg
-from duckybio.spec.target import Target
-from duckybio.spec.trace import Step
 
 #: The reference controller's source file.
 BIO_SOURCE: Final = Path(duckybio.impl.bio.__file__).resolve()

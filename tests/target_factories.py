@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from duckybio.impl.target import ReferenceTarget
-from duckybio.spec.model_target import ModelTarget
-from duckybio.spec.target import Target
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.target import Target
 
 
 def _model() -> Target:

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from cdevice import MUTANTS, SOURCE
 
-from duckybio.spec.model_target import ModelTarget
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.target import Target, TargetBroken, TargetRefused
+from duckybio.kit.wire_client import WireTarget
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, Flag, Reg
-from duckybio.spec.target import Target, TargetBroken, TargetRefused
-from duckybio.spec.wire_client import WireTarget
 
 BASE = 0x8400
 RAM = 0x10000

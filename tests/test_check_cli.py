@@ -19,9 +19,9 @@ import pytest
 from cdevice import CC
 from mutation import mmio_operations, processes_with
 
-from duckybio.cli import main
-from duckybio.spec.checkrun import CheckReport
-from duckybio.spec.trace import Trace
+from duckybio.cli.main import main
+from duckybio.kit.run import CheckReport
+from duckybio.kit.trace import Trace
 
 SMALL = ["--examples", "10", "--steps", "10", "--quiet"]
 FLIPPED = "mutation:flipped_status"

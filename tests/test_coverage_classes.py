@@ -6,6 +6,8 @@ import random
 
 import pytest
 
+from duckybio.explore.search import ExploreInstance, ExploreStorage, explore
+from duckybio.kit.coverage import coverage, coverage_instance, explored, reachable_classes
 from duckybio.model import (
     Complete,
     Event,
@@ -18,8 +20,6 @@ from duckybio.model import (
     power_on,
     step,
 )
-from duckybio.spec.coverage import coverage, coverage_instance, explored, reachable_classes
-from duckybio.spec.explore import ExploreInstance, ExploreStorage, explore
 from duckybio.spec.regmap import U32_MASK, WORD_SIZE, Reg
 
 A = Transition(Phase.READY, EventKind.READ_STATUS, "flags")

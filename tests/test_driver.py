@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from duckybio.impl import ReferenceTarget
-from duckybio.spec.driver import (
+from duckybio.driver.reference import (
     BioDriver,
     BioError,
     CommandError,
@@ -18,9 +17,10 @@ from duckybio.spec.driver import (
     Operation,
     StorageSelectError,
 )
-from duckybio.spec.model_target import ModelTarget
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.target import Target
 from duckybio.spec.regmap import BLOCK_SIZE, DEFAULT_MMIO_ADDRESS, PAGE_SIZE, Flag, Reg
-from duckybio.spec.target import Target
 
 RAM = 0x10000
 BASE = DEFAULT_MMIO_ADDRESS

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from duckybio import explore_cmd
+from duckybio.cli import explore as explore_cmd
+from duckybio.explore.search import (
+    ExploreInstance,
+    ExploreResult,
+    ExploreStorage,
+    MmioStep,
+    Violation,
+    explore,
+)
 from duckybio.model import (
     Complete,
     Event,
@@ -26,14 +34,6 @@ from duckybio.model import (
     power_on,
     run,
     step,
-)
-from duckybio.spec.explore import (
-    ExploreInstance,
-    ExploreResult,
-    ExploreStorage,
-    MmioStep,
-    Violation,
-    explore,
 )
 from duckybio.spec.regmap import Flag, Reg
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from duckybio import gen_cmd
+from duckybio.cli import gen as gen_cmd
+from duckybio.codegen import generate
 from duckybio.model import (
     Complete,
     Event,
@@ -33,7 +34,7 @@ from duckybio.model import (
     run,
     step,
 )
-from duckybio.spec import generate, regmap
+from duckybio.spec import regmap
 from duckybio.spec.regmap import FLAG_DEFS, REGISTER_DEFS, Flag, Reg
 
 ROOT = Path(__file__).resolve().parent.parent

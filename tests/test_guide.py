@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from duckybio.impl import ReferenceTarget
-from duckybio.spec.model_target import ModelTarget
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.replay import replay_steps
+from duckybio.kit.target import Target
+from duckybio.kit.trace import Step, parse_steps
 from duckybio.spec.regmap import BLOCK_SIZE, DEFAULT_MMIO_ADDRESS, Flag, Reg
-from duckybio.spec.replay import replay_steps
-from duckybio.spec.target import Target
-from duckybio.spec.trace import Step, parse_steps
 from duckybio.spec.wire import Readl, Writel, parse_command
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,10 +6,11 @@ import random
 
 import pytest
 
-from duckybio.impl import BlockIO, InFlight, Machine, Memory, MemoryStorage, ReferenceTarget
+from duckybio.impl import BlockIO, InFlight, Machine, Memory, MemoryStorage
 from duckybio.impl.rbuf import WINDOW
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.target import Target, TargetRefused
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, Flag, Reg
-from duckybio.spec.target import Target, TargetRefused
 
 BASE = 0x2000
 RAM = 0x40000

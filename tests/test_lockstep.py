@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from duckybio.impl.target import ReferenceTarget
-from duckybio.spec.lockstep import lockstep_machine
+from duckybio.kit.lockstep import lockstep_machine
+from duckybio.kit.reference_target import ReferenceTarget
 
 ReferenceLockstep = lockstep_machine(
     lambda: ReferenceTarget(latency=0), latency=0, white_box=True, name="ReferenceLockstep")

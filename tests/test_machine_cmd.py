@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from duckybio.cli import main
+from duckybio.cli.main import main
 
 INI = """\
 [machine]

@@ -18,9 +18,9 @@ import pytest
 from cdevice import MUTANTS
 from mutation import first_failure, mmio_operations, probed, processes_with, summary
 
-from duckybio.spec.checkrun import CheckReport, run_check
-from duckybio.spec.lockstep import lockstep_machine
-from duckybio.spec.targets import resolve_target
+from duckybio.kit.lockstep import lockstep_machine
+from duckybio.kit.run import CheckReport, run_check
+from duckybio.kit.targets import resolve_target
 
 EXAMPLES: Final = 100
 STEPS: Final = 30

@@ -22,9 +22,9 @@ from mutation import (
     using_block_io,
 )
 
-from duckybio.impl.target import ReferenceTarget
-from duckybio.spec.checkrun import CheckReport, run_check
-from duckybio.spec.lockstep import lockstep_machine
+from duckybio.kit.lockstep import lockstep_machine
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.run import CheckReport, run_check
 
 #: Generated sequences and rules per sequence: enough for every mutant below.
 EXAMPLES: Final = 300

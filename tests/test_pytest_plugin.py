@@ -10,7 +10,7 @@ import pytest
 SERVE = shlex.join([sys.executable, "-m", "duckybio", "serve"])
 
 FLIPPED = '''
-from duckybio.impl.target import ReferenceTarget
+from duckybio.kit.reference_target import ReferenceTarget
 
 
 class Flipped(ReferenceTarget):

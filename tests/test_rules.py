@@ -3,7 +3,7 @@
 Each test names the rules (``R-…``) and errata (``E…``) it pins with
 :func:`pins`; meta-tests check that the rule ids of the document equal
 ``RULES`` and that every rule and every observable erratum is pinned.  Tests
-speak to targets only through the :class:`~duckybio.spec.target.Target`
+speak to targets only through the :class:`~duckybio.kit.target.Target`
 protocol, driver-style, via :class:`Bio`.
 """
 
@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeVar
 import pytest
 from target_factories import TARGET_FACTORIES, TARGET_LATENCY, busy_target_names
 
+from duckybio.kit.target import Target, TargetRefused
 from duckybio.spec.regmap import (
     BLOCK_SIZE,
     DATA_INVALID,
@@ -32,7 +33,6 @@ from duckybio.spec.regmap import (
     Reg,
 )
 from duckybio.spec.rules import RULES, RULES_BY_ID, SECTIONS, SPEC_PATH, defined_ids, spec_ids
-from duckybio.spec.target import Target, TargetRefused
 
 # --- the machine every test runs on ------------------------------------------
 

@@ -21,13 +21,12 @@ from pathlib import Path
 import pytest
 from cdevice import MUTANTS
 
-from duckybio import vectors_cmd
-from duckybio.impl.target import ReferenceTarget
-from duckybio.spec.model_target import ModelTarget
-from duckybio.spec.rules import RULES_BY_ID
-from duckybio.spec.target import Target, TargetBroken
-from duckybio.spec.trace import Step, Trace
-from duckybio.spec.vectors import (
+from duckybio.cli import vectors as vectors_cmd
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.target import Target, TargetBroken
+from duckybio.kit.trace import Step, Trace
+from duckybio.kit.vectors import (
     DEFAULT_DIR,
     ERRATA_IDS,
     NOT_WIRE_OBSERVABLE,
@@ -46,6 +45,8 @@ from duckybio.spec.vectors import (
     wire_observable_ids,
     write_all,
 )
+from duckybio.kit.wire_client import WireTarget
+from duckybio.spec.rules import RULES_BY_ID
 from duckybio.spec.wire import (
     ClockStep,
     Command,
@@ -56,7 +57,6 @@ from duckybio.spec.wire import (
     StorageRead,
     Writel,
 )
-from duckybio.spec.wire_client import WireTarget
 
 VECTORS: list[Vector] = load_all(DEFAULT_DIR)
 BY_NAME: dict[str, Vector] = {v.trace.name: v for v in VECTORS}

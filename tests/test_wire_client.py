@@ -13,18 +13,18 @@ from typing import Any
 
 import pytest
 
-from duckybio.spec.model_target import ModelTarget
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.target import Target, TargetBroken, TargetRefused
+from duckybio.kit.wire_client import TRANSCRIPT_LINES, WireTarget
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
-from duckybio.spec.target import Target, TargetBroken, TargetRefused
-from duckybio.spec.wire_client import TRANSCRIPT_LINES, WireTarget
 
 BASE = 0x8400
 RAM = 0x10000
-MODEL_SERVER = [sys.executable, "-m", "duckybio.spec.wire_server"]
+MODEL_SERVER = [sys.executable, "-m", "duckybio.kit.wire_server"]
 #: ``duckybio serve`` as the CLI registers it: the reference implementation.
 REFERENCE_SERVER = [sys.executable, "-c", (
     "import argparse, sys\n"
-    "from duckybio import serve_cmd\n"
+    "from duckybio.cli import serve as serve_cmd\n"
     "parser = argparse.ArgumentParser()\n"
     "serve_cmd.add_parser(parser.add_subparsers())\n"
     "sys.exit(serve_cmd.run(parser.parse_args(sys.argv[1:])))\n"), "serve"]
@@ -357,7 +357,7 @@ def test_a_forgotten_target_is_stopped_at_exit(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     script = (
         "import sys\n"
-        "from duckybio.spec.wire_client import WireTarget\n"
+        "from duckybio.kit.wire_client import WireTarget\n"
         f"keep = WireTarget({MODEL_SERVER!r})\n"
         f"open({str(pidfile)!r}, 'w').write(str(keep.pid))\n"
     )

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from duckybio.impl.target import ReferenceTarget
-from duckybio.spec.model_target import ModelTarget
+from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.target import Target
+from duckybio.kit.wire_server import main, serve
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
-from duckybio.spec.target import Target
-from duckybio.spec.wire_server import main, serve
 
 BASE = 0x8400
 RAM = 0x10000

@@ -2,7 +2,7 @@
 
 :class:`WireTarget` starts the user's program in its own process group,
 speaks the protocol over its stdin/stdout and turns every answer into the
-:class:`~duckybio.spec.target.Target` interface: ``FAIL`` raises
+:class:`~duckybio.kit.target.Target` interface: ``FAIL`` raises
 :class:`TargetRefused`; a crash, end of output, a timeout, an unparsable
 answer or an answer of the wrong shape raises :class:`TargetBroken` with a
 one-line message, after which the process group is killed.  No exchange
@@ -26,9 +26,8 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import IO, Final, NoReturn
 
-from .regmap import U32_MASK, WORD_SIZE
-from .target import TargetBroken, TargetRefused
-from .wire import (
+from ..spec.regmap import U32_MASK, WORD_SIZE
+from ..spec.wire import (
     PROTOCOL_VERSION,
     ClockStep,
     Command,
@@ -51,6 +50,7 @@ from .wire import (
     format_command,
     parse_answer,
 )
+from .target import TargetBroken, TargetRefused
 
 #: Lines of the exchange kept for error reports.
 TRANSCRIPT_LINES: Final = 20

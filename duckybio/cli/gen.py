@@ -11,10 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .spec.generate import OUT_DIR, SVG_PATH, check_all, dot_executable, write_all
+from ..codegen.generate import OUT_DIR, SVG_PATH, check_all, dot_executable, write_all
 
-#: The source tree this module belongs to: ``duckybio/gen_cmd.py`` -> its parent.
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+#: The source tree this module belongs to: ``duckybio/cli/gen.py`` -> three levels up.
+DEFAULT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def add_parser(

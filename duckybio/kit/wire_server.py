@@ -1,11 +1,11 @@
-"""Serve any :class:`~duckybio.spec.target.Target` over the wire protocol.
+"""Serve any :class:`~duckybio.kit.target.Target` over the wire protocol.
 
 ``serve`` reads one command line at a time and writes exactly one answer
 line, flushed, for each.  A malformed line, a command before ``machine`` or
 a host access the target refuses is answered ``FAIL <message>``; the loop
 never stops on bad input.  It returns 0 on ``quit`` or end of input.
 
-Run as a module (``python -m duckybio.spec.wire_server [--latency N]``) it
+Run as a module (``python -m duckybio.kit.wire_server [--latency N]``) it
 serves the pure model, so the model itself can stand in as a wire target.
 """
 
@@ -17,10 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .model_target import ModelTarget
-from .replay import execute
-from .target import Target, TargetRefused
-from .wire import (
+from ..spec.wire import (
     PROTOCOL_VERSION,
     Answer,
     Command,
@@ -33,6 +30,9 @@ from .wire import (
     format_answer,
     parse_command,
 )
+from .model_target import ModelTarget
+from .replay import execute
+from .target import Target, TargetRefused
 
 TargetFactory = Callable[[], Target]
 
@@ -127,7 +127,7 @@ def latency_arg(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the pure model on stdin/stdout."""
     parser = argparse.ArgumentParser(
-        prog="python -m duckybio.spec.wire_server",
+        prog="python -m duckybio.kit.wire_server",
         description="Serve the pure BIO model over the duckybio wire protocol.")
     parser.add_argument("--latency", type=latency_arg, default=0, metavar="N",
                         help="clock steps a command stays BUSY (default 0)")

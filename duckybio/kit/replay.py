@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .target import Target, TargetRefused
-from .trace import Step
-from .wire import (
+from ..spec.wire import (
     PROTOCOL_VERSION,
     Answer,
     ClockStep,
@@ -28,12 +26,14 @@ from .wire import (
     ok_number,
     parse_command,
 )
+from .target import Target, TargetRefused
+from .trace import Step
 
 
 def execute(target: Target, command: Command) -> Answer:
     """Carry out one wire command on ``target``; a refusal is a ``FAIL`` answer.
 
-    :class:`~duckybio.spec.target.TargetBroken` propagates: a broken target
+    :class:`~duckybio.kit.target.TargetBroken` propagates: a broken target
     has no answer.
     """
     try:

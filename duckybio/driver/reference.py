@@ -28,8 +28,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .regmap import BLOCK_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
-from .target import Target, TargetRefused
+from ..kit.target import Target, TargetRefused
+from ..spec.regmap import BLOCK_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 
 __all__ = [
     "BioDriver",

@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .model import EventKind
+from ..kit.coverage import coverage, coverage_instance, reachable_classes
+from ..kit.junit import Case, render_junit
+from ..kit.lockstep import lockstep_machine
+from ..kit.repro import render_c, render_pytest
+from ..kit.run import CheckReport, run_check
+from ..kit.targets import TargetSpecError, resolve_target
+from ..model import EventKind
 from .options import add_target_options, positive, write_text
-from .spec.checkrun import CheckReport, run_check
-from .spec.coverage import coverage, coverage_instance, reachable_classes
-from .spec.junit import Case, render_junit
-from .spec.lockstep import lockstep_machine
-from .spec.render import render_c, render_pytest
-from .spec.targets import TargetSpecError, resolve_target
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

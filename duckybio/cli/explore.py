@@ -10,7 +10,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from .spec.explore import (
+from ..explore.search import (
     DEFAULT_MAX_STATES,
     ExploreInstance,
     ExploreResult,

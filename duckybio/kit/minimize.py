@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import wire
+from ..spec import wire
+from ..spec.regmap import Reg
 from .lockstep import LockstepMachine, Mismatch, TargetCrashed, TargetGone
-from .regmap import Reg
 
 Line = tuple[str, str | None]
 

@@ -1,9 +1,9 @@
 """Golden test vectors: fixed wire sequences with the answers the model gives.
 
-A vector is a :class:`~duckybio.spec.trace.Trace` (wire command lines, each
+A vector is a :class:`~duckybio.kit.trace.Trace` (wire command lines, each
 with its expected answer) plus the latency it was recorded with.  The files
 under ``spec/vectors/`` are generated from the scenarios below by running
-each on :class:`~duckybio.spec.model_target.ModelTarget` with that latency;
+each on :class:`~duckybio.kit.model_target.ModelTarget` with that latency;
 an implementer in any language replays them with a line parser (see
 ``spec/vectors/README.md``).
 
@@ -33,9 +33,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .jsonfile import load_json
-from .model_target import ModelTarget
-from .regmap import (
+from ..spec.regmap import (
     BLOCK_SIZE,
     DATA_INVALID,
     DEFAULT_MMIO_ADDRESS,
@@ -47,11 +45,8 @@ from .regmap import (
     Flag,
     Reg,
 )
-from .replay import execute, replay_steps
-from .rules import RULES, RULES_BY_ID, SPEC_PATH
-from .target import Target
-from .trace import Step, Trace
-from .wire import (
+from ..spec.rules import RULES, RULES_BY_ID, SPEC_PATH
+from ..spec.wire import (
     ClockStep,
     Command,
     Machine,
@@ -67,6 +62,11 @@ from .wire import (
     format_command,
     parse_command,
 )
+from .jsonfile import load_json
+from .model_target import ModelTarget
+from .replay import execute, replay_steps
+from .target import Target
+from .trace import Step, Trace
 
 __all__ = [
     "DEFAULT_DIR",
@@ -92,7 +92,7 @@ __all__ = [
 #: The format tag of a vector file.
 VECTOR_FORMAT: Final = "duckybio-vector/1"
 #: The committed vectors, next to this module.
-DEFAULT_DIR: Final = Path(__file__).with_name("vectors")
+DEFAULT_DIR: Final = SPEC_PATH.with_name("vectors")
 #: The errata ids of ``SPEC.md`` section 14, in document order.
 ERRATA_IDS: Final[tuple[str, ...]] = tuple(
     re.findall(r"^\| (E[0-9]+) \|", SPEC_PATH.read_text("utf-8"), re.MULTILINE))
@@ -168,7 +168,7 @@ def load_all(directory: Path) -> list[Vector]:
 def run_vector(target: Target, vector: Vector) -> list[str]:
     """Replay ``vector`` on ``target``: one line per answer that differs (none: pass).
 
-    :class:`~duckybio.spec.target.TargetBroken` propagates.
+    :class:`~duckybio.kit.target.TargetBroken` propagates.
     """
     return replay_steps(target, vector.trace.steps)
 

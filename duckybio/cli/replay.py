@@ -10,12 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..kit.replay import replay_steps
+from ..kit.target import TargetBroken
+from ..kit.targets import TargetSpecError, resolve_target
+from ..kit.trace import Trace, TraceError
+from ..spec.wire import WireError
 from .options import add_target_options
-from .spec.replay import replay_steps
-from .spec.target import TargetBroken
-from .spec.targets import TargetSpecError, resolve_target
-from .spec.trace import Trace, TraceError
-from .spec.wire import WireError
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

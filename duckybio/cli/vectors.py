@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ..kit.junit import Case, render_junit
+from ..kit.target import Target, TargetBroken
+from ..kit.targets import TargetSpecError, resolve_target
+from ..kit.vectors import DEFAULT_DIR, Vector, VectorError, load_all, run_vector, stale, write_all
 from .options import add_target_options, write_text
-from .spec.junit import Case, render_junit
-from .spec.target import Target, TargetBroken
-from .spec.targets import TargetSpecError, resolve_target
-from .spec.vectors import DEFAULT_DIR, Vector, VectorError, load_all, run_vector, stale, write_all
 
 #: Mismatching steps printed per failing vector.
 SHOWN_PROBLEMS: Final = 5

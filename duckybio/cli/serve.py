@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .spec.wire_server import latency_arg, serve_stdio
+from ..kit.reference_target import ReferenceTarget
+from ..kit.wire_server import latency_arg, serve_stdio
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
@@ -29,7 +30,5 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.Argument
 
 def run(args: argparse.Namespace) -> int:
     """Serve until ``quit`` or end of input; return the exit status."""
-    from .impl.target import ReferenceTarget
-
     latency: int = args.latency
     return serve_stdio(lambda: ReferenceTarget(latency=latency))

@@ -41,8 +41,8 @@ from ..model import (
     power_on,
     step,
 )
-from . import regmap
-from .regmap import FLAG_DEFS, REGISTER_DEFS, Flag, Reg
+from ..spec import regmap
+from ..spec.regmap import FLAG_DEFS, REGISTER_DEFS, Flag, Reg
 
 #: The command that regenerates every file below.
 GENERATOR: Final = "duckybio gen"

@@ -1,12 +1,12 @@
-"""The implementation driven as a :class:`~duckybio.spec.target.Target`."""
+"""The implementation driven as a :class:`~duckybio.kit.target.Target`."""
 
 from __future__ import annotations
 
+from ..impl.errors import MachineError
+from ..impl.machine import Machine
+from ..impl.storage import MemoryStorage
 from ..spec.regmap import BLOCK_SIZE, U32_MASK
-from ..spec.target import TargetRefused
-from .errors import MachineError
-from .machine import Machine
-from .storage import MemoryStorage
+from .target import TargetRefused
 
 __all__ = ["ReferenceTarget"]
 

@@ -19,8 +19,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
+from ..explore.search import ExploreInstance, ExploreResult, ExploreStorage, explore
 from ..model import Transition
-from .explore import ExploreInstance, ExploreResult, ExploreStorage, explore
 
 TransitionClass = Transition
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
+from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
 
 
 class StorageShape(BaseModel):

@@ -1,4 +1,4 @@
-"""The pure model driven as a :class:`~duckybio.spec.target.Target`."""
+"""The pure model driven as a :class:`~duckybio.kit.target.Target`."""
 
 from __future__ import annotations
 

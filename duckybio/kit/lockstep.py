@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from ..model import BioState, Command, MachineState, Transition
-from . import wire
+from ..spec import wire
+from ..spec.regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, RESERVED_START, U32_MASK, Flag, Reg
+from .abstraction import abstract
 from .instance import Instance
 from .model_target import ModelTarget
-from .regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, RESERVED_START, U32_MASK, Flag, Reg
 from .replay import execute
 from .target import Target, TargetBroken
 from .trace import Step
@@ -522,6 +523,4 @@ def lockstep_machine(
 
 
 def _abstraction() -> Callable[[Target], MachineState]:
-    from .abstraction import abstract  # needs the reference implementation
-
     return abstract

@@ -7,8 +7,8 @@ read-only observation API.
 
 from __future__ import annotations
 
-from ..impl.target import ReferenceTarget
 from ..model import BioState, Command, MachineState, Op
+from .reference_target import ReferenceTarget
 from .target import Target
 
 

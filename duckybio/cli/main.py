@@ -6,16 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import (
-    __version__,
-    check_cmd,
-    explore_cmd,
-    gen_cmd,
-    machine_cmd,
-    replay_cmd,
-    serve_cmd,
-    vectors_cmd,
-)
+from .. import __version__
+from . import check as check_cmd
+from . import explore as explore_cmd
+from . import gen as gen_cmd
+from . import machine as machine_cmd
+from . import replay as replay_cmd
+from . import serve as serve_cmd
+from . import vectors as vectors_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:

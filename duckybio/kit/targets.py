@@ -1,7 +1,7 @@
 """Turn a ``--target`` argument into a factory of targets.
 
 ``module:callable`` names a Python factory (called with no arguments, it
-returns a :class:`~duckybio.spec.target.Target`); anything else is a command
+returns a :class:`~duckybio.kit.target.Target`); anything else is a command
 line, started as an out-of-process target speaking the wire protocol.  No
 argument means the bundled reference implementation, in process.
 """
@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .reference_target import ReferenceTarget
 from .target import Target
 from .wire_client import WireTarget
 
@@ -50,8 +51,6 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
     next).
     """
     if text is None:
-        from ..impl.target import ReferenceTarget
-
         return TargetSpec(f"reference implementation (latency {latency})",
                           lambda: ReferenceTarget(latency=latency), in_process_reference=True)
     text = text.strip()
