@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from .kit.errors import TargetSpecError
 from .kit.lockstep import lockstep_machine
 from .kit.run import CheckReport, run_check
-from .kit.targets import TargetSpecError, resolve_target
+from .kit.targets import resolve_target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,8 +8,9 @@ import pytest
 
 from duckybio.impl import BlockIO, InFlight, Machine, Memory, MemoryStorage
 from duckybio.impl.rbuf import WINDOW
+from duckybio.kit.errors import TargetRefused
 from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target, TargetRefused
+from duckybio.kit.target import Target
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, Flag, Reg
 
 BASE = 0x2000

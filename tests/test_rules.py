@@ -17,7 +17,8 @@ from typing import NamedTuple, TypeVar
 import pytest
 from target_factories import TARGET_FACTORIES, TARGET_LATENCY, busy_target_names
 
-from duckybio.kit.target import Target, TargetRefused
+from duckybio.kit.errors import TargetRefused
+from duckybio.kit.target import Target
 from duckybio.spec.regmap import (
     BLOCK_SIZE,
     DATA_INVALID,

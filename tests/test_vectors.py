@@ -22,18 +22,17 @@ import pytest
 from cdevice import MUTANTS
 
 from duckybio.cli import vectors as vectors_cmd
+from duckybio.kit.errors import ScenarioError, TargetBroken, VectorError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target, TargetBroken
+from duckybio.kit.target import Target
 from duckybio.kit.trace import Step, Trace
 from duckybio.kit.vectors import (
     DEFAULT_DIR,
     ERRATA_IDS,
     NOT_WIRE_OBSERVABLE,
     Scenario,
-    ScenarioError,
     Vector,
-    VectorError,
     exercised_ids,
     file_name,
     generate_all,

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from duckybio.kit.errors import TargetBroken, TargetRefused
 from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.target import Target, TargetBroken, TargetRefused
+from duckybio.kit.target import Target
 from duckybio.kit.wire_client import TRANSCRIPT_LINES, WireTarget
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
 

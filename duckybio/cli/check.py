@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..kit.coverage import coverage, coverage_instance, reachable_classes
+from ..kit.errors import TargetSpecError
 from ..kit.junit import Case, render_junit
 from ..kit.lockstep import lockstep_machine
 from ..kit.repro import render_c, render_pytest
 from ..kit.run import CheckReport, run_check
-from ..kit.targets import TargetSpecError, resolve_target
+from ..kit.targets import resolve_target
 from ..model import EventKind
 from .options import add_target_options, positive, write_text
 

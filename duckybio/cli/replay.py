@@ -10,10 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..kit.errors import TargetBroken, TargetSpecError, TraceError
 from ..kit.replay import replay_steps
-from ..kit.target import TargetBroken
-from ..kit.targets import TargetSpecError, resolve_target
-from ..kit.trace import Trace, TraceError
+from ..kit.targets import resolve_target
+from ..kit.trace import Trace
 from ..spec.wire import WireError
 from .options import add_target_options
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ..kit.errors import TargetBroken, TargetSpecError, VectorError
 from ..kit.junit import Case, render_junit
-from ..kit.target import Target, TargetBroken
-from ..kit.targets import TargetSpecError, resolve_target
-from ..kit.vectors import DEFAULT_DIR, Vector, VectorError, load_all, run_vector, stale, write_all
+from ..kit.target import Target
+from ..kit.targets import resolve_target
+from ..kit.vectors import DEFAULT_DIR, Vector, load_all, run_vector, stale, write_all
 from .options import add_target_options, write_text
 
 #: Mismatching steps printed per failing vector.

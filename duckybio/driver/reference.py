@@ -28,7 +28,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..kit.target import Target, TargetRefused
+from ..kit.errors import KitError, TargetRefused
+from ..kit.target import Target
 from ..spec.regmap import BLOCK_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 
 __all__ = [
@@ -61,7 +62,7 @@ class Operation(BaseModel):
                 f"COUNT={self.count:#x} {mode}")
 
 
-class BioError(Exception):
+class BioError(KitError):
     """Base class of every error the driver reports about the device."""
 
 

@@ -3,11 +3,12 @@
 What users call is exported here; everything else in the package is internal.
 """
 
+from .errors import TargetBroken, TargetRefused, TargetSpecError
 from .model_target import ModelTarget
 from .reference_target import ReferenceTarget
 from .replay import replay_steps
-from .target import Target, TargetBroken, TargetRefused
-from .targets import TargetSpec, TargetSpecError, resolve_target
+from .target import Target
+from .targets import TargetSpec, resolve_target
 from .trace import Step, Trace, parse_steps
 from .wire_client import WireTarget
 

@@ -22,10 +22,11 @@ from ..model import BioState, Command, MachineState, Transition
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, RESERVED_START, U32_MASK, Flag, Reg
 from .abstraction import abstract
+from .errors import Mismatch, TargetBroken, TargetCrashed
 from .instance import Instance
 from .model_target import ModelTarget
 from .replay import execute
-from .target import Target, TargetBroken
+from .target import Target
 from .trace import Step
 
 U32 = st.integers(min_value=0, max_value=U32_MASK)
@@ -38,12 +39,8 @@ STATUS_VALUES = [*STATUS_COMBOS, U32_MASK, int(Flag.RDY | Flag.ERR | Flag.BUSY),
 COUNT_VALUES = [0, 1, 2, 3, 4, U32_MASK, 1 << 22]
 
 
-class Mismatch(AssertionError):
-    """The target disagrees with the model."""
 
 
-class TargetCrashed(Mismatch):
-    """The target process died: a failure Hypothesis shrinks like any other."""
 
 
 class TargetGone(BaseException):

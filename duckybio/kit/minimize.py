@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from ..spec import wire
 from ..spec.regmap import Reg
-from .lockstep import LockstepMachine, Mismatch, TargetCrashed, TargetGone
+from .errors import Mismatch, TargetCrashed
+from .lockstep import LockstepMachine, TargetGone
 
 Line = tuple[str, str | None]
 

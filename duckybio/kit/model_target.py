@@ -20,7 +20,7 @@ from ..model import (
 )
 from ..model.events import Event
 from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE
-from .target import TargetRefused
+from .errors import TargetRefused
 
 
 class ModelTarget:

@@ -6,7 +6,7 @@ from ..impl.errors import MachineError
 from ..impl.machine import Machine
 from ..impl.storage import MemoryStorage
 from ..spec.regmap import BLOCK_SIZE, U32_MASK
-from .target import TargetRefused
+from .errors import TargetRefused
 
 __all__ = ["ReferenceTarget"]
 

@@ -26,7 +26,8 @@ from ..spec.wire import (
     ok_number,
     parse_command,
 )
-from .target import Target, TargetRefused
+from .errors import TargetRefused
+from .target import Target
 from .trace import Step
 
 

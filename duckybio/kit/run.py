@@ -18,7 +18,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
 from .coverage import CoverageReport
-from .lockstep import LockstepMachine, TargetCrashed, TargetGone, as_steps
+from .errors import TargetCrashed
+from .lockstep import LockstepMachine, TargetGone, as_steps
 from .minimize import minimize
 from .trace import Step, Trace
 

@@ -10,14 +10,6 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 
-class TargetRefused(Exception):
-    """The target answered ``FAIL``: a host access it is right to refuse."""
-
-
-class TargetBroken(Exception):
-    """The target crashed, hung past its timeout or broke the protocol."""
-
-
 @runtime_checkable
 class Target(Protocol):
     """A Ducky machine with a BIO, as the harness sees it.

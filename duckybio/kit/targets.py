@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errors import TargetSpecError
 from .reference_target import ReferenceTarget
 from .target import Target
 from .wire_client import WireTarget
@@ -23,8 +24,6 @@ from .wire_client import WireTarget
 _FACTORY = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 
-class TargetSpecError(ValueError):
-    """A ``--target`` argument that names nothing usable (one-line message)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import TraceError
 from .jsonfile import load_json
 
 TRACE_FORMAT = "duckybio-trace/1"
 _ARROW = " => "
 
 
-class TraceError(ValueError):
-    """A trace file or text that cannot be read; the message is one line."""
 
 
 class Step(BaseModel):

@@ -62,6 +62,7 @@ from ..spec.wire import (
     format_command,
     parse_command,
 )
+from .errors import ScenarioError, VectorError
 from .jsonfile import load_json
 from .model_target import ModelTarget
 from .replay import execute, replay_steps
@@ -106,12 +107,8 @@ NOT_WIRE_OBSERVABLE: Final[dict[str, str]] = {
 
 # --- the file format -------------------------------------------------------------
 
-class VectorError(ValueError):
-    """A vector file that cannot be used; the message is one line."""
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be recorded as a vector (a defect of the scenario)."""
 
 
 class Vector(BaseModel):

@@ -50,7 +50,7 @@ from ..spec.wire import (
     format_command,
     parse_answer,
 )
-from .target import TargetBroken, TargetRefused
+from .errors import TargetBroken, TargetRefused
 
 #: Lines of the exchange kept for error reports.
 TRANSCRIPT_LINES: Final = 20

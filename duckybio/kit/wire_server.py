@@ -30,9 +30,10 @@ from ..spec.wire import (
     format_answer,
     parse_command,
 )
+from .errors import TargetRefused
 from .model_target import ModelTarget
 from .replay import execute
-from .target import Target, TargetRefused
+from .target import Target
 
 TargetFactory = Callable[[], Target]
 

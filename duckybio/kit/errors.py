@@ -1,0 +1,69 @@
+"""Every error the conformance kit raises, under one base, :class:`KitError`.
+
+- :class:`TargetError`: the device under test refused (``FAIL``) or broke.
+- :class:`InputError`: a trace, vector file or ``--target`` argument that cannot
+  be used; the message is one line, fit to print after ``duckybio:``.
+- :class:`Mismatch`: the device disagrees with the model (an ``AssertionError``,
+  so Hypothesis shrinks it like any failing check).
+"""
+
+from __future__ import annotations
+
+
+class KitError(Exception):
+    """Base of every error of the conformance kit."""
+
+
+class TargetError(KitError):
+    """Something the target under test did."""
+
+
+class TargetRefused(TargetError):
+    """The target answered ``FAIL``: a host access it is right to refuse (SPEC R-HOST-*)."""
+
+
+class TargetBroken(TargetError):
+    """The target crashed, hung past its timeout or broke the protocol (SPEC section 13)."""
+
+
+class InputError(KitError, ValueError):
+    """A user-supplied file or argument that cannot be used; the message is one line."""
+
+
+class TraceError(InputError):
+    """A trace file or trace text that cannot be used."""
+
+
+class TargetSpecError(InputError):
+    """A ``--target`` argument that names nothing usable."""
+
+
+class VectorError(InputError):
+    """A golden-vector file or directory that cannot be used."""
+
+
+class ScenarioError(KitError):
+    """A scenario that cannot be recorded as a vector (a defect of the scenario)."""
+
+
+class Mismatch(KitError, AssertionError):
+    """The target disagrees with the model."""
+
+
+class TargetCrashed(Mismatch):
+    """The target process died mid-sequence: a failure that is shrunk like any other."""
+
+
+__all__ = [
+    "InputError",
+    "KitError",
+    "Mismatch",
+    "ScenarioError",
+    "TargetBroken",
+    "TargetCrashed",
+    "TargetError",
+    "TargetRefused",
+    "TargetSpecError",
+    "TraceError",
+    "VectorError",
+]
