@@ -1,9 +1,10 @@
 """The BIO register map: the single source of truth for every constant.
 
 Offsets, access modes, reset values, flag bits, block and page sizes and the
-machine defaults are defined here once, as typed data.  Everything else -- the
-model, the implementation, the generated C header and documentation, the
-tests -- reads them from this module.
+machine defaults are defined here once, as typed data, together with what each
+one means (:data:`CONSTANT_DEFS`, :data:`FLAG_DEFS`, :data:`REGISTER_DEFS`).
+Everything else -- the model, the implementation, the generated C header and
+documentation, the tests -- reads them from this module.
 """
 
 from __future__ import annotations
@@ -12,24 +13,26 @@ import enum
 from dataclasses import dataclass
 from typing import Final, Literal
 
-#: Size of one storage block, in bytes.
+# Sizes and machine defaults (SPEC.md section 2); CONSTANT_DEFS says what each means.
 BLOCK_SIZE: Final = 1024
-#: Size of one memory page, in bytes; the BIO occupies exactly one page.
 PAGE_SIZE: Final = 256
-#: Size of one MMIO register, in bytes.
 WORD_SIZE: Final = 4
-#: Mask of a 32-bit register value.
 U32_MASK: Final = 0xFFFFFFFF
-#: Default amount of RAM of a machine, in bytes (16 MiB).
 DEFAULT_RAM_SIZE: Final = 0x1000000
-#: Default base address of the BIO's MMIO page.
 DEFAULT_MMIO_ADDRESS: Final = 0x8400
-#: Default interrupt line (configured, never raised).
 DEFAULT_IRQ: Final = 0x02
-#: Value a DATA read returns when there is no data to return.
 DATA_INVALID: Final = 0xFFFFFFFF
 
 Access = Literal["rw", "r", "w"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantDef:
+    """One named constant of this module: its name, its value and what it means."""
+
+    name: str
+    value: int
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +126,39 @@ def _mask(defs: tuple[FlagDef, ...], *, settable: bool | None = None,
     return value
 
 
-#: Bits a guest may write to STATUS (0x6C).
+# Masks and offsets derived from the tables.
 GUEST_SETTABLE: Final = _mask(FLAG_DEFS, settable=True)
-#: Bits that can read back as 1 from STATUS (0x13).
 READABLE_FLAGS: Final = _mask(FLAG_DEFS, readable=True)
-#: Offset of the first reserved byte of the MMIO page.
 RESERVED_START: Final = max(r.offset for r in REGISTER_DEFS) + WORD_SIZE
+
+CONSTANT_DEFS: Final[tuple[ConstantDef, ...]] = (
+    ConstantDef("BLOCK_SIZE", BLOCK_SIZE, "Size of one storage block, in bytes."),
+    ConstantDef("PAGE_SIZE", PAGE_SIZE,
+                "Size of one memory page, in bytes; the BIO occupies exactly one page."),
+    ConstantDef("WORD_SIZE", WORD_SIZE, "Size of one MMIO register, in bytes."),
+    ConstantDef("U32_MASK", U32_MASK, "Mask of a 32-bit register value."),
+    ConstantDef("DEFAULT_RAM_SIZE", DEFAULT_RAM_SIZE,
+                "Default amount of RAM of a machine, in bytes (16 MiB)."),
+    ConstantDef("DEFAULT_MMIO_ADDRESS", DEFAULT_MMIO_ADDRESS,
+                "Default base address of the BIO's MMIO page."),
+    ConstantDef("DEFAULT_IRQ", DEFAULT_IRQ, "Default interrupt line (configured, never raised)."),
+    ConstantDef("DATA_INVALID", DATA_INVALID,
+                "Value a DATA read returns when there is no data to return."),
+    ConstantDef("GUEST_SETTABLE", GUEST_SETTABLE, "Bits a guest may write to STATUS (0x6C)."),
+    ConstantDef("READABLE_FLAGS", READABLE_FLAGS,
+                "Bits that can read back as 1 from STATUS (0x13)."),
+    ConstantDef("RESERVED_START", RESERVED_START,
+                "Offset of the first reserved byte of the MMIO page."),
+)
+"""Every integer constant above, with its meaning (SPEC.md section 2)."""
+
+
+def constant(name: str) -> ConstantDef:
+    """The entry of :data:`CONSTANT_DEFS` named ``name``; ``KeyError`` if there is none."""
+    for const in CONSTANT_DEFS:
+        if const.name == name:
+            return const
+    raise KeyError(name)
 
 
 def register_by_offset(offset: int) -> RegisterDef | None:
@@ -140,13 +170,17 @@ def register_by_offset(offset: int) -> RegisterDef | None:
 
 
 def _check_consistency() -> None:
-    """The enums above must say exactly what the tables say."""
+    """The enums and module constants above must say exactly what the tables say."""
     flags = {f.name: f.mask for f in FLAG_DEFS}
     if flags != {f.name: int(f.value) for f in Flag}:  # pragma: no cover
         raise AssertionError("Flag enum disagrees with FLAG_DEFS")
     regs = {r.name: r.offset for r in REGISTER_DEFS}
     if regs != {r.name: int(r.value) for r in Reg}:  # pragma: no cover
         raise AssertionError("Reg enum disagrees with REGISTER_DEFS")
+    names = [c.name for c in CONSTANT_DEFS]
+    if len(set(names)) != len(names) or any(  # pragma: no cover
+            globals().get(c.name) != c.value for c in CONSTANT_DEFS):
+        raise AssertionError("CONSTANT_DEFS disagrees with the module constants")
 
 
 _check_consistency()

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from duckybio.explore.search import ExploreInstance, ExploreStorage, explore
+from duckybio.explore import ExploreInstance, ExploreStorage, explore
 from duckybio.kit.coverage import coverage, coverage_instance, explored, reachable_classes
 from duckybio.model import (
     Complete,

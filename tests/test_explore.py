@@ -12,7 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from duckybio.cli import explore as explore_cmd
-from duckybio.explore.search import (
+from duckybio.explore import (
+    BreadthFirst,
     ExploreInstance,
     ExploreResult,
     ExploreStorage,
@@ -109,6 +110,20 @@ def test_trace_steps_name_registers() -> None:
         assert MmioStep.of(event).event() == event
 
 
+def test_breadth_first_records_shortest_paths() -> None:
+    cfg = ONE_BLOCK.config(0)
+    search = BreadthFirst(cfg, ONE_BLOCK.alphabet()).run(max_depth=3)
+    assert not search.complete and search.depth == 3
+    assert search.states == explore(ONE_BLOCK, max_depth=3).runs[0].states
+    for state in search.parent:
+        path = search.path(state)
+        assert len(path) <= 3 and run(cfg, power_on(cfg), path) == state
+    seen: list[tuple[MachineState, int]] = []
+    BreadthFirst(cfg, ONE_BLOCK.alphabet()).run(
+        max_depth=1, visit=lambda before, index, after, out: seen.append((before, index)))
+    assert seen == [(power_on(cfg), i) for i in range(len(ONE_BLOCK.alphabet()))]
+
+
 # --- seeded bugs ----------------------------------------------------------------
 
 def _err_cleared_by_success(cfg: ModelConfig, s: MachineState,
@@ -192,6 +207,12 @@ def test_a_raising_step_is_reported_not_raised() -> None:
     assert len(v.trace) == 2 and v.trace[-1].op == "complete"
 
 
+def test_breadth_first_raises_what_the_step_raises_unless_told() -> None:
+    cfg = ONE_BLOCK.config(1)
+    with pytest.raises(RuntimeError, match="forced completion while busy"):
+        BreadthFirst(cfg, ONE_BLOCK.alphabet(), _complete_raises).run(max_depth=2)
+
+
 def test_a_command_that_never_completes_is_found() -> None:
     def never(cfg: ModelConfig, s: MachineState, e: Event) -> tuple[MachineState, Output]:
         return (s, step(cfg, s, e)[1]) if isinstance(e, Tick) else step(cfg, s, e)
@@ -232,7 +253,7 @@ def test_command_reports_counts_and_writes_json(tmp_path: Path,
 
 @pytest.mark.parametrize("extra", [
     ["--storages", "1x"], ["--block-size", "6"], ["--latency", "a"], ["--mmio-page", "7"],
-    ["--data-words", "1,2,3"], ["--max-states", "0"],
+    ["--data-words", "1,2,3"], ["--max-states", "0"], ["--ram-pages", "1"], ["--jobs", "0"],
 ])
 def test_command_rejects_bad_options_in_one_line(extra: list[str],
                                                  capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from duckybio import codegen
 from duckybio.cli import gen as gen_cmd
-from duckybio.codegen import generate
 from duckybio.model import (
     Complete,
     Event,
@@ -59,6 +59,17 @@ def expected_defines() -> dict[str, int]:
     return values
 
 
+def test_every_register_map_constant_is_documented() -> None:
+    integers = {name for name, value in vars(regmap).items()
+                if name.isupper() and isinstance(value, int) and not isinstance(value, bool)}
+    assert {c.name for c in regmap.CONSTANT_DEFS} == integers
+    for const in regmap.CONSTANT_DEFS:
+        assert getattr(regmap, const.name) == const.value and const.description.endswith(".")
+        assert regmap.constant(const.name) is const
+    with pytest.raises(KeyError):
+        regmap.constant("NO_SUCH_CONSTANT")
+
+
 def committed(rel: Path) -> str:
     return (ROOT / rel).read_text(encoding="utf-8")
 
@@ -85,7 +96,7 @@ def test_header_compiles_and_matches_register_map(tmp_path: Path) -> None:
     cc = c_compiler()
     if cc is None:
         pytest.skip("no C compiler (cc or gcc) on PATH")
-    header_dir = ROOT / generate.HEADER_PATH.parent
+    header_dir = ROOT / codegen.HEADER_PATH.parent
     compile_check(cc, header_dir, expected_defines(), tmp_path)
     wrong = dict(expected_defines())
     wrong["BIO_DATA"] += regmap.WORD_SIZE
@@ -110,12 +121,12 @@ def parse_defines(header: str) -> dict[str, int]:
 
 
 def test_header_values_parse_back_to_register_map() -> None:
-    header = committed(generate.HEADER_PATH)
+    header = committed(codegen.HEADER_PATH)
     assert parse_defines(header) == expected_defines()
 
 
 def test_header_is_guarded_commented_and_marked_generated() -> None:
-    header = committed(generate.HEADER_PATH)
+    header = committed(codegen.HEADER_PATH)
     lines = header.splitlines()
     directives = [line for line in lines if line.startswith("#")]
     assert directives[0] == "#ifndef DUCKYBIO_BIO_H"
@@ -132,7 +143,7 @@ def test_header_is_guarded_commented_and_marked_generated() -> None:
 # --- the register document -------------------------------------------------------------
 
 def test_register_doc_tables_follow_register_map() -> None:
-    doc = committed(generate.REGISTER_DOC_PATH)
+    doc = committed(codegen.REGISTER_DOC_PATH)
     for reg in REGISTER_DEFS:
         row = next(line for line in doc.splitlines()
                    if line.startswith(f"| `{reg.offset:#04x}` |"))
@@ -151,23 +162,23 @@ def test_register_doc_tables_follow_register_map() -> None:
 # --- up to date -----------------------------------------------------------------------------
 
 def test_committed_generated_files_are_up_to_date() -> None:
-    assert generate.check_all(ROOT) == []
+    assert codegen.check_all(ROOT) == []
 
 
 def test_svg_was_rendered_from_the_committed_dot() -> None:
-    svg = committed(generate.SVG_PATH)
-    dot = committed(generate.DOT_PATH)
+    svg = committed(codegen.SVG_PATH)
+    dot = committed(codegen.DOT_PATH)
     assert "<svg" in svg
-    assert generate.svg_is_current(svg, dot)
-    assert not generate.svg_is_current(svg, dot + "\n")
+    assert codegen.svg_is_current(svg, dot)
+    assert not codegen.svg_is_current(svg, dot + "\n")
 
 
 def test_check_all_reports_a_stale_file(tmp_path: Path) -> None:
-    generate.write_all(tmp_path, svg=False)
-    assert generate.check_all(tmp_path) == [generate.SVG_PATH]
-    header = tmp_path / generate.HEADER_PATH
+    codegen.write_all(tmp_path, svg=False)
+    assert codegen.check_all(tmp_path) == [codegen.SVG_PATH]
+    header = tmp_path / codegen.HEADER_PATH
     header.write_text(header.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert generate.check_all(tmp_path) == [generate.HEADER_PATH, generate.SVG_PATH]
+    assert codegen.check_all(tmp_path) == [codegen.HEADER_PATH, codegen.SVG_PATH]
 
 
 # --- the state diagrams ----------------------------------------------------------------------
@@ -246,9 +257,9 @@ def test_diagrams_show_exactly_the_transitions_the_model_takes() -> None:
     model_edges: set[EdgeTuple] = set()
     for cfg in MACHINES:
         model_edges |= observed(cfg, 7)
-    dot_edges = parse_dot(committed(generate.DOT_PATH))
+    dot_edges = parse_dot(committed(codegen.DOT_PATH))
     assert dot_edges == model_edges
-    assert parse_mermaid(committed(generate.MERMAID_PATH)) == model_edges
+    assert parse_mermaid(committed(codegen.MERMAID_PATH)) == model_edges
     phases = {e[0] for e in model_edges} | {e[1] for e in model_edges}
     assert phases == {Phase.READY, Phase.READY_ERR, Phase.ERROR, Phase.BUSY, Phase.BUSY_ERR}
 
@@ -263,7 +274,7 @@ def test_diagram_covers_steps_from_hand_built_states() -> None:
         Phase.READY_ERR: run(cfg, start, [Write(Reg.SID, 8), Write(Reg.SID, 7),
                                           Write(Reg.STATUS, int(Flag.READ)), Tick()]),
     }
-    dot_edges = parse_dot(committed(generate.DOT_PATH))
+    dot_edges = parse_dot(committed(codegen.DOT_PATH))
     for phase, state in states.items():
         assert phase_of(state.bio) is phase
         for event in ALPHABET:
@@ -301,25 +312,25 @@ def test_gen_check_lists_stale_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     root = fake_tree(tmp_path)
     assert gen("--check", "--root", str(root)) == 1
     out = capsys.readouterr().out
-    for rel in [*generate.generated_files(), generate.SVG_PATH]:
+    for rel in [*codegen.generated_files(), codegen.SVG_PATH]:
         assert f"stale: {rel}" in out
 
 
 def test_gen_without_dot_fails_naming_the_svg(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(generate, "dot_executable", lambda: None)
-    monkeypatch.setattr(gen_cmd, "dot_executable", lambda: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    assert codegen.dot_executable() is None
     root = fake_tree(tmp_path)
     assert gen("--root", str(root)) == 1
     assert "dot` is not installed" in capsys.readouterr().err
-    assert generate.check_all(root) == [generate.SVG_PATH]
+    assert codegen.check_all(root) == [codegen.SVG_PATH]
 
 
 def test_gen_writes_everything_then_check_passes(tmp_path: Path) -> None:
-    if generate.dot_executable() is None:
+    if codegen.dot_executable() is None:
         pytest.skip("graphviz `dot` is not installed")
     root = fake_tree(tmp_path)
     assert gen("--root", str(root)) == 0
     assert gen("--check", "--root", str(root)) == 0
-    assert generate.check_all(root) == []
+    assert codegen.check_all(root) == []

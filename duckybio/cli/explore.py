@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
 
-from ..explore.search import (
+from ..explore import (
     DEFAULT_MAX_STATES,
     ExploreInstance,
     ExploreResult,
     ExploreStorage,
     explore,
 )
+from .options import natural, positive
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,16 +49,26 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 class _BadOption(Exception):
-    pass
+    """A bad option value; the message names the option."""
 
 
-def _int(text: str, option: str, minimum: int = 0) -> int:
+def _int(text: str, option: str, parse: Callable[[str], int] = natural) -> int:
+    """``text`` read by ``parse``, an integer type of :mod:`.options`.
+
+    The options are read after parsing, so that every bad value is reported
+    as one line naming its option (exit 2) rather than by argparse.
+    """
     try:
-        value = int(text, 0)
-    except ValueError:
-        raise _BadOption(f"{option}: not an integer: {text!r}") from None
-    if value < minimum:
-        raise _BadOption(f"{option}: must be >= {minimum}, not {value}")
+        return parse(text)
+    except argparse.ArgumentTypeError as exc:
+        raise _BadOption(f"{option}: {exc}") from None
+
+
+def _ram_pages(text: str) -> int:
+    """An argparse type: a page count >= 2 (the MMIO page and at least one more)."""
+    value = positive(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be >= 2, not {value}")
     return value
 
 
@@ -83,9 +95,9 @@ def _instance(args: argparse.Namespace) -> ExploreInstance:
     latencies: list[str] = args.latency if args.latency is not None else ["0,1"]
     try:
         return ExploreInstance(
-            block_size=_int(args.block_size, "--block-size", 1),
-            page_size=_int(args.page_size, "--page-size", 1),
-            ram_pages=_int(args.ram_pages, "--ram-pages", 2),
+            block_size=_int(args.block_size, "--block-size", positive),
+            page_size=_int(args.page_size, "--page-size", positive),
+            ram_pages=_int(args.ram_pages, "--ram-pages", _ram_pages),
             mmio_page=_int(args.mmio_page, "--mmio-page"),
             storages=_storages(args.storages),
             latencies=_ints(latencies, "--latency"),
@@ -123,9 +135,9 @@ def run(args: argparse.Namespace) -> int:
     """Explore; 0 when no invariant is violated, 1 on a violation, 2 on bad options."""
     try:
         instance = _instance(args)
-        max_states = _int(args.max_states, "--max-states", 1)
+        max_states = _int(args.max_states, "--max-states", positive)
         max_depth = None if args.max_depth is None else _int(args.max_depth, "--max-depth")
-        jobs = (os.cpu_count() or 1) if args.jobs is None else _int(args.jobs, "--jobs", 1)
+        jobs = (os.cpu_count() or 1) if args.jobs is None else _int(args.jobs, "--jobs", positive)
     except _BadOption as exc:
         print(f"duckybio explore: error: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..codegen.generate import OUT_DIR, SVG_PATH, check_all, dot_executable, write_all
+from ..codegen import OUT_DIR, SVG_PATH, check_all, dot_executable, write_all
 
 #: The source tree this module belongs to: ``duckybio/cli/gen.py`` -> three levels up.
 DEFAULT_ROOT = Path(__file__).resolve().parents[2]

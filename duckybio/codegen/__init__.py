@@ -1,1 +1,72 @@
-"""codegen"""
+"""Generators of the driver material: C header, register document, state diagrams.
+
+Every generated file (under :data:`OUT_DIR`, :mod:`.layout`) is a pure
+function of the register map (``spec/regmap.py``, SPEC.md section 2) or of
+the model: ``bio.h`` (:mod:`.header`), ``registers.md``
+(:mod:`.registers_doc`), the state diagrams, whose edges are the transitions
+the model takes under the explorer's search (:mod:`.diagram`), and their SVG
+rendering (:mod:`.svg`).  :func:`write_all` and :func:`check_all`
+(:mod:`.files`) back ``duckybio gen`` and ``duckybio gen --check``.
+"""
+
+from .diagram import (
+    DIAGRAM_ALPHABET,
+    DIAGRAM_CONFIGS,
+    DIAGRAM_DEPTH,
+    Edge,
+    derive_edges,
+    edge_key,
+    edge_labels,
+    explore_edges,
+    render_diagram_doc,
+    render_dot,
+    render_mermaid,
+)
+from .files import check_all, generated_files, write_all
+from .header import Define, header_defines, render_header
+from .layout import (
+    DIAGRAM_DOC_PATH,
+    DOT_PATH,
+    GENERATOR,
+    HEADER_PATH,
+    MERMAID_PATH,
+    OUT_DIR,
+    REGISTER_DOC_PATH,
+    SVG_PATH,
+)
+from .registers_doc import render_register_doc
+from .svg import dot_digest, dot_executable, render_svg, stamp_svg, svg_is_current
+
+__all__ = [
+    "DIAGRAM_ALPHABET",
+    "DIAGRAM_CONFIGS",
+    "DIAGRAM_DEPTH",
+    "DIAGRAM_DOC_PATH",
+    "DOT_PATH",
+    "GENERATOR",
+    "HEADER_PATH",
+    "MERMAID_PATH",
+    "OUT_DIR",
+    "REGISTER_DOC_PATH",
+    "SVG_PATH",
+    "Define",
+    "Edge",
+    "check_all",
+    "derive_edges",
+    "dot_digest",
+    "dot_executable",
+    "edge_key",
+    "edge_labels",
+    "explore_edges",
+    "generated_files",
+    "header_defines",
+    "render_diagram_doc",
+    "render_dot",
+    "render_header",
+    "render_mermaid",
+    "render_register_doc",
+    "render_svg",
+    "stamp_svg",
+    "svg_is_current",
+    "write_all",
+]

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from ..explore.search import ExploreInstance, ExploreResult, ExploreStorage, explore
+from ..explore import ExploreInstance, ExploreResult, ExploreStorage, explore
 from ..model import Transition
 
 TransitionClass = Transition
