@@ -233,10 +233,6 @@ class BlockIO:
     def command(self) -> InFlight | None:
         return self._command
 
-    @property
-    def booted(self) -> bool:
-        return self._booted
-
     def read_buffer(self) -> bytes:
         """The contents of R (``StorageIOError`` if its storage cannot be read)."""
         return self._rbuf.to_bytes()

@@ -53,10 +53,6 @@ class Memory:
         """Unmap the page at ``base`` (no effect if nothing is mapped there)."""
         self._mmio.pop(base, None)
 
-    def mmio_handler(self, base: int) -> MMIOHandler | None:
-        """The handler mapped at page ``base``, if any."""
-        return self._mmio.get(base)
-
     # --- RAM ------------------------------------------------------------------
 
     def is_ram(self, addr: int, length: int) -> bool:
