@@ -85,7 +85,8 @@ class BlockIO:
         block_size: int = BLOCK_SIZE,
     ) -> None:
         if block_size <= 0 or block_size % WORD_SIZE:
-            raise ValueError(f"block size must be a positive multiple of 4, not {block_size}")
+            raise ValueError(f"block size must be a positive multiple of {WORD_SIZE}, "
+                             f"not {block_size}")
         if latency < 0:
             raise ValueError(f"latency must be >= 0, not {latency}")
         if mmio_address < 0 or mmio_address % memory.page_size:
@@ -232,10 +233,6 @@ class BlockIO:
     @property
     def command(self) -> InFlight | None:
         return self._command
-
-    @property
-    def booted(self) -> bool:
-        return self._booted
 
     def read_buffer(self) -> bytes:
         """The contents of R (``StorageIOError`` if its storage cannot be read)."""

@@ -60,10 +60,6 @@ class Machine:
             machine.attach(storage)
         return machine
 
-    @property
-    def booted(self) -> bool:
-        return self._booted
-
     def attach(self, storage: Storage) -> None:
         """Attach ``storage`` (booted at once if the machine runs); ``ValueError`` on a taken id."""
         if storage.sid in self.storages:
@@ -71,9 +67,6 @@ class Machine:
         if self._booted:
             storage.boot()
         self.storages[storage.sid] = storage
-
-    def get_storage(self, sid: int) -> Storage | None:
-        return self.storages.get(sid)
 
     def boot(self) -> None:
         """Boot the storages and map the BIO; on failure undo it and raise ``BootError``."""

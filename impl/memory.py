@@ -31,7 +31,8 @@ class Memory:
 
     def __init__(self, size: int, page_size: int = PAGE_SIZE) -> None:
         if page_size <= 0 or page_size % WORD_SIZE:
-            raise ValueError(f"page size must be a positive multiple of 4, not {page_size}")
+            raise ValueError(f"page size must be a positive multiple of {WORD_SIZE}, "
+                             f"not {page_size}")
         if size < 0 or size % page_size:
             raise ValueError(f"RAM size must be a multiple of the page size, not {size:#x}")
         self.size = size
@@ -52,10 +53,6 @@ class Memory:
     def unregister_mmio(self, base: int) -> None:
         """Unmap the page at ``base`` (no effect if nothing is mapped there)."""
         self._mmio.pop(base, None)
-
-    def mmio_handler(self, base: int) -> MMIOHandler | None:
-        """The handler mapped at page ``base``, if any."""
-        return self._mmio.get(base)
 
     # --- RAM ------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from typing import Final
 
+from ..spec.regmap import WORD_SIZE
 from .storage import Storage
 
 __all__ = ["WINDOW", "ReadBuffer"]
@@ -49,10 +50,6 @@ class ReadBuffer:
     def __len__(self) -> int:
         return self._length
 
-    @property
-    def lazy(self) -> bool:
-        return self._data is None
-
     def overlaps(self, storage: Storage, offset: int, length: int) -> bool:
         """Whether a change of ``storage[offset:offset + length]`` would change R."""
         return (self._storage is storage and self._data is None and length > 0
@@ -75,13 +72,13 @@ class ReadBuffer:
         return bytes(out)
 
     def word(self, pos: int) -> int:
-        """The little-endian word at ``pos``; requires ``pos + 4 <= len(self)``."""
+        """The little-endian word at ``pos``; requires ``pos + WORD_SIZE <= len(self)``."""
         if self._data is not None:
             value: int = _U32.unpack_from(self._data, pos)[0]
             return value
         win = self._win
         rel = pos - self._win_start
-        if win is None or rel < 0 or rel + 4 > len(win):
+        if win is None or rel < 0 or rel + WORD_SIZE > len(win):
             win = self._load(pos)
             rel = 0
         value = _U32.unpack_from(win, rel)[0]

@@ -14,6 +14,7 @@ import contextlib
 import os
 from abc import ABC, abstractmethod
 
+from ..spec.regmap import U32_MASK
 from .errors import StorageConfigError, StorageIOError, StorageOpenError
 
 __all__ = [
@@ -35,7 +36,7 @@ class Storage(ABC):
     size: int
 
     def __init__(self, sid: int, size: int) -> None:
-        if not 0 <= sid <= 0xFFFFFFFF:
+        if not 0 <= sid <= U32_MASK:
             raise StorageConfigError(f"storage id {sid} is not a u32")
         if size < 0:
             raise StorageConfigError(f"storage {sid}: size must be >= 0, not {size}")
@@ -127,10 +128,6 @@ class FileBackedStorage(Storage):
                 f"storage {sid}: cannot use {self.path!r}: {exc.strerror or exc}") from None
         super().__init__(sid, st.st_size)
         self._fd: int | None = None
-
-    @property
-    def booted(self) -> bool:
-        return self._fd is not None
 
     def boot(self) -> None:
         if self._fd is not None:

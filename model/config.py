@@ -42,9 +42,11 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.block_size <= 0 or self.block_size % WORD_SIZE:
-            raise ValueError(f"block size must be a positive multiple of 4, not {self.block_size}")
+            raise ValueError(f"block size must be a positive multiple of {WORD_SIZE}, "
+                             f"not {self.block_size}")
         if self.page_size <= 0 or self.page_size % WORD_SIZE:
-            raise ValueError(f"page size must be a positive multiple of 4, not {self.page_size}")
+            raise ValueError(f"page size must be a positive multiple of {WORD_SIZE}, "
+                             f"not {self.page_size}")
         if self.ram_size < 0 or self.ram_size % self.page_size:
             raise ValueError(f"RAM size must be a multiple of the page size, not {self.ram_size}")
         if not 0 <= self.mmio_base <= U32_MASK or self.mmio_base % self.page_size:

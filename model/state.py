@@ -31,7 +31,7 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class BioState:
-    """The controller's state (BRIEF section 3, "State").
+    """The controller's state (SPEC.md section 3, "State").
 
     ``flags`` holds only RDY, ERR and BUSY; BUSY is set exactly when
     ``command`` is not ``None``.  ``rbuf``/``cursor`` are the read buffer R

@@ -1,1 +1,7 @@
-"""The normative specification: register map, rules and the conformance kit."""
+"""The normative specification: ``SPEC.md`` and its machine-readable parts.
+
+``regmap`` is the register map (the single source of every constant),
+``rules`` the index of rule ids, ``wire`` the wire protocol's grammar
+(SPEC.md section 13); ``generated/`` and ``vectors/`` hold the artefacts
+derived from them and from the model.
+"""

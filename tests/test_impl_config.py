@@ -84,8 +84,8 @@ def test_good_ini_loads_and_boots(tmp_path: Path) -> None:
     ]
     assert cfg.bio == BioConfig(mmio_address=0x9000, irq=2, latency=3)
     with Machine.from_config(cfg) as m:
-        assert isinstance(m.get_storage(1), FileBackedStorage)
-        assert isinstance(m.get_storage(2), MemoryStorage)
+        assert isinstance(m.storages[1], FileBackedStorage)
+        assert isinstance(m.storages[2], MemoryStorage)
         assert m.bio.latency == 3 and m.memory.size == 0x20000
         mem = m.memory
         mem.write_u32(0x9000 + Reg.SID, 1)

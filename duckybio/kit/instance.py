@@ -32,7 +32,7 @@ class Instance(BaseModel):
     storages: tuple[StorageShape, ...] = (
         StorageShape(sid=1, size=4 * BLOCK_SIZE),
         StorageShape(sid=2, size=2 * BLOCK_SIZE + BLOCK_SIZE // 2),
-        StorageShape(sid=0xFFFFFFFF, size=0),
+        StorageShape(sid=U32_MASK, size=0),
     )
 
     @model_validator(mode="after")

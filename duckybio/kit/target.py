@@ -1,7 +1,7 @@
 """The interface through which the conformance kit drives any implementation.
 
-It mirrors the wire protocol (BRIEF section 4) one method per command, so an
-in-process device, a user's ``module:callable`` factory and an out-of-process
+It mirrors the wire protocol (SPEC.md section 13) one method per command, so
+an in-process device, a user's ``module:callable`` factory and an out-of-process
 program over stdin/stdout are all driven the same way.
 """
 

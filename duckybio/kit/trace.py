@@ -1,10 +1,10 @@
 """Traces: sequences of wire commands with the answers the model expects.
 
 A trace is what a counterexample, a golden test vector and a worked driver
-sequence all are: wire-protocol command lines (BRIEF section 4), each with the
-answer the model gives, or none where the spec leaves the answer open.  It is
-a pydantic model (saved as JSON) and also has a plain-text form, one step a
-line::
+sequence all are: wire-protocol command lines (SPEC.md section 13), each with
+the answer the model gives, or none where the spec leaves the answer open.  It
+is a pydantic model (read and written as JSON); :func:`parse_steps` reads the
+plain-text form, one step a line::
 
     # comment
     writel 0x8400 0x40 => OK
@@ -24,10 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import TraceError
 from .jsonfile import load_json
 
-TRACE_FORMAT = "duckybio-trace/1"
 _ARROW = " => "
-
-
 
 
 class Step(BaseModel):
@@ -60,19 +57,6 @@ class Trace(BaseModel):
     description: str = ""
     rules: list[str] = []
     steps: list[Step]
-
-    def to_text(self) -> str:
-        lines = [f"# {self.name}"]
-        if self.description:
-            lines += [f"# {line}" for line in self.description.splitlines()]
-        if self.rules:
-            lines.append("# rules: " + " ".join(self.rules))
-        lines += [str(step) for step in self.steps]
-        return "\n".join(lines) + "\n"
-
-    def save(self, path: Path) -> None:
-        """Write the trace as JSON; a clear :class:`OSError` on failure."""
-        path.write_text(self.model_dump_json(indent=1) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Trace:
