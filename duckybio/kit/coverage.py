@@ -22,8 +22,6 @@ from pydantic import BaseModel, ConfigDict
 from ..explore import ExploreInstance, ExploreResult, ExploreStorage, explore
 from ..model import Transition
 
-TransitionClass = Transition
-
 
 def coverage_instance(latency: int = 0) -> ExploreInstance:
     """The instance whose reachable classes are those of a run at ``latency``.
