@@ -1,9 +1,12 @@
-"""The rules of the normative specification (``SPEC.md``) as typed data.
+"""The rules and errata of the normative specification (``SPEC.md``) as typed data.
 
 Every behaviour the specification fixes is one rule with a stable id
-``R-<SECTION>-<n>``.  ``RULES`` lists them in document order; the test suite
-checks that the ids defined in ``SPEC.md`` are exactly these, so the document
-and the code cannot drift apart.
+``R-<SECTION>-<n>``.  ``RULES`` lists them in document order, ``ERRATA`` the
+rows of the errata table (section 14); the test suite checks that the ids
+defined in ``SPEC.md`` are exactly these, so the document and the code cannot
+drift apart.  ``UNOBSERVABLE`` names the few rules and errata that no wire
+sequence can observe: every other one is pinned by a rule test and exercised
+by a golden vector.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ SECTIONS: Final[dict[str, str]] = {
 _ID: Final = re.compile(r"R-([A-Z]+)-([1-9][0-9]*)")
 #: A rule definition in the Markdown: a list item that starts with the bold id.
 _DEFINITION: Final = re.compile(r"^- \*\*(R-[A-Z]+-[0-9]+)\*\*", re.MULTILINE)
+#: An erratum in the Markdown: a table row that starts with its id.
+_ERRATUM_ROW: Final = re.compile(r"^\| (E[0-9]+) \|", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,67 @@ RULES: Final[tuple[Rule, ...]] = (
 RULES_BY_ID: Final[dict[str, Rule]] = {rule.id: rule for rule in RULES}
 
 
+@dataclass(frozen=True, slots=True)
+class Erratum:
+    """One row of the errata table: what the original device did, in a few words."""
+
+    id: str
+    summary: str
+
+    def __post_init__(self) -> None:
+        if re.fullmatch(r"E[1-9][0-9]*", self.id) is None:
+            raise ValueError(f"erratum id {self.id!r} is not E<n>")
+
+
+ERRATA: Final[tuple[Erratum, ...]] = (
+    Erratum("E1", "a DATA write scattered its bytes; here it appends them little-endian"),
+    Erratum("E2", "a DATA read past the buffer crashed; here it underruns"),
+    Erratum("E3", "DATA before any command crashed; here R and W start empty"),
+    Erratum("E4", "DATA writes went into the read buffer; here W is separate"),
+    Erratum("E5", "a PIO WRITE committed whatever buffer existed; here W padded to count "
+                  "blocks"),
+    Erratum("E6", "DMA outside RAM crashed mid-copy; here the command fails cleanly"),
+    Erratum("E7", "two names for the selected storage; here one, cleared by reset"),
+    Erratum("E8", "u32 arithmetic would wrap; here all command arithmetic is exact"),
+    Erratum("E9", "write-only registers read 0 (kept)"),
+    Erratum("E10", "DMA mode stays on until a reset (kept)"),
+    Erratum("E11", "READ|WRITE performs a READ (kept)"),
+    Erratum("E12", "data moved one byte at a time; same effect, moved by slices"),
+    Erratum("E13", "an unknown SID deselects and flags ERR; a known one keeps the flags "
+                   "(kept)"),
+    Erratum("E14", "a failed command left stale data readable; here it empties R and W"),
+    Erratum("E15", "a storage I/O error crashed or copied short; here the command fails"),
+    Erratum("E16", "MMIO base 0 was impossible and unaligned bases truncated; here both "
+                   "mean what they say"),
+    Erratum("E17", "the IRQ is configuration only, never raised (kept)"),
+    Erratum("E18", "BUSY was never observable; here commands may complete later"),
+)
+
+#: Every erratum by id.
+ERRATA_BY_ID: Final[dict[str, Erratum]] = {erratum.id: erratum for erratum in ERRATA}
+#: The erratum ids, in document order.
+ERRATA_IDS: Final[tuple[str, ...]] = tuple(ERRATA_BY_ID)
+
+#: Rules and errata no wire sequence can observe, with the reason.
+UNOBSERVABLE: Final[dict[str, str]] = {
+    "R-CMD-12": "a storage I/O error needs fault injection inside the device; the "
+                "implementation's storage tests pin it",
+    "E15": "a storage I/O error needs fault injection inside the device; the "
+           "implementation's storage tests pin it",
+    "E17": "the interrupt line is not part of the wire protocol",
+}
+
+
+def is_known(ident: str) -> bool:
+    """Whether ``ident`` is the id of a rule or of an erratum."""
+    return ident in RULES_BY_ID or ident in ERRATA_BY_ID
+
+
+def observable_ids() -> set[str]:
+    """The ids of every rule and erratum a wire sequence can observe."""
+    return (set(RULES_BY_ID) | set(ERRATA_IDS)) - set(UNOBSERVABLE)
+
+
 def defined_ids(markdown: str) -> list[str]:
     """The rule ids defined in ``markdown``, in order (duplicates kept)."""
     return _DEFINITION.findall(markdown)
@@ -139,3 +205,13 @@ def defined_ids(markdown: str) -> list[str]:
 def spec_ids() -> list[str]:
     """The rule ids defined in ``SPEC.md``, in document order."""
     return defined_ids(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+def defined_errata(markdown: str) -> list[str]:
+    """The erratum ids of the table rows in ``markdown``, in order (duplicates kept)."""
+    return _ERRATUM_ROW.findall(markdown)
+
+
+def spec_errata_ids() -> list[str]:
+    """The erratum ids of ``SPEC.md`` section 14, in document order."""
+    return defined_errata(SPEC_PATH.read_text(encoding="utf-8"))

@@ -22,16 +22,15 @@ import pytest
 from cdevice import MUTANTS
 
 from duckybio.cli import vectors as vectors_cmd
-from duckybio.kit.errors import ScenarioError, TargetBroken, VectorError
+from duckybio.kit.errors import Mismatch, ScenarioError, TargetBroken, VectorError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.scenario import Session
+from duckybio.kit.scenarios import Body, Scenario, scenario, scenarios
 from duckybio.kit.target import Target
 from duckybio.kit.trace import Step, Trace
 from duckybio.kit.vectors import (
     DEFAULT_DIR,
-    ERRATA_IDS,
-    NOT_WIRE_OBSERVABLE,
-    Scenario,
     Vector,
     exercised_ids,
     file_name,
@@ -39,13 +38,12 @@ from duckybio.kit.vectors import (
     load_all,
     record,
     run_vector,
-    scenarios,
     stale,
     wire_observable_ids,
     write_all,
 )
 from duckybio.kit.wire_client import WireTarget
-from duckybio.spec.rules import RULES_BY_ID
+from duckybio.spec.rules import ERRATA_IDS, RULES_BY_ID, UNOBSERVABLE
 from duckybio.spec.wire import (
     ClockStep,
     Command,
@@ -78,10 +76,10 @@ def test_one_file_per_scenario_named_after_it() -> None:
 def test_every_wire_observable_rule_and_erratum_is_exercised() -> None:
     known = set(RULES_BY_ID) | set(ERRATA_IDS)
     exercised = exercised_ids(VECTORS)
-    assert set(NOT_WIRE_OBSERVABLE) <= known
+    assert set(UNOBSERVABLE) <= known
     assert exercised <= known
-    assert not exercised & set(NOT_WIRE_OBSERVABLE)
-    assert wire_observable_ids() == known - set(NOT_WIRE_OBSERVABLE)
+    assert not exercised & set(UNOBSERVABLE)
+    assert wire_observable_ids() == known - set(UNOBSERVABLE)
     missing = wire_observable_ids() - exercised
     assert not missing, f"no vector exercises {sorted(missing)}"
 
@@ -167,9 +165,18 @@ def test_load_all_needs_vector_files(tmp_path: Path) -> None:
 
 # --- recording -----------------------------------------------------------------------
 
-def _scenario(commands: list[Command], latency: int = 0,
-              wants: tuple[tuple[int, str], ...] = ()) -> Scenario:
-    return Scenario("probe", "a probe", ("R-RD-1",), latency, tuple(commands), wants)
+def _sending(commands: list[Command], then: Body | None = None) -> Body:
+    """A body that sends ``commands`` as they are, then runs ``then``."""
+    def body(s: Session) -> None:
+        for command in commands:
+            s.send(command)
+        if then is not None:
+            then(s)
+    return body
+
+
+def _scenario(commands: list[Command], latency: int = 0, then: Body | None = None) -> Scenario:
+    return Scenario("probe", "a probe", ("R-RD-1",), latency, _sending(commands, then))
 
 
 BUSY_DMA_READ: list[Command] = [
@@ -192,11 +199,52 @@ def test_record_refuses_to_look_at_unspecified_bytes(peek: Command) -> None:
     assert record(_scenario([*BUSY_DMA_READ, ClockStep(), peek], latency=1))
 
 
+def _pins_status_err(s: Session) -> None:
+    s.status(0x2)
+
+
+def _reads_a_missing_storage(s: Session) -> None:
+    s.sread(1, 0, 1)
+
+
 def test_record_checks_pinned_answers_and_latency() -> None:
-    with pytest.raises(ScenarioError, match="says OK 0x2"):
-        record(_scenario([Machine(0x10000, 0x8400), Readl(0x8400)], wants=((1, "OK 0x2"),)))
+    with pytest.raises(ScenarioError, match="probe step 2: readl 0x8400 answers OK 0x1, "
+                                            "the scenario says OK 0x2"):
+        record(_scenario([Machine(0x10000, 0x8400)], then=_pins_status_err))
     with pytest.raises(ScenarioError, match="never BUSY"):
         record(_scenario([Machine(0x10000, 0x8400), Readl(0x8400)], latency=2))
+    with pytest.raises(ScenarioError, match="step 2: storage-read 0x1 0x0 0x1 answers FAIL"):
+        record(_scenario([Machine(0x10000, 0x8400)], then=_reads_a_missing_storage))
+
+
+def test_scenario_names_known_rules_only() -> None:
+    with pytest.raises(ScenarioError, match="R-NOPE-1"):
+        scenario("nope", "R-NOPE-1")
+    with pytest.raises(ScenarioError):
+        scenario("nothing")
+
+
+# --- the scenario language -----------------------------------------------------------
+
+def test_a_session_records_every_command_with_its_answer() -> None:
+    s = Session(ModelTarget())
+    s.setup()
+    assert s.status(0x1) == 0x1
+    s.refuse(Read(0x8400, 4))
+    assert [type(e.command) for e in s.log] == [Machine, Storage, Storage, Readl, Read]
+    with pytest.raises(Mismatch, match="step 6: read 0x0 0x4 answers OK 0x00000000, the "
+                                       "scenario says FAIL"):
+        s.refuse(Read(0, 4))
+
+
+def test_wait_enforces_the_declared_bound() -> None:
+    s = Session(ModelTarget(latency=2), bound=1)
+    s.setup()
+    s.sid(1)
+    s.go(0x4)
+    with pytest.raises(Mismatch, match="not BUSY after 1 clock step"):
+        s.wait()
+    assert [e.command for e in s.log[-3:]] == [Readl(0x8400), ClockStep(), Readl(0x8400)]
 
 
 # --- targets -------------------------------------------------------------------------

@@ -1,0 +1,173 @@
+"""Scenarios of SPEC section 12, host accesses (R-HOST-*)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from ...spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
+from ...spec.wire import Machine, Read, Readl, Storage, StorageRead, StorageWrite, Write, Writel
+from ..scenario import Session
+from ..testbed import (
+    CONTENT_A,
+    CONTENT_B,
+    DMA,
+    ERR,
+    MMIO_BASE,
+    MMIO_END,
+    RAM_SIZE,
+    RDY,
+    READ,
+    SID,
+    SID_A,
+    SID_B,
+    SID_UNKNOWN,
+    SIZE_A,
+    SIZE_B,
+    STATUS,
+    WRITE,
+    le_words,
+)
+from .registry import scenario
+
+__all__ = ["BAD_GEOMETRIES", "bad_geometry", "base_zero", "machine_fresh", "ram_access",
+           "routing", "storage_access", "storage_attach"]
+
+
+@scenario("host-machine-fresh", "R-HOST-1", "E16")
+def machine_fresh(s: Session) -> None:
+    """machine powers on a fresh machine: RAM zero, no storages, BIO in reset."""
+    s.setup(fill=True)
+    s.op(DMA | READ, SID_A, 0, 1, 0, want=RDY)
+    s.sid(SID_UNKNOWN)
+    s.machine()
+    s.status(RDY)
+    s.read(0, BLOCK_SIZE, want=bytes(BLOCK_SIZE))
+    s.refuse(StorageRead(SID_A, 0, 1))
+    s.sid(SID_A)
+    s.status(ERR)
+
+
+@scenario("host-mmio-base-zero", "R-HOST-1", "R-HOST-4", "E16")
+def base_zero(s: Session) -> None:
+    """MMIO base 0 is valid: the first page is the BIO, not RAM."""
+    block = b"\x5A" * BLOCK_SIZE
+    s.machine(RAM_SIZE, 0)
+    s.storage(SID_A, SIZE_A)
+    s.status(RDY)
+    s.refuse(Write(0, b"\x00"))
+    s.refuse(Read(PAGE_SIZE - 4, 8))
+    s.write(PAGE_SIZE, block)
+    s.sid(SID_A)
+    s.count(1)
+    s.addr(PAGE_SIZE)
+    s.run(DMA | WRITE, RDY)
+    s.sread(SID_A, 0, BLOCK_SIZE, want=block)
+    s.addr(0x80)
+    s.run(DMA | READ, ERR)
+    s.read(PAGE_SIZE, 16, want=block[:16])
+
+
+#: ``(ram_size, mmio_base)`` pairs ``machine`` refuses.
+BAD_GEOMETRIES: Final = ((RAM_SIZE + 1, MMIO_BASE), (RAM_SIZE, MMIO_BASE + 4),
+                         (RAM_SIZE - PAGE_SIZE // 2, 0))
+
+
+@scenario("host-machine-bad-geometry", "R-HOST-1", "E16")
+def bad_geometry(s: Session, geometries: Sequence[tuple[int, int]] = BAD_GEOMETRIES) -> None:
+    """A RAM size that is not a multiple of the page size or an unaligned MMIO base
+    is refused; any page-aligned u32 base is valid, even one beyond RAM."""
+    for ram_size, base in geometries:
+        s.setup()
+        s.refuse(Machine(ram_size, base))
+    s.machine(RAM_SIZE, U32_MASK & ~(PAGE_SIZE - 1))
+    s.status(RDY)
+    s.write(MMIO_BASE, b"\x11\x22\x33\x44")
+    s.readl(MMIO_BASE, 0x44332211)
+    s.setup(fill=True)
+    s.sid(SID_A)
+    s.status(RDY)
+    s.count(1)
+    s.run(READ, RDY)
+    s.data(want=le_words(CONTENT_A)[0])
+    s.sread(SID_A, 0, 16, want=CONTENT_A[:16])
+
+
+@scenario("host-storage-attach", "R-HOST-2")
+def storage_attach(s: Session) -> None:
+    """storage attaches a zero-filled storage of any size; a duplicate id or an id
+    that is not a u32 is refused."""
+    s.setup(fill=True)
+    s.storage(5, 100)
+    s.sread(5, 0, 100, want=bytes(100))
+    s.sid(5)
+    s.status(RDY)
+    s.run(READ, RDY)
+    s.count(1)
+    s.run(READ, ERR)
+    s.refuse(Storage(5, 10))
+    s.refuse(Storage(SID_A, SIZE_A))
+    s.refuse(Storage(1 << 32, 10))
+    s.storage(6, 0)
+    s.sread(6, 0, 0, want=b"")
+    s.sread(SID_A, 0, 64, want=CONTENT_A[:64])
+
+
+@scenario("host-storage-access", "R-HOST-3")
+def storage_access(s: Session) -> None:
+    """storage-read and storage-write reach a storage's bytes up to its end, never
+    past it, and do not touch the BIO."""
+    s.setup(fill=True)
+    s.op(READ, SID_B, 0, 1, want=RDY)
+    s.swrite(SID_B, SIZE_B - 4, b"\x01\x02\x03\x04")
+    s.sread(SID_B, SIZE_B - 6, 6, want=CONTENT_B[-6:-4] + b"\x01\x02\x03\x04")
+    s.sread(SID_B, SIZE_B, 0, want=b"")
+    s.refuse(StorageWrite(SID_B, SIZE_B - 3, bytes(4)))
+    s.refuse(StorageRead(SID_B, SIZE_B - 3, 4))
+    s.refuse(StorageRead(SID_UNKNOWN, 0, 1))
+    s.refuse(StorageWrite(SID_UNKNOWN, 0, b"\x00"))
+    s.sread(SID_B, 0, 4, want=CONTENT_B[:4])
+    s.status(RDY)
+    s.data(want=le_words(CONTENT_B)[0])
+
+
+@scenario("host-ram-access", "R-HOST-4")
+def ram_access(s: Session) -> None:
+    """read and write reach RAM up to the MMIO page and the end of RAM, never into
+    or past them; empty ranges are accepted anywhere."""
+    s.setup()
+    s.write(MMIO_BASE - 4, b"\xAA" * 4)
+    s.write(MMIO_END, b"\xBB" * 4)
+    s.write(RAM_SIZE - 4, b"\xCC" * 4)
+    s.read(MMIO_BASE - 4, 4, want=b"\xAA" * 4)
+    s.read(MMIO_END, 4, want=b"\xBB" * 4)
+    s.read(RAM_SIZE - 4, 4, want=b"\xCC" * 4)
+    for addr, length in ((MMIO_BASE - 4, 8), (MMIO_BASE, 4), (MMIO_END - 1, 2),
+                         (RAM_SIZE - 4, 8), (RAM_SIZE, 1), (U32_MASK, 1)):
+        s.refuse(Read(addr, length))
+        s.refuse(Write(addr, bytes(length)))
+    s.read(MMIO_BASE, 0, want=b"")
+    s.write(MMIO_BASE, b"")
+    s.read(MMIO_BASE - 4, 4, want=b"\xAA" * 4)
+    s.read(RAM_SIZE - 8, 8, want=bytes(4) + b"\xCC" * 4)
+    s.status(RDY)
+
+
+@scenario("host-readl-writel-routing", "R-HOST-5")
+def routing(s: Session) -> None:
+    """readl/writel inside the MMIO page are register accesses; elsewhere they are
+    little-endian RAM accesses, refused when not all 4 bytes are RAM."""
+    s.setup()
+    s.writel(0x1000, 0x11223344)
+    s.read(0x1000, 4, want=(0x11223344).to_bytes(4, "little"))
+    s.readl(0x1000, 0x11223344)
+    s.writel(0x1004, 0x1_AABBCCDD)
+    s.readl(0x1004, 0xAABBCCDD)
+    s.readl(MMIO_BASE + STATUS, RDY)
+    s.writel(MMIO_BASE + SID, SID_UNKNOWN)
+    s.readl(MMIO_BASE + STATUS, ERR)
+    s.readl(MMIO_END - 1, 0)
+    for addr in (MMIO_BASE - 2, RAM_SIZE - 2, RAM_SIZE, U32_MASK):
+        s.refuse(Readl(addr))
+        s.refuse(Writel(addr, 0))
+    s.read(MMIO_BASE - 4, 4, want=bytes(4))

@@ -1,0 +1,59 @@
+"""Named scenarios: a body of :class:`~duckybio.kit.scenario.Session` verbs and its rule ids.
+
+Section modules register their scenarios with :func:`scenario`; the body's
+docstring is the scenario's description.  A scenario's ``latency`` is the one
+its golden vector is recorded with (SPEC section 9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+from ...spec.rules import is_known
+from ..errors import ScenarioError
+from ..scenario import Session
+
+__all__ = ["REGISTRY", "Body", "Scenario", "scenario"]
+
+#: What a scenario does, given a session on a fresh target.
+Body = Callable[[Session], None]
+_B = TypeVar("_B", bound=Body)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A named sequence of verbs, the rules and errata it exercises, its vector's latency."""
+
+    name: str
+    description: str
+    rules: tuple[str, ...]
+    latency: int
+    body: Body
+
+    def play(self, session: Session) -> None:
+        """Run the scenario on ``session``; its pinned answers are checked as it goes."""
+        self.body(session)
+
+
+#: Every scenario registered so far, in registration order.
+REGISTRY: Final[list[Scenario]] = []
+
+
+def scenario(name: str, *ids: str, latency: int = 0) -> Callable[[_B], _B]:
+    """Register the decorated body as the scenario ``name`` exercising ``ids``.
+
+    A body may take further parameters with defaults (the cases it runs); rule
+    tests call it with one case at a time.
+    """
+    unknown = [i for i in ids if not is_known(i)]
+    if unknown or not ids:
+        raise ScenarioError(f"scenario {name}: unknown or no rule ids {unknown}")
+
+    def register(body: _B) -> _B:
+        description = " ".join((body.__doc__ or "").split())
+        REGISTRY.append(Scenario(name, description, ids, latency, body))
+        return body
+
+    return register

@@ -1,0 +1,42 @@
+"""SPEC section 6, MMIO writes (R-WR-*)."""
+
+from __future__ import annotations
+
+from duckybio.kit.scenario import Session
+from duckybio.kit.testbed import CONTENT_A, CONTENT_B, RAM_SIZE, Snap, le_bytes, splice
+from duckybio.spec.regmap import BLOCK_SIZE
+
+from .support import pins, play
+
+
+@pins("R-WR-1")
+def test_written_values_are_taken_mod_2_32(bio: Session) -> None:
+    play(bio, "write-values-mod-2-32")
+
+
+@pins("R-WR-2", "E13")
+def test_selecting_a_known_storage_keeps_the_flags(bio: Session) -> None:
+    play(bio, "write-sid-known-keeps-flags")
+
+
+@pins("R-WR-3", "E13", "R-CMD-6")
+def test_unknown_sid_deselects_and_flags_err(bio: Session) -> None:
+    play(bio, "write-sid-unknown")
+
+
+@pins("R-WR-4")
+def test_block_and_addr_latch(bio: Session) -> None:
+    play(bio, "write-block-addr-latch")
+
+
+@pins("R-WR-5", "R-PIO-5", "E4")
+def test_count_latches_and_empties_w_only(bio: Session) -> None:
+    play(bio, "write-count-empties-w")
+
+
+@pins("R-WR-6")
+def test_other_offsets_ignore_writes(bio: Session) -> None:
+    play(bio, "write-other-offsets")
+    written = le_bytes([0xFEEDFACE]) + bytes(BLOCK_SIZE - 4)
+    assert bio.snap() == Snap(bytes(RAM_SIZE), splice(CONTENT_A, BLOCK_SIZE, written),
+                              CONTENT_B)
