@@ -1,8 +1,10 @@
 """pytest plugin: ``pytest --duckybio-target=TARGET`` adds the conformance check.
 
 With the option, the test run gains one test, ``duckybio-conformance``, that
-runs the same lockstep check as ``duckybio check --target TARGET`` and fails
-with the minimal failing sequence.  Without it the plugin does nothing.
+runs the same lockstep check as ``duckybio check --target TARGET`` (the same
+:class:`~duckybio.kit.run.CheckConfig`, so the same busy-bound policy, target
+lifetime and option types) and fails with the minimal failing sequence.
+Without it the plugin does nothing.
 """
 
 from __future__ import annotations

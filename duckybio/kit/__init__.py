@@ -13,7 +13,8 @@ What users call is exported here; everything else in the package is internal.
   Hypothesis test.
 - Replays: :func:`replay_steps` (a trace's recorded answers) and
   :func:`replay_lockstep` (wire commands through a run's comparisons, with a
-  :class:`HarnessConfig`, returning a :class:`ReplayOutcome`).
+  :class:`HarnessConfig`, returning a :class:`ReplayOutcome`); the comparing
+  :class:`Harness` itself and the :class:`RunLog` that tallies a run.
 - Traces: :class:`Trace`, :class:`Step`, :func:`parse_steps`; reproducers:
   :func:`render_c`, :func:`render_pytest`.
 - Errors: :class:`KitError` and everything under it.
@@ -33,7 +34,7 @@ from .errors import (
     TraceError,
     VectorError,
 )
-from .harness import HarnessConfig, ReplayOutcome, replay_lockstep
+from .harness import Harness, HarnessConfig, ReplayOutcome, RunLog, replay_lockstep
 from .instance import Instance, StorageShape
 from .lockstep import LockstepMachine, lockstep_class
 from .model_target import ModelTarget
@@ -52,6 +53,7 @@ __all__ = [
     "CheckConfig",
     "CheckReport",
     "CoverageReport",
+    "Harness",
     "HarnessConfig",
     "InputError",
     "Instance",
@@ -62,6 +64,7 @@ __all__ = [
     "Policy",
     "ReferenceTarget",
     "ReplayOutcome",
+    "RunLog",
     "ScenarioError",
     "Step",
     "StorageShape",

@@ -77,6 +77,10 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
                    reuse: bool = True) -> TargetSpec:
     """The target ``text`` names; :class:`TargetSpecError` when it names nothing.
 
+    ``latency`` is the reference implementation's latency (no ``text``) or
+    the latency declared for the target; ``timeout`` bounds every exchange
+    with a target process.
+
     A command line's process is shared by all sequences unless ``reuse`` is
     false, when every sequence starts its own (slower, but a device that
     corrupts its own memory cannot carry a fault from one sequence into the
