@@ -3,12 +3,13 @@
 Runs, in one process and with the same seed and budget:
 
 * a do-nothing state machine of the same shape: the lockstep machine's rules,
-  strategies and draws, with every operation a no-op;
+  strategies and draws, on a harness whose every operation is a no-op;
 * the lockstep check of the reference implementation, with the time spent
   inside the implementation measured and taken out.
 
 It prints both costs per rule step and their ratio (the checker's own cost
 over Hypothesis's), and with ``--check`` exits 1 when the ratio exceeds 2.
+``--quick`` runs a tiny budget (a smoke test: it runs, not how fast).
 """
 
 from __future__ import annotations
@@ -20,111 +21,139 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, seed, settings
-from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from hypothesis.stateful import run_state_machine_as_test
 
-from duckybio.kit.lockstep import LockstepMachine, lockstep_machine
-from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit import HarnessConfig, LockstepMachine, ReferenceTarget, TargetSpec, policy_for
+from duckybio.kit.harness import Harness
 from duckybio.kit.target import Target
+from duckybio.model import BioState
 from duckybio.spec import wire
 
+#: The highest ratio ``--check`` accepts.
+BAR = 2.0
 
-class TimedTarget:
-    """A target proxy that adds the time spent in every call to ``spent``."""
 
-    spent = 0.0
+class Stopwatch:
+    """Seconds spent inside the targets it wraps."""
 
-    def __init__(self, inner: Target) -> None:
+    def __init__(self) -> None:
+        self.spent = 0.0
+
+    def wrap(self, inner: Target) -> Target:
+        return _Timed(inner, self)
+
+
+class _Timed:
+    """A target proxy that adds the time spent in every call to its stopwatch."""
+
+    def __init__(self, inner: Target, watch: Stopwatch) -> None:
         self._inner = inner
+        self._watch = watch
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         method = getattr(self._inner, name)
+        watch = self._watch
 
         def timed(*args: Any) -> Any:
             started = time.perf_counter()
             try:
                 return method(*args)
             finally:
-                TimedTarget.spent += time.perf_counter() - started
+                watch.spent += time.perf_counter() - started
         return timed
 
 
-class Counting:
-    """Rule steps run so far (invariants are checked once after every step)."""
+class Idle(Harness):
+    """A harness that starts no target and whose every operation is a no-op."""
 
-    steps = 0
+    def __init__(self, config: HarnessConfig) -> None:  # no model, no target
+        self.instance = config.instance
+        self.policy = config.policy
+
+    @property
+    def busy(self) -> bool:
+        return False
+
+    def send(self, command: wire.Command, *, compare: bool = True) -> str:
+        return "OK"
+
+    def write(self, offset: int, value: int) -> None:
+        return None
+
+    def read(self, offset: int) -> None:
+        return None
+
+    def tick(self) -> None:
+        return None
+
+    def wait(self) -> None:
+        return None
+
+    def sync(self, before: BioState, *, starts: bool = False) -> None:
+        return None
+
+    def states_agree(self) -> None:
+        return None
+
+    def finish(self) -> None:
+        return None
 
 
-def do_nothing(base: type[LockstepMachine]) -> type[LockstepMachine]:
-    """The same rules and draws as ``base``, with no model, target or comparison."""
+def machine_class(make: Callable[[], Harness], counter: list[int]) -> type[LockstepMachine]:
+    """A lockstep machine on ``make()`` harnesses that counts rule steps in ``counter``."""
 
-    class DoNothing(base):  # type: ignore[valid-type, misc]
-        def __init__(self) -> None:  # no model, no target
-            RuleBasedStateMachine.__init__(self)
-            self.trace: list[tuple[str, str | None]] = []
-            self.busy_steps = 0
-            self.gone = False
+    class Counted(LockstepMachine):
+        def __init__(self) -> None:
+            super().__init__(make())
 
-        def _do(self, command: wire.Command, *, compare: bool = True) -> str:
-            return "OK"
-
-        def _sync(self) -> None:
-            return None
-
-        @property
-        def busy(self) -> bool:
-            return False
-
-        def teardown(self) -> None:
-            return None
-
-    return DoNothing
-
-
-def count_steps(machine: type[LockstepMachine]) -> type[LockstepMachine]:
-    """``machine`` with an invariant that counts rule steps."""
-
-    class Counted(machine):  # type: ignore[valid-type, misc]
         def check_invariants(self, *args: Any, **kwargs: Any) -> None:
-            Counting.steps += 1
+            counter[0] += 1  # once at the start and once after every rule step
             super().check_invariants(*args, **kwargs)
 
     return Counted
 
 
-def timed_run(machine: type[LockstepMachine], examples: int, steps: int) -> tuple[float, int]:
+def timed_run(make: Callable[[], Harness], examples: int, steps: int) -> tuple[float, int]:
     """Seconds and rule steps of one run with a fixed seed."""
     config = settings(max_examples=examples, stateful_step_count=steps, deadline=None,
                       database=None, suppress_health_check=list(HealthCheck),
                       phases=[Phase.generate])
-    Counting.steps = 0
-    counted = seed(0)(count_steps(machine))
+    counter = [0]
+    machine = seed(0)(machine_class(make, counter))
     started = time.perf_counter()
-    run_state_machine_as_test(counted, settings=config)
-    return time.perf_counter() - started, Counting.steps
+    run_state_machine_as_test(machine, settings=config)
+    return time.perf_counter() - started, counter[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the ratio exceeds 2")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny budget (3 sequences of 5 steps): check that it runs")
+    parser.add_argument("--check", action="store_true",
+                        help=f"exit 1 if the ratio exceeds {BAR}")
     args = parser.parse_args(argv)
+    examples, steps = (3, 5) if args.quick else (args.examples, args.steps)
+    if examples < 1 or steps < 1:
+        parser.error("--examples and --steps must be >= 1")
 
-    lockstep = lockstep_machine(lambda: TimedTarget(ReferenceTarget()), name="Measured")
-    base_seconds, base_steps = timed_run(do_nothing(lockstep), args.examples, args.steps)
-    TimedTarget.spent = 0.0
-    lock_seconds, lock_steps = timed_run(lockstep, args.examples, args.steps)
-    own = lock_seconds - TimedTarget.spent
+    watch = Stopwatch()
+    spec = TargetSpec("timed reference", lambda: watch.wrap(ReferenceTarget()))
+    config = HarnessConfig(spec.factory, policy_for(spec))  # black box, latency 0
+    base_seconds, base_steps = timed_run(lambda: Idle(config), examples, steps)
+    lock_seconds, lock_steps = timed_run(lambda: Harness(config), examples, steps)
+    own = lock_seconds - watch.spent
     per_base = base_seconds / max(base_steps, 1)
     per_own = own / max(lock_steps, 1)
     ratio = per_own / per_base
     print(f"do-nothing machine: {base_steps} steps in {base_seconds:.2f} s "
           f"({per_base * 1e6:.0f} us/step)")
     print(f"lockstep checker:   {lock_steps} steps in {lock_seconds:.2f} s, of which "
-          f"{TimedTarget.spent:.2f} s inside the implementation "
+          f"{watch.spent:.2f} s inside the implementation "
           f"({per_own * 1e6:.0f} us/step of its own)")
     print(f"ratio (checker's own cost / Hypothesis's cost): {ratio:.2f}")
-    return 1 if args.check and ratio > 2.0 else 0
+    return 1 if args.check and ratio > BAR else 0
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """pytest plugin: ``pytest --duckybio-target=TARGET`` adds the conformance check.
 
 With the option, the test run gains one test, ``duckybio-conformance``, that
-runs the same lockstep check as ``duckybio check --target TARGET`` and fails
-with the minimal failing sequence.  Without it the plugin does nothing.
+runs the same lockstep check as ``duckybio check --target TARGET`` (the same
+:class:`~duckybio.kit.run.CheckConfig`, so the same busy-bound policy, target
+lifetime and option types) and fails with the minimal failing sequence.
+Without it the plugin does nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from .cli.options import integer, natural, positive, seconds
 from .kit.errors import TargetSpecError
-from .kit.lockstep import lockstep_machine
-from .kit.run import CheckReport, run_check
+from .kit.run import CheckConfig, CheckReport, run_check
 from .kit.targets import resolve_target
 
 
@@ -21,15 +23,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("duckybio", "BIO conformance check")
     group.addoption("--duckybio-target", default=None, metavar="TARGET",
                     help="check this device ('module:callable' or a wire-protocol command)")
-    group.addoption("--duckybio-examples", type=int, default=200, metavar="N",
+    group.addoption("--duckybio-examples", type=positive, default=200, metavar="N",
                     help="generated MMIO sequences (default 200)")
-    group.addoption("--duckybio-steps", type=int, default=40, metavar="N",
+    group.addoption("--duckybio-steps", type=positive, default=40, metavar="N",
                     help="rules per sequence (default 40)")
-    group.addoption("--duckybio-busy-bound", type=int, default=0, metavar="N",
-                    help="clock-step polls a command may stay BUSY (default 0)")
-    group.addoption("--duckybio-timeout", type=float, default=10.0, metavar="SECONDS",
+    group.addoption("--duckybio-busy-bound", type=natural, default=0, metavar="N",
+                    help="clock-step polls a command may stay BUSY (default 0: it completes "
+                         "within the STATUS write that starts it)")
+    group.addoption("--duckybio-timeout", type=seconds, default=10.0, metavar="SECONDS",
                     help="limit for every exchange with the target (default 10)")
-    group.addoption("--duckybio-seed", type=int, default=0, metavar="N",
+    group.addoption("--duckybio-seed", type=integer, default=0, metavar="N",
                     help="random seed (default 0)")
 
 
@@ -43,19 +46,15 @@ class ConformanceItem(pytest.Item):
     def runtest(self) -> None:
         opt = self.config.getoption
         text: str = opt("--duckybio-target")
-        bound: int = opt("--duckybio-busy-bound")
         try:
             spec = resolve_target(text, timeout=opt("--duckybio-timeout"))
+            config = CheckConfig(target=spec, busy_bound=opt("--duckybio-busy-bound"),
+                                 examples=opt("--duckybio-examples"),
+                                 steps=opt("--duckybio-steps"), seed=opt("--duckybio-seed"))
+            with spec:
+                report = run_check(config)
         except TargetSpecError as exc:
             raise ConformanceFailure(str(exc)) from None
-        machine = lockstep_machine(spec.factory, latency=bound, exact_latency=False,
-                                   busy_bound=bound, name="PluginLockstep")
-        try:
-            report = run_check(machine, target=spec.description,
-                               examples=opt("--duckybio-examples"), steps=opt("--duckybio-steps"),
-                               seed_value=opt("--duckybio-seed"))
-        finally:
-            spec.close()
         self.user_properties.append(("duckybio", report.model_dump_json()))
         if report.exit_code != 0:
             raise ConformanceFailure(_describe(report))

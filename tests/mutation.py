@@ -1,4 +1,4 @@
-"""Helpers for the mutant tests: source mutation of the controller, probed checks.
+"""Helpers for the mutant tests: source mutation of the controller, reference targets.
 
 :func:`mutant_block_io` reads ``impl/bio.py``, applies one exact textual
 replacement (the original text must occur exactly once, so that a change of
@@ -6,19 +6,18 @@ the source breaks the test loudly instead of silently testing nothing) and
 executes the result as a fresh module inside the ``duckybio.impl`` package.
 :func:`using_block_io` makes :class:`~duckybio.kit.reference_target.ReferenceTarget`
 build its machines with a given controller class while it is active.
-:func:`probed` wraps a lockstep machine so that a run also tells in which
-generated sequence the first disagreement showed up.  :func:`flipped_status`
-is a buggy Python target for ``--target mutation:flipped_status``.
+:func:`reference_spec` is the reference target built on whatever controller
+is in use.  :func:`flipped_status` is a buggy Python target for ``--target
+mutation:flipped_status``.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import itertools
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +25,13 @@ from types import ModuleType
 from typing import Final
 
 import pytest
-from hypothesis.stateful import invariant
 
 import duckybio.impl.bio
 import duckybio.impl.machine
-from duckybio.kit.lockstep import LockstepMachine
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.run import CheckReport
 from duckybio.kit.target import Target
+from duckybio.kit.targets import TargetSpec
 from duckybio.kit.trace import Step
 from duckybio.spec.regmap import Flag, Reg
 
@@ -105,57 +103,20 @@ def using_block_io(block_io: type) -> Iterator[None]:
         yield
 
 
-#: The methods through which every exchange with the target goes.
-_WATCHED: Final = ("_do", "_sync")
-
-
-def probed(machine: type[LockstepMachine]) -> type[LockstepMachine]:
-    """``machine``, also recording the sequence number of its first disagreement.
-
-    After a run, :func:`first_failure` tells how many sequences were generated
-    up to and including the first one that failed (``None``: none failed).
-    Every exchange with the target goes through :data:`_WATCHED` or the
-    white-box invariant, so an exception leaving one of them is the first
-    sign of a failure.
-    """
-    namespace: dict[str, object] = {"first_failure": None}
-    for name in _WATCHED:
-        method = getattr(machine, name, None)
-        assert callable(method), f"LockstepMachine.{name} is gone: update the probe"
-        namespace[name] = _watch(method)
-    # Hypothesis calls the function an invariant marker holds: mark the wrapper itself.
-    namespace["states_agree"] = invariant()(_watch(machine.states_agree))
-    probe: type[LockstepMachine] = type(f"Probed{machine.__name__}", (machine,), namespace)
-    return probe
-
-
-def _watch(method: Callable[..., object]) -> Callable[..., object]:
-    @functools.wraps(method, updated=())  # not the Hypothesis markers in __dict__
-    def watched(self: LockstepMachine, *args: object, **kwargs: object) -> object:
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:  # a mismatch, an escaping error, or the target gone
-            cls = type(self)
-            if getattr(cls, "first_failure", None) is None:
-                setattr(cls, "first_failure", cls.runs)  # noqa: B010 - set on the probe class
-            raise
-    return watched
-
-
-def first_failure(machine: type[LockstepMachine]) -> int | None:
-    """The sequence in which a :func:`probed` machine first disagreed, or ``None``."""
-    value: int | None = getattr(machine, "first_failure", None)
-    return value
-
-
 def mmio_operations(trace: list[Step]) -> list[Step]:
     """The guest operations of a trace: MMIO accesses and clock steps."""
     return [s for s in trace if s.command.split()[0] in MMIO_COMMANDS]
 
 
-def summary(name: str, report: CheckReport, found: int | None) -> str:
+def reference_spec(description: str, latency: int) -> TargetSpec:
+    """The in-process reference target at ``latency`` (checked white box)."""
+    return TargetSpec(description, lambda: ReferenceTarget(latency=latency),
+                      in_process_reference=True, latency=latency)
+
+
+def summary(name: str, report: CheckReport) -> str:
     """One line for the test log: outcome, sequences until found, time, trace size."""
-    return (f"{name}: exit {report.exit_code}, first failing sequence {found}, "
+    return (f"{name}: exit {report.exit_code}, first failing sequence {report.first_failure}, "
             f"{report.examples} sequences in all, {report.seconds:.1f} s, trace "
             f"{len(report.trace)} steps ({len(mmio_operations(report.trace))} MMIO)")
 

@@ -8,9 +8,11 @@ and no process left behind; bad usage exits with code 2.
 
 from __future__ import annotations
 
+import ast
 import secrets
 import shlex
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -19,9 +21,11 @@ import pytest
 from cdevice import CC
 from mutation import mmio_operations, processes_with
 
+import duckybio.kit
 from duckybio.cli.main import main
+from duckybio.kit.repro import render_pytest
 from duckybio.kit.run import CheckReport
-from duckybio.kit.trace import Trace
+from duckybio.kit.trace import Step, Trace
 
 SMALL = ["--examples", "10", "--steps", "10", "--quiet"]
 FLIPPED = "mutation:flipped_status"
@@ -155,3 +159,45 @@ def test_an_unwritable_report_path_is_a_usage_error(
     code, _, err = run(capsys, "check", *SMALL, "--json", str(blocker / "report.json"))
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "cannot write" in err
+
+
+@pytest.mark.parametrize("command", ["check", "replay", "vectors"])
+def test_every_front_end_sends_quit_to_its_target(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
+    received = tmp_path / "received.txt"
+    serve = shlex.join([sys.executable, "-m", "duckybio", "serve"])
+    target = shlex.join(["sh", "-c", f"tee {shlex.quote(str(received))} | {serve}"])
+    trace = tmp_path / "trace.json"
+    Trace(name="power on", steps=[Step(command="machine 0x4000 0x2000", expect="OK")]).save(trace)
+    argv = {"check": ["check", *SMALL, "--out", str(tmp_path / "cx")],
+            "replay": ["replay", str(trace)],
+            "vectors": ["vectors"]}[command]
+    code, _, _ = run(capsys, *argv, "--target", target)
+    assert code == 0
+    assert received.read_text().splitlines()[-1] == "quit"
+    assert processes_with(str(received)) == [], "a target process outlived the run"
+
+
+def test_the_reproducer_imports_only_the_public_api(tmp_path: Path) -> None:
+    trace = Trace(name="power on", steps=[Step(command="machine 0x4000 0x2000", expect="OK")])
+    source = render_pytest(trace, None)
+    imported = [alias.name for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.ImportFrom) for alias in node.names]
+    assert imported and set(imported) <= set(duckybio.kit.__all__)
+    namespace: dict[str, object] = {}
+    exec(compile(source, "test_repro.py", "exec"), namespace)
+    tests = [f for name, f in namespace.items() if name.startswith("test_") and callable(f)]
+    assert len(tests) == 1
+    tests[0]()  # the reference passes its own trace
+
+
+@pytest.mark.parametrize("value", ["-1", "x"])
+def test_integer_options_share_one_parser(
+        capsys: pytest.CaptureFixture[str], value: str) -> None:
+    for argv in (["check", "--busy-bound", value], ["serve", "--latency", value],
+                 ["vectors", "--latency", value]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert ("must be >= 0" if value == "-1" else "not an integer: 'x'") in err

@@ -16,10 +16,9 @@ from typing import Final
 
 import pytest
 from cdevice import MUTANTS
-from mutation import first_failure, mmio_operations, probed, processes_with, summary
+from mutation import mmio_operations, processes_with, summary
 
-from duckybio.kit.lockstep import lockstep_machine
-from duckybio.kit.run import CheckReport, run_check
+from duckybio.kit.run import CheckConfig, CheckReport, run_check
 from duckybio.kit.targets import resolve_target
 
 EXAMPLES: Final = 100
@@ -30,28 +29,24 @@ MAX_MMIO_OPERATIONS: Final = 10
 MAY_CRASH: Final = {3: "bounds wrap: the device then copies past its storage"}
 
 
-def check(exe: Path, label: str) -> tuple[CheckReport, int | None]:
+def check(exe: Path, label: str) -> CheckReport:
     """The black-box lockstep check of ``exe``; no device process is left running."""
     spec = resolve_target(str(exe), timeout=10.0)
-    machine = probed(lockstep_machine(spec.factory, latency=0, exact_latency=False,
-                                      busy_bound=0, name="CDeviceLockstep"))
-    try:
-        report = run_check(machine, target=spec.description, examples=EXAMPLES, steps=STEPS,
-                           seed_value=0)
-    finally:
-        spec.close()
-    found = first_failure(machine)
-    print(summary(label, report, found))
+    config = CheckConfig(target=spec, busy_bound=0, examples=EXAMPLES, steps=STEPS, seed=0,
+                         coverage=False)
+    with spec:
+        report = run_check(config)
+    print(summary(label, report))
     assert processes_with(str(exe)) == [], "a device process outlived the check"
-    return report, found
+    return report
 
 
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_the_mutant_is_caught(c_device: Callable[[int], Path], mutant: int) -> None:
-    report, found = check(c_device(mutant), f"mutant {mutant}")
+    report = check(c_device(mutant), f"mutant {mutant}")
     allowed = {1, 3} if mutant in MAY_CRASH else {1}
     assert report.exit_code in allowed, f"mutant {mutant} ({MUTANTS[mutant]}) went unnoticed"
-    assert found is not None
+    assert report.first_failure is not None
     if report.exit_code == 3:
         assert report.broken and "\n" not in report.broken
         return
@@ -62,7 +57,7 @@ def test_the_mutant_is_caught(c_device: Callable[[int], Path], mutant: int) -> N
 
 
 def test_the_conforming_build_passes(c_device: Callable[[int], Path]) -> None:
-    report, found = check(c_device(0), "conforming")
+    report = check(c_device(0), "conforming")
     assert report.exit_code == 0, report.failure or report.broken
-    assert found is None
+    assert report.first_failure is None
     assert report.examples >= EXAMPLES

@@ -14,17 +14,14 @@ from typing import Final
 import pytest
 from mutation import (
     Mutation,
-    first_failure,
     mmio_operations,
     mutant_block_io,
-    probed,
+    reference_spec,
     summary,
     using_block_io,
 )
 
-from duckybio.kit.lockstep import lockstep_machine
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.run import CheckReport, run_check
+from duckybio.kit.run import CheckConfig, CheckReport, run_check
 
 #: Generated sequences and rules per sequence: enough for every mutant below.
 EXAMPLES: Final = 300
@@ -64,18 +61,16 @@ MUTATIONS: Final = [
 ]
 
 
-def check(mutation: Mutation | None, latency: int) -> tuple[CheckReport, int | None]:
+def check(mutation: Mutation | None, latency: int) -> CheckReport:
     """The white-box lockstep check of the controller with ``mutation`` applied."""
     block_io = mutant_block_io(mutation)
-    machine = probed(lockstep_machine(lambda: ReferenceTarget(latency=latency), latency=latency,
-                                      white_box=True, name="MutantLockstep"))
     label = "control" if mutation is None else mutation.name
+    config = CheckConfig(target=reference_spec(f"reference ({label})", latency),
+                         examples=EXAMPLES, steps=STEPS, seed=0, coverage=False)
     with using_block_io(block_io):
-        report = run_check(machine, target=f"reference ({label})", examples=EXAMPLES,
-                           steps=STEPS, seed_value=0)
-    found = first_failure(machine)
-    print(summary(label, report, found))
-    return report, found
+        report = run_check(config)
+    print(summary(label, report))
+    return report
 
 
 def test_the_mutations_have_distinct_names() -> None:
@@ -85,9 +80,9 @@ def test_the_mutations_have_distinct_names() -> None:
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
 def test_the_mutant_is_caught(mutation: Mutation) -> None:
-    report, found = check(mutation, mutation.latency)
+    report = check(mutation, mutation.latency)
     assert report.exit_code == 1, f"{mutation.description}: not caught ({report.failure})"
-    assert found is not None and found <= EXAMPLES
+    assert report.first_failure is not None and report.first_failure <= EXAMPLES
     assert report.failure
     assert report.trace[0].command.startswith("machine ")
     assert len(mmio_operations(report.trace)) <= MAX_MMIO_OPERATIONS, "\n".join(
@@ -96,7 +91,7 @@ def test_the_mutant_is_caught(mutation: Mutation) -> None:
 
 @pytest.mark.parametrize("latency", [0, 2])
 def test_the_unmutated_source_passes(latency: int) -> None:
-    report, found = check(None, latency)
+    report = check(None, latency)
     assert report.exit_code == 0, report.failure
-    assert found is None
+    assert report.first_failure is None
     assert report.examples >= EXAMPLES

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 
 import pytest
+
+from duckybio.cli.main import main
+from duckybio.kit.run import CheckReport
 
 SERVE = shlex.join([sys.executable, "-m", "duckybio", "serve"])
 
@@ -50,3 +54,27 @@ def test_a_crashing_target_fails_as_broken(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider", "--duckybio-target=sh -c 'exit 3'")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*target failed*status 3*"])
+
+
+def test_the_plugin_runs_exactly_what_check_runs(pytester: pytest.Pytester,
+                                                 tmp_path: Path) -> None:
+    pytester.makepyfile("def test_one():\n    assert True\n")
+    recorder = pytester.inline_run("-p", "no:cacheprovider", f"--duckybio-target={SERVE}",
+                                   "--duckybio-examples=5", "--duckybio-steps=10")
+    properties = [dict(r.user_properties) for r in recorder.getreports("pytest_runtest_logreport")
+                  if r.when == "call" and "duckybio" in dict(r.user_properties)]
+    assert len(properties) == 1
+    plugin = CheckReport.model_validate_json(str(properties[0]["duckybio"]))
+    json_path = tmp_path / "report.json"
+    assert main(["check", "--target", SERVE, "--examples", "5", "--steps", "10", "--quiet",
+                 "--json", str(json_path)]) == 0
+    check = CheckReport.model_validate_json(json_path.read_text())
+    assert plugin.coverage is not None, "busy bound 0: exact latency, as in check"
+    assert plugin.model_dump(exclude={"seconds"}) == check.model_dump(exclude={"seconds"})
+
+
+def test_a_bad_option_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--duckybio-target={SERVE}",
+                                "--duckybio-busy-bound=-1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--duckybio-busy-bound*must be >= 0*"])

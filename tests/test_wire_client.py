@@ -21,7 +21,7 @@ from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
 
 BASE = 0x8400
 RAM = 0x10000
-MODEL_SERVER = [sys.executable, "-m", "duckybio.kit.wire_server"]
+MODEL_SERVER = [sys.executable, "-m", "duckybio", "serve", "--model"]
 #: ``duckybio serve`` as the CLI registers it: the reference implementation.
 REFERENCE_SERVER = [sys.executable, "-c", (
     "import argparse, sys\n"

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
+from duckybio.cli.main import main
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.target import Target
-from duckybio.kit.wire_server import main, serve
+from duckybio.kit.wire_server import serve
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
 
 BASE = 0x8400
@@ -168,9 +169,8 @@ def test_targets_are_closed_when_replaced_and_at_the_end() -> None:
     assert [id(t) for t in made] == closed
 
 
-def test_the_module_entry_point_refuses_a_negative_latency(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_a_negative_latency(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["--latency", "-1"])
+        main(["serve", "--model", "--latency", "-1"])
     assert info.value.code == 2
     assert "must be >= 0" in capsys.readouterr().err

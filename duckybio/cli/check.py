@@ -13,15 +13,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..kit.coverage import coverage, coverage_instance, reachable_classes
 from ..kit.errors import TargetSpecError
 from ..kit.junit import Case, render_junit
-from ..kit.lockstep import lockstep_machine
 from ..kit.repro import render_c, render_pytest
-from ..kit.run import CheckReport, run_check
+from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
-from ..model import EventKind
-from .options import add_target_options, positive, write_text
+from .options import add_target_options, integer, positive, write_text
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="number of generated MMIO sequences (default 200)")
     p.add_argument("--steps", type=positive, default=40,
                    help="rules per sequence (default 40)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
+    p.add_argument("--seed", type=integer, default=0, help="random seed (default 0: reproducible)")
     p.add_argument("--database", type=Path, default=None, metavar="DIR",
                    help="directory of Hypothesis's example database, to replay earlier "
                         "failures first (default: none, fully reproducible)")
@@ -53,42 +50,25 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    latency: int = args.latency
-    bound: int = latency if args.busy_bound is None else args.busy_bound
     try:
-        spec = resolve_target(args.target, latency=latency, timeout=args.timeout,
+        spec = resolve_target(args.target, latency=args.latency, timeout=args.timeout,
                               reuse=not args.fresh_process)
     except TargetSpecError as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
-    if spec.in_process_reference:
-        machine = lockstep_machine(spec.factory, latency=latency, white_box=True,
-                                   name="ReferenceLockstep")
-        model_latency: int | None = latency
-    else:
-        # A bound of 0 means the device completes within the STATUS write: the
-        # model then does exactly that; otherwise it follows the device.
-        machine = lockstep_machine(spec.factory, latency=bound, exact_latency=bound == 0,
-                                   busy_bound=bound, name="TargetLockstep")
-        model_latency = 0 if bound == 0 else None
     progress = None if args.quiet else _progress(args.examples)
+    config = CheckConfig(target=spec, busy_bound=args.busy_bound, examples=args.examples,
+                         steps=args.steps, seed=args.seed, database=args.database,
+                         on_progress=progress)
     try:
-        report = run_check(machine, target=spec.description, examples=args.examples,
-                           steps=args.steps, seed_value=args.seed, database=args.database,
-                           on_progress=progress)
+        with spec:
+            report = run_check(config)
     except TargetSpecError as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
     finally:
-        spec.close()
         if progress is not None:
             sys.stderr.write("\r\033[K")
-    if model_latency is not None and report.exit_code == 0:
-        # With exact latency the harness never sends Complete: those classes
-        # are the model's own business.
-        reachable = {t for t in reachable_classes(coverage_instance(model_latency))
-                     if t.kind is not EventKind.COMPLETE}
-        report = report.model_copy(update={"coverage": coverage(machine.covered, reachable)})
     print_report(report)
     if report.failure is not None and not _save_counterexample(report, args.out, args.target):
         return 2

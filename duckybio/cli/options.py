@@ -1,4 +1,10 @@
-"""Argument types and options shared by several subcommands."""
+"""Argument types and options shared by the subcommands and the pytest plugin.
+
+Every integer option of the command line is parsed here: decimal or
+``0x``-hex, with a lower bound.  The types raise
+:class:`argparse.ArgumentTypeError`, so argparse reports a bad value as a
+usage error (exit 2) naming the option.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,43 @@ import sys
 from pathlib import Path
 
 
+def parse_int(text: str, minimum: int | None = None) -> int:
+    """``text`` as an integer (decimal or 0x-hex) of at least ``minimum``.
+
+    For parsers of composite values (lists, pairs); raises
+    :class:`argparse.ArgumentTypeError` with a message fit to follow the
+    option's name.
+    """
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise argparse.ArgumentTypeError(f"must be >= {minimum}, not {text}")
+    return value
+
+
 def positive(text: str) -> int:
     """An argparse type: an integer > 0 (decimal or 0x-hex)."""
-    value = _integer(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
+    return parse_int(text, 1)
 
 
 def natural(text: str) -> int:
     """An argparse type: an integer >= 0 (decimal or 0x-hex)."""
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
-    return value
+    return parse_int(text, 0)
+
+
+def integer(text: str) -> int:
+    """An argparse type: any integer (decimal or 0x-hex)."""
+    return parse_int(text)
+
+
+def natural_list(text: str) -> tuple[int, ...]:
+    """An argparse type: one or more integers >= 0, comma-separated."""
+    items = [item for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"no value given: {text!r}")
+    return tuple(parse_int(item, 0) for item in items)
 
 
 def seconds(text: str) -> float:
@@ -34,13 +63,6 @@ def seconds(text: str) -> float:
     return value
 
 
-def _integer(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-
-
 def add_target_options(p: argparse.ArgumentParser) -> None:
     """--target, --latency, --busy-bound, --timeout."""
     p.add_argument("--target", default=None, metavar="TARGET",
@@ -48,8 +70,9 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
                         "command line speaking the wire protocol on stdin/stdout "
                         "(default: the bundled reference implementation, in process)")
     p.add_argument("--latency", type=natural, default=0, metavar="N",
-                   help="with no --target: clock steps the reference implementation keeps "
-                        "a command BUSY (default 0)")
+                   help="clock steps a command stays BUSY: with no --target, the reference "
+                        "implementation's; with a --target, the one declared for it (the "
+                        "default busy bound, and the golden vectors that apply) (default 0)")
     p.add_argument("--busy-bound", type=natural, default=None, metavar="N",
                    help="clock-step polls a command may stay BUSY (default: --latency)")
     p.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",

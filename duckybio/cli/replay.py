@@ -35,20 +35,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
     try:
-        target = spec.factory()
-    except TargetBroken as exc:
-        print(f"duckybio: target failed: {exc}", file=sys.stderr)
-        return 3
-    try:
-        problems = replay_steps(target, trace.steps)
+        with spec.open() as target:
+            problems = replay_steps(target, trace.steps)
     except WireError as exc:
         print(f"duckybio: trace {args.trace} has a malformed command: {exc}", file=sys.stderr)
         return 2
     except TargetBroken as exc:
         print(f"duckybio: target failed: {exc}", file=sys.stderr)
         return 3
-    finally:
-        target.close()
     print(f"{trace.name}: {len(trace.steps)} steps on {spec.description}: "
           f"{'all answers match the model' if not problems else 'MISMATCH'}")
     for line in problems:

@@ -134,13 +134,13 @@ def run(args: argparse.Namespace) -> int:
         return _regenerate(directory)
     if args.check:
         return _check(directory)
-    latency: int = args.latency
     try:
         vectors = load_all(directory)
-        spec = resolve_target(args.target, latency=latency, timeout=args.timeout)
+        spec = resolve_target(args.target, latency=args.latency, timeout=args.timeout)
     except (VectorError, TargetSpecError) as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
+    latency = spec.latency
     applicable = [v for v in vectors if v.latency == latency]
     if not applicable:
         have = ", ".join(str(n) for n in sorted({v.latency for v in vectors}))
@@ -149,22 +149,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
     outcomes: list[_Outcome] = []
     try:
-        target = spec.factory()
-    except TargetBroken as exc:
+        with spec.open() as target:
+            for vector in vectors:
+                if vector.latency != latency:
+                    print(f"N/A   {vector.trace.name} (needs latency {vector.latency})")
+                    continue
+                outcome = _run_one(target, vector)
+                outcomes.append(outcome)
+                _report(outcome)
+                if outcome.broken is not None:
+                    break
+    except TargetBroken as exc:  # the target could not be started
         print(f"duckybio: target failed: {exc}", file=sys.stderr)
         return 3
-    try:
-        for vector in vectors:
-            if vector.latency != latency:
-                print(f"N/A   {vector.trace.name} (needs latency {vector.latency})")
-                continue
-            outcome = _run_one(target, vector)
-            outcomes.append(outcome)
-            _report(outcome)
-            if outcome.broken is not None:
-                break
-    finally:
-        target.close()
     passed = sum(o.broken is None and not o.problems for o in outcomes)
     failed = sum(o.broken is None and bool(o.problems) for o in outcomes)
     broken = any(o.broken is not None for o in outcomes)

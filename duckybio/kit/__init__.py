@@ -1,29 +1,92 @@
 """The conformance kit: drive any BIO implementation and compare it with the model.
 
 What users call is exported here; everything else in the package is internal.
+
+- Targets and adapters: :class:`Target` (the interface), :class:`ModelTarget`,
+  :class:`ReferenceTarget`, :class:`WireTarget` (a program speaking the wire
+  protocol, SPEC section 13), :func:`resolve_target` / :class:`TargetSpec`
+  (a ``--target`` argument, and the lifetime of its processes), :func:`serve`
+  (any target over the wire protocol).
+- A lockstep run: :func:`run_check` with a :class:`CheckConfig` returns a
+  :class:`CheckReport`; :func:`policy_for` / :class:`Policy` is how the model
+  keeps time with a target; :func:`lockstep_class` embeds the check in a
+  Hypothesis test.
+- Replays: :func:`replay_steps` (a trace's recorded answers) and
+  :func:`replay_lockstep` (wire commands through a run's comparisons, with a
+  :class:`HarnessConfig`, returning a :class:`ReplayOutcome`); the comparing
+  :class:`Harness` itself and the :class:`RunLog` that tallies a run.
+- Traces: :class:`Trace`, :class:`Step`, :func:`parse_steps`; reproducers:
+  :func:`render_c`, :func:`render_pytest`.
+- Errors: :class:`KitError` and everything under it.
 """
 
-from .errors import TargetBroken, TargetRefused, TargetSpecError
+from .coverage import CoverageReport
+from .errors import (
+    InputError,
+    KitError,
+    Mismatch,
+    ScenarioError,
+    TargetBroken,
+    TargetCrashed,
+    TargetError,
+    TargetRefused,
+    TargetSpecError,
+    TraceError,
+    VectorError,
+)
+from .harness import Harness, HarnessConfig, ReplayOutcome, RunLog, replay_lockstep
+from .instance import Instance, StorageShape
+from .lockstep import LockstepMachine, lockstep_class
 from .model_target import ModelTarget
+from .policy import Policy, policy_for
 from .reference_target import ReferenceTarget
 from .replay import replay_steps
+from .repro import render_c, render_pytest
+from .run import CheckConfig, CheckReport, run_check
 from .target import Target
 from .targets import TargetSpec, resolve_target
 from .trace import Step, Trace, parse_steps
 from .wire_client import WireTarget
+from .wire_server import serve
 
 __all__ = [
+    "CheckConfig",
+    "CheckReport",
+    "CoverageReport",
+    "Harness",
+    "HarnessConfig",
+    "InputError",
+    "Instance",
+    "KitError",
+    "LockstepMachine",
+    "Mismatch",
     "ModelTarget",
+    "Policy",
     "ReferenceTarget",
+    "ReplayOutcome",
+    "RunLog",
+    "ScenarioError",
     "Step",
+    "StorageShape",
     "Target",
     "TargetBroken",
+    "TargetCrashed",
+    "TargetError",
     "TargetRefused",
     "TargetSpec",
     "TargetSpecError",
     "Trace",
+    "TraceError",
+    "VectorError",
     "WireTarget",
+    "lockstep_class",
     "parse_steps",
+    "policy_for",
+    "render_c",
+    "render_pytest",
+    "replay_lockstep",
     "replay_steps",
     "resolve_target",
+    "run_check",
+    "serve",
 ]

@@ -34,7 +34,7 @@ from .trace import Step
 def execute(target: Target, command: Command) -> Answer:
     """Carry out one wire command on ``target``; a refusal is a ``FAIL`` answer.
 
-    :class:`~duckybio.kit.target.TargetBroken` propagates: a broken target
+    :class:`~duckybio.kit.errors.TargetBroken` propagates: a broken target
     has no answer.
     """
     try:

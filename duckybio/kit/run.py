@@ -1,7 +1,10 @@
-"""Run a lockstep check once and report what happened, as data.
+"""Run a lockstep check once and return what happened, as a value.
 
-This is the functional part of ``duckybio check``: it runs Hypothesis on a
-``LockstepMachine`` subclass with the given budget and seed and returns a
+:func:`run_check` is the functional part of ``duckybio check`` and of the
+pytest plugin: it takes a frozen :class:`CheckConfig` (the target, the busy
+bound, the budget, the seed), runs Hypothesis on a
+:class:`~.lockstep.LockstepMachine` bound to a fresh :class:`~.harness.RunLog`,
+shrinks a failure further (:mod:`.minimize`) and returns a
 :class:`CheckReport` (a pydantic model, so it can be written as JSON).
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, seed, settings
@@ -17,15 +21,61 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
-from .coverage import CoverageReport
-from .errors import TargetCrashed
-from .lockstep import LockstepMachine, TargetGone, as_steps
+from ..model import EventKind
+from .coverage import CoverageReport, coverage, coverage_instance, reachable_classes
+from .errors import InputError, TargetCrashed
+from .harness import HarnessConfig, RunLog, TargetGone, as_steps
+from .instance import Instance
+from .lockstep import lockstep_class
 from .minimize import minimize
+from .policy import Policy, policy_for
+from .targets import TargetSpec
 from .trace import Step, Trace
 
 
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    """Everything one lockstep run is given.
+
+    ``target``: the resolved target (its latency included); ``busy_bound``:
+    the clock steps a command may stay BUSY (``None``: the target's latency;
+    see :func:`~.policy.policy_for`).  ``examples`` sequences of ``steps``
+    rules each, from ``seed``; ``database``: Hypothesis's example database,
+    to retry earlier failures first.  ``minimize``: shrink a failing trace
+    operation by operation; ``coverage``: measure transition coverage of a
+    conforming run.  ``on_progress(sequences, operations)`` is called as
+    every sequence starts.
+    """
+
+    target: TargetSpec
+    busy_bound: int | None = None
+    examples: int = 200
+    steps: int = 40
+    seed: int = 0
+    instance: Instance = field(default_factory=Instance)
+    database: Path | None = None
+    minimize: bool = True
+    coverage: bool = True
+    on_progress: Callable[[int, int], None] | None = None
+
+    @property
+    def policy(self) -> Policy:
+        """How the model keeps time with the target."""
+        return policy_for(self.target, self.busy_bound)
+
+    @property
+    def harness(self) -> HarnessConfig:
+        """What every sequence's harness is built from."""
+        return HarnessConfig(self.target.factory, self.policy, self.instance)
+
+
 class CheckReport(BaseModel):
-    """The outcome of one lockstep run."""
+    """The outcome of one lockstep run.
+
+    ``examples`` and ``steps`` count the sequences and operations run on the
+    target (the minimizer's replays included); ``first_failure`` is the
+    sequence in which the target first disagreed or failed.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +88,7 @@ class CheckReport(BaseModel):
     transitions: list[str]
     failure: str | None = None
     broken: str | None = None
+    first_failure: int | None = None
     trace: list[Step] = []
     transcript: list[str] = []
     stderr_tail: str = ""
@@ -56,40 +107,37 @@ class CheckReport(BaseModel):
                      description=self.failure or "", steps=self.trace)
 
 
-def run_check(
-    machine: type[LockstepMachine],
-    *,
-    target: str,
-    examples: int,
-    steps: int,
-    seed_value: int,
-    database: Path | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-    minimize_trace: bool = True,
-) -> CheckReport:
-    """Run ``machine`` under Hypothesis and report; never raises on a mismatch."""
-    machine.on_progress = on_progress
-    config = settings(
+def run_check(config: CheckConfig) -> CheckReport:
+    """Run the lockstep check ``config`` describes; never raises on a mismatch.
+
+    An :class:`~.errors.InputError` (e.g. a factory that returns no target)
+    propagates.
+    """
+    log = RunLog(on_progress=config.on_progress)
+    harness = config.harness
+    machine = lockstep_class(harness, log)
+    hypothesis_settings = settings(
         settings.get_profile("default"),
-        max_examples=examples,
+        max_examples=config.examples,
         report_multiple_bugs=False,
-        stateful_step_count=steps,
+        stateful_step_count=config.steps,
         deadline=None,
-        database=DirectoryBasedExampleDatabase(str(database)) if database else None,
+        database=DirectoryBasedExampleDatabase(str(config.database)) if config.database else None,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
         print_blob=False,
     )
-    seeded = seed(seed_value)(machine)
     started = time.perf_counter()
     failure: str | None = None
     broken: str | None = None
     chatter: list[object] = []
     try:
         with with_reporter(chatter.append):
-            run_state_machine_as_test(seeded, settings=config)
+            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)
     except TargetGone as exc:
         broken = str(exc)
+    except InputError:
+        raise
     except Exception as exc:  # any failure of the target under the harness
         text = str(exc).strip()
         failure = text.splitlines()[0] if text else type(exc).__name__
@@ -98,28 +146,44 @@ def run_check(
         crash = _crash_in(exc)
         if crash is not None:
             failure = broken = str(crash)
-    trace = list(machine.last_trace)
-    if failure is not None and minimize_trace:
-        trace = minimize(machine, trace)
+    trace = list(log.trace)
+    if failure is not None and config.minimize:
+        trace = minimize(harness, trace, log=log)
     elapsed = time.perf_counter() - started
-    target_obj = machine.last_target
-    transcript: list[str] = list(getattr(target_obj, "transcript", []) or [])
-    tail_fn = getattr(target_obj, "stderr_tail", None)
+    transcript: list[str] = list(getattr(log.target, "transcript", []) or [])
+    tail_fn = getattr(log.target, "stderr_tail", None)
     stderr_tail = tail_fn() if callable(tail_fn) and broken else ""
+    conforms = failure is None and broken is None
     return CheckReport(
-        target=target,
-        conforms=failure is None and broken is None,
-        examples=machine.runs,
-        steps=machine.steps,
-        seed=seed_value,
+        target=config.target.description,
+        conforms=conforms,
+        examples=log.sequences,
+        steps=log.operations,
+        seed=config.seed,
         seconds=round(elapsed, 3),
-        transitions=sorted(str(t) for t in machine.covered),
+        transitions=sorted(str(t) for t in log.covered),
         failure=failure,
         broken=broken,
+        first_failure=log.first_failure,
         trace=as_steps(trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
+        coverage=_coverage(config, log) if conforms else None,
     )
+
+
+def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
+    """The run's coverage of the classes reachable at the model's fixed latency.
+
+    With exact latency the harness never sends Complete: those classes are
+    the model's own business.  ``None`` when the model follows the target.
+    """
+    latency = config.policy.coverage_latency
+    if not config.coverage or latency is None:
+        return None
+    reachable = {t for t in reachable_classes(coverage_instance(latency))
+                 if t.kind is not EventKind.COMPLETE}
+    return coverage(log.covered, reachable)
 
 
 def _crash_in(exc: BaseException) -> TargetCrashed | None:

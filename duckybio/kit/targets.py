@@ -1,9 +1,14 @@
-"""Turn a ``--target`` argument into a factory of targets.
+"""Turn a ``--target`` argument into a factory of targets, and own their lifetime.
 
 ``module:callable`` names a Python factory (called with no arguments, it
 returns a :class:`~duckybio.kit.target.Target`); anything else is a command
 line, started as an out-of-process target speaking the wire protocol.  No
 argument means the bundled reference implementation, in process.
+
+Every front end holds a :class:`TargetSpec` in a ``with`` block (or uses
+:meth:`TargetSpec.open` for a single target): on leaving it, every target
+process is sent ``quit`` and then its process group is killed (SPEC section
+13: no target process outlives the run).
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 
 from .errors import TargetSpecError
 from .reference_target import ReferenceTarget
@@ -24,25 +31,55 @@ from .wire_client import WireTarget
 _FACTORY = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """A resolved ``--target``: a description and a factory."""
+    """A resolved ``--target``: a description, a factory and the declared latency.
+
+    ``latency`` is the reference implementation's own latency when
+    ``in_process_reference``; for any other target it is the latency the
+    user declared (``--latency``): the default busy bound of a check and the
+    latency of the golden vectors that apply.
+    """
 
     description: str
     factory: Callable[[], Target]
     in_process_reference: bool = False
+    latency: int = 0
 
     def close(self) -> None:
-        """End any process the factory keeps running."""
+        """Quit and end any process the factory keeps running."""
         if isinstance(self.factory, SharedProcess):
             self.factory.close()
+
+    def __enter__(self) -> TargetSpec:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def open(self) -> Iterator[Target]:
+        """One target from the factory, closed (and the spec with it) on leaving.
+
+        :class:`~duckybio.kit.errors.TargetBroken` propagates from the start
+        as from the body.
+        """
+        with self:
+            target = self.factory()
+            try:
+                yield target
+            finally:
+                target.close()
 
 
 def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
                    reuse: bool = True) -> TargetSpec:
     """The target ``text`` names; :class:`TargetSpecError` when it names nothing.
+
+    ``latency`` is the reference implementation's latency (no ``text``) or
+    the latency declared for the target; ``timeout`` bounds every exchange
+    with a target process.
 
     A command line's process is shared by all sequences unless ``reuse`` is
     false, when every sequence starts its own (slower, but a device that
@@ -51,10 +88,11 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
     """
     if text is None:
         return TargetSpec(f"reference implementation (latency {latency})",
-                          lambda: ReferenceTarget(latency=latency), in_process_reference=True)
+                          lambda: ReferenceTarget(latency=latency), in_process_reference=True,
+                          latency=latency)
     text = text.strip()
     if _FACTORY.fullmatch(text):
-        return TargetSpec(text, _import_factory(text))
+        return TargetSpec(text, _import_factory(text), latency=latency)
     try:
         argv = shlex.split(text)
     except ValueError as exc:
@@ -62,8 +100,9 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
     if not argv:
         raise TargetSpecError("the target command is empty")
     if not reuse:
-        return TargetSpec(shlex.join(argv), lambda: WireTarget(argv, timeout=timeout))
-    return TargetSpec(shlex.join(argv), SharedProcess(argv, timeout))
+        return TargetSpec(shlex.join(argv), lambda: WireTarget(argv, timeout=timeout),
+                          latency=latency)
+    return TargetSpec(shlex.join(argv), SharedProcess(argv, timeout), latency=latency)
 
 
 class SharedProcess:

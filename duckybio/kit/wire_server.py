@@ -5,16 +5,15 @@ line, flushed, for each.  A malformed line, a command before ``machine`` or
 a host access the target refuses is answered ``FAIL <message>``; the loop
 never stops on bad input.  It returns 0 on ``quit`` or end of input.
 
-Run as a module (``python -m duckybio.kit.wire_server [--latency N]``) it
-serves the pure model, so the model itself can stand in as a wire target.
+``duckybio serve`` runs it on stdin/stdout for the reference implementation
+or (``--model``) the pure model.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TextIO
 
 from ..spec.wire import (
@@ -31,7 +30,6 @@ from ..spec.wire import (
     parse_command,
 )
 from .errors import TargetRefused
-from .model_target import ModelTarget
 from .replay import execute
 from .target import Target
 
@@ -112,30 +110,3 @@ def serve_stdio(factory: TargetFactory) -> int:
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="surrogateescape")
     return serve(factory, sys.stdin, sys.stdout)
-
-
-def latency_arg(text: str) -> int:
-    """An argparse type: a non-negative number of clock steps."""
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
-    return value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Serve the pure model on stdin/stdout."""
-    parser = argparse.ArgumentParser(
-        prog="python -m duckybio.kit.wire_server",
-        description="Serve the pure BIO model over the duckybio wire protocol.")
-    parser.add_argument("--latency", type=latency_arg, default=0, metavar="N",
-                        help="clock steps a command stays BUSY (default 0)")
-    args = parser.parse_args(argv)
-    latency: int = args.latency
-    return serve_stdio(lambda: ModelTarget(latency))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

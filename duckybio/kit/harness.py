@@ -1,0 +1,401 @@
+"""The comparing harness: the model and a target driven by the same wire operations.
+
+A :class:`Harness` drives one sequence: it starts a target, sends every
+operation to the model and to the target, records it with the model's answer
+and compares the answers (SPEC section 13).  Its :class:`~.policy.Policy`
+says how the model keeps time with the target (section 9, R-BSY-1..7) and
+whether the reference implementation's internal state is compared too
+(white box).  Bytes the spec leaves open while BUSY (R-BSY-6) are never
+compared.  A disagreement raises :class:`~.errors.Mismatch` (a crash of the
+target process :class:`~.errors.TargetCrashed`).
+
+The Hypothesis rules (:mod:`.lockstep`) and :func:`replay_lockstep` (the
+minimizer's and any user's way to re-run recorded operations) drive the same
+harness, so a replay makes exactly the comparisons of the run it came from.
+A :class:`RunLog` tallies what the harnesses of one run did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from hypothesis import event
+
+from ..model import BioState, Command, MachineState, Transition
+from ..spec import wire
+from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, Flag, Reg
+from .abstraction import abstract
+from .errors import Mismatch, TargetBroken, TargetCrashed
+from .instance import Instance
+from .model_target import ModelTarget
+from .policy import Policy
+from .replay import execute
+from .target import Target
+from .trace import Step
+
+#: One operation as recorded: the command line and the model's answer (``None``: not compared).
+Operation = tuple[str, str | None]
+
+
+class TargetGone(BaseException):
+    """Internal control-flow signal, not an error of the API: the target broke.
+
+    Raised for a hang or nonsense (not a crash), it stops a run at once with
+    nothing to shrink.  A ``BaseException`` so that Hypothesis does not take
+    it for a failing example and start shrinking against a dead process.
+    :func:`~.run.run_check` and :func:`replay_lockstep` turn it into a
+    result; it never leaves them.
+    """
+
+    def __init__(self, broken: TargetBroken) -> None:
+        super().__init__(str(broken))
+        self.broken = broken
+
+
+@dataclass(frozen=True, slots=True)
+class HarnessConfig:
+    """What every harness of a run is built from: the target factory, the policy, the machine."""
+
+    factory: Callable[[], Target]
+    policy: Policy
+    instance: Instance = field(default_factory=Instance)
+
+    def black_box(self) -> HarnessConfig:
+        """The same without the white-box comparison."""
+        return HarnessConfig(self.factory, self.policy.black_box(), self.instance)
+
+
+@dataclass(eq=False)
+class RunLog:
+    """What the harnesses of one run did, gathered while it runs.
+
+    ``sequences`` and ``operations`` count every harness and every operation
+    sent; ``covered`` holds every transition class the model took; ``trace``
+    and ``target`` are those of the latest sequence (after a failing run: of
+    the failing one); ``first_failure`` is the sequence in which the target
+    first disagreed or failed.  ``on_progress(sequences, operations)`` is
+    called as every sequence starts.
+    """
+
+    on_progress: Callable[[int, int], None] | None = None
+    sequences: int = 0
+    operations: int = 0
+    covered: set[Transition] = field(default_factory=set)
+    trace: list[Operation] = field(default_factory=list)
+    target: Target | None = None
+    first_failure: int | None = None
+
+    def failed(self) -> None:
+        """Note that the sequence in progress failed (only the first one counts)."""
+        if self.first_failure is None:
+            self.first_failure = self.sequences
+
+
+class Harness:
+    """One sequence: the model and a fresh target, compared operation by operation.
+
+    The constructor starts the target (:class:`TargetGone` when it cannot be
+    started); :meth:`finish` makes the final comparison and lets it go.
+    With ``events``, every transition class is also reported to Hypothesis.
+    """
+
+    def __init__(self, config: HarnessConfig, log: RunLog | None = None, *,
+                 events: bool = False) -> None:
+        self.instance = config.instance
+        self.policy = config.policy
+        self.log = RunLog() if log is None else log
+        self.events = events
+        self.abstraction: Callable[[Target], MachineState] | None = (
+            abstract if config.policy.white_box else None)
+        self.model = ModelTarget(latency=config.policy.model_latency)
+        #: (command line, model's answer or None) per operation sent.
+        self.trace: list[Operation] = []
+        self.busy_steps = 0
+        self.gone = False
+        self.seen: set[Transition] = set()
+        log = self.log
+        log.trace = self.trace
+        log.sequences += 1
+        if log.on_progress is not None:
+            log.on_progress(log.sequences, log.operations)
+        try:
+            self.target = config.factory()
+        except TargetBroken as exc:
+            log.failed()
+            raise TargetGone(exc) from None
+        log.target = self.target
+
+    @property
+    def busy(self) -> bool:
+        """Whether the model has a command in flight."""
+        return self.model.state.bio.busy
+
+    # --- operations -----------------------------------------------------------
+
+    def send(self, command: wire.Command, *, compare: bool = True) -> str:
+        """Send ``command`` to both; record it; compare answers; the model's answer."""
+        try:
+            expected = wire.format_answer(execute(self.model, command))
+            line = wire.format_command(command)
+            self.trace.append((line, expected if compare else None))
+            self.log.operations += 1
+            try:
+                observed = wire.format_answer(execute(self.target, command))
+            except TargetBroken as exc:
+                raise self._gone(exc) from None
+            for out in self.model.outputs:
+                if out.transition not in self.seen:
+                    self.seen.add(out.transition)
+                    self.log.covered.add(out.transition)
+                    if self.events:
+                        event(str(out.transition))
+            self.model.outputs.clear()
+            if compare and observed != expected and not Step(
+                    command=line, expect=expected).matches(observed):
+                raise Mismatch(f"{line}: expected {expected}, observed {observed}")
+            return expected
+        except BaseException:
+            self.log.failed()
+            raise
+
+    def write(self, offset: int, value: int) -> None:
+        """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
+        before = self.model.state.bio
+        self.send(wire.Writel(self.instance.mmio_base + offset, value))
+        if not before.busy and self.busy:
+            self.busy_steps = 0
+        if offset == Reg.STATUS and self.abstraction is None:
+            self.sync(before, starts=bool(value & (Flag.READ | Flag.WRITE)))
+
+    def read(self, offset: int) -> None:
+        """A guest read of the MMIO page."""
+        self.send(wire.Readl(self.instance.mmio_base + offset))
+
+    def tick(self) -> None:
+        """One clock step; black box, followed by a sync."""
+        before = self.model.state.bio
+        if before.busy:
+            self.busy_steps += 1
+        self.send(wire.ClockStep(), compare=False)
+        if self.abstraction is None:
+            self.sync(before)
+
+    def wait(self) -> None:
+        """Poll like a driver: step the clock while the command is BUSY (bounded)."""
+        for _ in range(self.policy.polls):
+            if not self.busy:
+                return
+            self.tick()
+            self.read(Reg.STATUS)
+
+    def feed(self, command: wire.Command) -> None:
+        """Carry out one recorded command the way the rules do (MMIO, clock, host)."""
+        base = self.instance.mmio_base
+        match command:
+            case wire.Writel(addr, value) if 0 <= addr - base < PAGE_SIZE:
+                self.write(addr - base, value)
+            case wire.Readl(addr) if 0 <= addr - base < PAGE_SIZE:
+                self.read(addr - base)
+            case wire.ClockStep():
+                self.tick()
+            case _:
+                self.send(command)
+
+    def sync(self, before: BioState, *, starts: bool = False) -> None:
+        """Black box, after a STATUS write or a clock step: read STATUS and compare.
+
+        Without exact latency the model completes its command when the target
+        has left BUSY.  When a command has just ended, the bytes it may have
+        changed are compared too.
+        """
+        try:
+            self._sync(before, starts)
+        except BaseException:
+            self.log.failed()
+            raise
+
+    def _sync(self, before: BioState, starts: bool) -> None:
+        addr = self.instance.mmio_base + Reg.STATUS
+        line = wire.format_command(wire.Readl(addr))
+        try:
+            observed = self.target.readl(addr)
+        except TargetBroken as exc:
+            self.trace.append((line, None))
+            raise self._gone(exc) from None
+        if not self.policy.exact_latency and self.busy and not observed & Flag.BUSY:
+            self.model.complete()
+        expected = self.model.readl(addr)
+        self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
+        self.log.operations += 1
+        if observed != expected:
+            raise Mismatch(f"{line}: expected {expected:#x}, observed {observed:#x}")
+        if self.busy:
+            if self.busy_steps >= self.policy.busy_bound:
+                raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
+                               f"(bound {self.policy.busy_bound})")
+        elif before.busy or starts:
+            self._compare_effects(before.command or before)
+
+    def _compare_effects(self, latched: Command | BioState) -> None:
+        """After a command ended: its storage, and its DMA range in RAM."""
+        data = self.model.state.storage(latched.sid)
+        if latched.sid is None or data is None:
+            return
+        self.send(wire.StorageRead(latched.sid, 0, len(data)))
+        length = latched.count * BLOCK_SIZE
+        if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
+            self.send(wire.Read(latched.addr, length))
+
+    def _gone(self, exc: TargetBroken) -> BaseException:
+        """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
+        self.gone = True
+        if getattr(self.target, "crashed", False):
+            return TargetCrashed(f"target crashed: {exc}")
+        return TargetGone(exc)
+
+    # --- set-up and comparisons ----------------------------------------------------
+
+    def power_on(self) -> None:
+        """Power on; fill every storage and RAM with distinct, non-repeating bytes.
+
+        The contents are fixed, not drawn, so that shrinking cannot zero them:
+        a wrong block, address, byte order or cursor shows in the first word.
+        """
+        inst = self.instance
+        self.send(wire.Machine(inst.ram_size, inst.mmio_base))
+        for shape in inst.storages:
+            self.send(wire.Storage(shape.sid, shape.size))
+            if shape.size:
+                self.send(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
+        self.send(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
+        upper = inst.mmio_base + PAGE_SIZE
+        if upper < inst.ram_size:
+            self.send(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
+
+    def states_agree(self) -> None:
+        """White box: the abstraction of the implementation equals the model."""
+        if self.abstraction is None or not self.trace:
+            return
+        try:
+            observed = self.abstraction(self.target)
+            expected = self.model.state
+            if observed != expected:
+                raise Mismatch(describe_difference(expected, observed))
+        except BaseException:
+            self.log.failed()
+            raise
+
+    def finish(self) -> None:
+        """Compare all of RAM and every storage (when idle), then let the target go."""
+        try:
+            self.final_compare()
+        finally:
+            self.release()
+
+    def final_compare(self) -> None:
+        """All of RAM and every storage, when no command is in flight."""
+        if self.trace and not self.busy and not self.gone:
+            self.send(wire.Read(0, self.instance.mmio_base))
+            upper = self.instance.mmio_base + PAGE_SIZE
+            if upper < self.instance.ram_size:
+                self.send(wire.Read(upper, self.instance.ram_size - upper))
+            for sid, data in self.model.state.storages:
+                self.send(wire.StorageRead(sid, 0, len(data)))
+
+    def release(self) -> None:
+        """Let the target go."""
+        try:
+            self.target.close()
+        except TargetBroken as exc:
+            raise TargetGone(exc) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOutcome:
+    """What replaying operations in lockstep did.
+
+    ``trace``: the operations sent, with the model's answers (the harness's
+    own STATUS reads and comparisons included).  ``failure``: the first
+    disagreement (a :class:`~.errors.Mismatch`, :class:`~.errors.TargetCrashed`
+    for a crash) or an error the target raised.  ``broken``: the target hung
+    or broke the protocol.
+    """
+
+    trace: tuple[Operation, ...]
+    failure: Exception | None = None
+    broken: TargetBroken | None = None
+
+    @property
+    def conforms(self) -> bool:
+        return self.failure is None and self.broken is None
+
+
+def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
+                    log: RunLog | None = None) -> ReplayOutcome:
+    """Run wire ``commands`` on the model and a fresh target with a run's comparisons.
+
+    Guest MMIO writes, reads and clock steps go through the same comparisons
+    as in a run (STATUS syncs, effects, white box); after the commands, STATUS
+    is read and all of RAM and every storage compared, so a difference left
+    behind in the device's state is seen.  A malformed command raises
+    :class:`~duckybio.spec.wire.WireError` before the target is started.
+    """
+    parsed = [wire.parse_command(line) for line in commands]
+    try:
+        harness = Harness(config, log)
+    except TargetGone as exc:
+        return ReplayOutcome((), broken=exc.broken)
+    failure: Exception | None = None
+    broken: TargetBroken | None = None
+    try:
+        for command in parsed:
+            harness.feed(command)
+            harness.states_agree()
+        harness.read(Reg.STATUS)
+        harness.final_compare()
+    except TargetGone as exc:
+        broken = exc.broken
+    except Exception as exc:  # a disagreement, or any error the target raised
+        failure = exc
+    finally:
+        try:
+            harness.release()
+        except TargetGone as exc:
+            broken = broken or exc.broken
+    return ReplayOutcome(tuple(harness.trace), failure, broken)
+
+
+def pattern(length: int, salt: int) -> bytes:
+    """``length`` bytes in which no aligned 4-byte word repeats."""
+    words = ((i * 0x9E3779B1 + salt * 0x85EBCA77) & U32_MASK for i in range((length + 3) // 4))
+    return b"".join(w.to_bytes(4, "little") for w in words)[:length]
+
+
+def as_steps(trace: Sequence[Operation]) -> list[Step]:
+    """The recorded operations as trace steps."""
+    return [Step(command=line, expect=expect) for line, expect in trace]
+
+
+def describe_difference(expected: MachineState, observed: MachineState) -> str:
+    """One line per field where the two states differ."""
+    lines: list[str] = []
+    for name in expected.bio.__slots__:
+        e, o = getattr(expected.bio, name), getattr(observed.bio, name)
+        if e != o:
+            lines.append(f"bio.{name}: model {_short(e)}, implementation {_short(o)}")
+    if expected.ram != observed.ram:
+        first = next(i for i, (a, b) in enumerate(zip(expected.ram, observed.ram, strict=False))
+                     if a != b) if len(expected.ram) == len(observed.ram) else 0
+        lines.append(f"RAM differs (first at {first:#x})")
+    if expected.storages != observed.storages:
+        lines.append("storage contents differ")
+    return "state mismatch: " + "; ".join(lines)
+
+
+def _short(value: object) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes {value[:8].hex()}...>" if len(value) > 8 else value.hex()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return hex(value)
+    return repr(value)
