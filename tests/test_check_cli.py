@@ -168,7 +168,8 @@ def test_every_front_end_sends_quit_to_its_target(
     serve = shlex.join([sys.executable, "-m", "duckybio", "serve"])
     target = shlex.join(["sh", "-c", f"tee {shlex.quote(str(received))} | {serve}"])
     trace = tmp_path / "trace.json"
-    Trace(name="power on", steps=[Step(command="machine 0x4000 0x2000", expect="OK")]).save(trace)
+    power_on = Trace(name="power on", steps=[Step(command="machine 0x4000 0x2000", expect="OK")])
+    trace.write_text(power_on.model_dump_json())
     argv = {"check": ["check", *SMALL, "--out", str(tmp_path / "cx")],
             "replay": ["replay", str(trace)],
             "vectors": ["vectors"]}[command]

@@ -42,7 +42,7 @@ LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "kit": frozenset({"spec", "model", "impl", "explore"}),
     "driver": frozenset({"spec", "kit"}),
     "cli": _LIBRARY,
-    "pytest_plugin": _LIBRARY,
+    "pytest_plugin": _LIBRARY | {"cli"},
     "__main__": _LIBRARY | {"cli"},
 }
 
