@@ -4,9 +4,11 @@
 device behaves like the original where an erratum says it did, and like the
 specification everywhere else.  For the errata the specification keeps (E9,
 E10, E11, E13) the planted defect is the opposite: a device that does not
-keep them.  ``module:callable`` names for ``duckybio check --target`` are the
-module attributes ``e1`` ... ``e18`` (those in :data:`PLANTABLE`) and ``every``
-(all of them at once).
+keep them.  E18 (BUSY never observable) is planted into a device with latency 1
+(:data:`LATENCY`): an SRST written while BUSY takes effect at once, dropping the
+command, as a device written without BUSY in mind would.  ``module:callable``
+names for ``duckybio check --target`` are the module attributes ``e1`` ... ``e18``
+(those in :data:`PLANTABLE`) and ``every`` (all of them at once).
 
 :data:`NOT_ON_THE_WIRE` lists the errata no wire sequence can observe, with
 the reason; E16 is about machine geometry (MMIO base 0), which only the
@@ -19,7 +21,7 @@ import struct
 from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
-from duckybio.impl.bio import BlockIO, InFlight, Op
+from duckybio.impl.bio import BlockIO, InFlight
 from duckybio.impl.machine import Machine
 from duckybio.impl.memory import Memory
 from duckybio.impl.rbuf import ReadBuffer
@@ -41,6 +43,15 @@ NOT_ON_THE_WIRE: Final[dict[str, str]] = {
 PLANTABLE: Final[tuple[str, ...]] = tuple(e for e in ERRATA_IDS if e not in NOT_ON_THE_WIRE)
 #: Planted errata that only the golden vectors (which vary the machine) can see.
 VECTORS_ONLY: Final[frozenset[str]] = frozenset({"E16"})
+#: The latency of a double with E18 planted (check it with ``--latency 1``); else 0.
+LATENCY: Final = 1
+
+
+def latency_of(errata: Collection[str]) -> int:
+    """The latency of the double planting ``errata``: 1 with E18, else 0."""
+    return LATENCY if "E18" in errata else 0
+
+
 #: Planted errata the default lockstep check must find.
 CHECKABLE: Final[tuple[str, ...]] = tuple(e for e in PLANTABLE if e not in VECTORS_ONLY)
 
@@ -111,20 +122,11 @@ class ErrataBIO(BlockIO):
             value &= ~int(Flag.READ)  # READ|WRITE performs a WRITE
         super()._write_status(value)
 
-    def _start(self, op: Op) -> None:
-        if self.has("E18") and self.latency == 0:  # completes on the next clock step
-            self._command = InFlight(op, self._sid, self._block, self._count, self._addr,
-                                     self._dma, 1)
-            self._flags = (self._flags | int(Flag.BUSY)) & ~int(Flag.RDY)
+    def _write_status_busy(self, value: int) -> None:
+        if self.has("E18") and value & Flag.SRST:  # BUSY was never thought of: reset now
+            self.reset()
             return
-        super()._start(op)
-
-    def tick(self) -> None:
-        command = self._command
-        if self.has("E18") and command is not None and self.latency == 0:
-            self._complete(command)
-            return
-        super().tick()
+        super()._write_status_busy(value)
 
     def _complete(self, command: InFlight) -> None:
         stale = (self._rbuf, self._cursor)
@@ -173,7 +175,7 @@ class ErrataTarget(ReferenceTarget):
         if unknown:
             raise ValueError(f"cannot plant {sorted(unknown)}")
         self.planted = frozenset(planted)
-        super().__init__()
+        super().__init__(latency=latency_of(planted))
 
     def _power_on(self, ram_size: int, mmio_base: int) -> Machine:
         if "E16" in self.planted:
@@ -190,7 +192,10 @@ class ErrataTarget(ReferenceTarget):
 
 
 def errata_factory(*errata: str) -> Callable[[], Target]:
-    """A factory of fresh targets with ``errata`` planted (none: a conforming device)."""
+    """A factory of fresh targets with ``errata`` planted (none: a conforming device).
+
+    Its latency is :func:`latency_of` the errata: declare it to the check.
+    """
     planted = frozenset(errata)
     ErrataTarget(planted)  # refuse an unknown erratum now, not in the middle of a run
 
@@ -214,6 +219,6 @@ for _erratum in PLANTABLE:
     globals()[_erratum.lower()] = errata_factory(_erratum)
 every = all_errata_factory()  # --target errata_double:every
 
-__all__ = ["CHECKABLE", "NOT_ON_THE_WIRE", "PLANTABLE", "VECTORS_ONLY", "ErrataBIO",
-           "ErrataTarget", "all_errata_factory", "errata_factory", "without"]
+__all__ = ["CHECKABLE", "LATENCY", "NOT_ON_THE_WIRE", "PLANTABLE", "VECTORS_ONLY", "ErrataBIO",
+           "ErrataTarget", "all_errata_factory", "errata_factory", "latency_of", "without"]
 

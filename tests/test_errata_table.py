@@ -9,7 +9,14 @@ the machine.  The double with nothing planted conforms, so every finding is the 
 from __future__ import annotations
 
 import pytest
-from errata_double import CHECKABLE, NOT_ON_THE_WIRE, PLANTABLE, VECTORS_ONLY, errata_factory
+from errata_double import (
+    CHECKABLE,
+    NOT_ON_THE_WIRE,
+    PLANTABLE,
+    VECTORS_ONLY,
+    errata_factory,
+    latency_of,
+)
 
 from duckybio.kit.run import CheckConfig, run_check
 from duckybio.kit.targets import TargetSpec
@@ -18,7 +25,8 @@ from duckybio.spec.rules import ERRATA_IDS
 
 
 def _check(*errata: str, examples: int = 200) -> tuple[bool, str]:
-    spec = TargetSpec(f"errata double {'+'.join(errata) or 'clean'}", errata_factory(*errata))
+    spec = TargetSpec(f"errata double {'+'.join(errata) or 'clean'}", errata_factory(*errata),
+                      latency=latency_of(errata))
     report = run_check(CheckConfig(target=spec, examples=examples))
     return report.conforms, report.failure or ""
 

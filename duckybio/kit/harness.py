@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 from hypothesis import event
 
-from ..model import BioState, Command, MachineState, Transition
+from ..model import BioState, Command, EventKind, MachineState, Op, Transition
 from ..spec import wire
-from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, Flag, Reg
+from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
-from .errors import Mismatch, TargetBroken, TargetCrashed
+from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
+from .fill import abbreviate, expand, has_reference, hexdump, reference, words
 from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
@@ -36,6 +37,17 @@ from .trace import Step
 
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
 Operation = tuple[str, str | None]
+
+#: Transition kinds that only observe: the signature names the step before them.
+_OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A deviation met while a run keeps going: its first occurrence, not yet shrunk."""
+
+    failure: Mismatch
+    trace: tuple[Operation, ...]
 
 
 class TargetGone(BaseException):
@@ -85,6 +97,13 @@ class RunLog:
     trace: list[Operation] = field(default_factory=list)
     target: Target | None = None
     first_failure: int | None = None
+    #: Signatures that end a sequence quietly: allowed ones, and (keep going) those found.
+    known: set[str] = field(default_factory=set)
+    #: Keep going: record each new deviation in ``found`` instead of failing.
+    keep_going: bool = False
+    found: dict[str, Found] = field(default_factory=dict)
+    #: How many sequences each signature ended.
+    occurrences: dict[str, int] = field(default_factory=dict)
 
     def failed(self) -> None:
         """Note that the sequence in progress failed (only the first one counts)."""
@@ -113,6 +132,14 @@ class Harness:
         self.trace: list[Operation] = []
         self.busy_steps = 0
         self.gone = False
+        #: A deviation already counted ended this sequence: nothing more is sent.
+        self.stopped = False
+        #: The model's latest transition class that changed something (SPEC section 18).
+        self.transition = ""
+        #: The latest command compared: what it latched, its direction, the bytes it staged.
+        self.effect: tuple[Command | BioState, Op | None, bool, int] | None = None
+        self._starting: Op | None = None
+        self._started = ""
         self.seen: set[Transition] = set()
         log = self.log
         log.trace = self.trace
@@ -133,31 +160,157 @@ class Harness:
 
     # --- operations -----------------------------------------------------------
 
-    def send(self, command: wire.Command, *, compare: bool = True) -> str:
-        """Send ``command`` to both; record it; compare answers; the model's answer."""
+    def send(self, command: wire.Command, *, compare: bool = True,
+             shown: str | None = None) -> str:
+        """Send ``command`` to both; record it; compare answers; the model's answer.
+
+        ``shown`` is how the trace states the command (e.g. with a fill
+        pattern by reference); the wire gets the bytes.
+        """
+        if self.stopped:
+            return ""
         try:
-            expected = wire.format_answer(execute(self.model, command))
-            line = wire.format_command(command)
+            expected_answer = execute(self.model, command)
+            expected = wire.format_answer(expected_answer)
+            line = shown or wire.format_command(command)
             self.trace.append((line, expected if compare else None))
             self.log.operations += 1
             try:
-                observed = wire.format_answer(execute(self.target, command))
+                observed_answer = execute(self.target, command)
             except TargetBroken as exc:
                 raise self._gone(exc) from None
-            for out in self.model.outputs:
-                if out.transition not in self.seen:
-                    self.seen.add(out.transition)
-                    self.log.covered.add(out.transition)
-                    if self.events:
-                        event(str(out.transition))
-            self.model.outputs.clear()
+            except KitError:
+                raise
+            except Exception as exc:  # an in-process target's own crash
+                raise TargetRaised(f"{abbreviate(line)}: the target raised "
+                                   f"{type(exc).__name__}: {exc}",
+                                   what=f"crash ({type(exc).__name__})",
+                                   transition=self._next_transition()) from exc
+            observed = wire.format_answer(observed_answer)
+            self._note_transitions()
             if compare and observed != expected and not Step(
                     command=line, expect=expected).matches(observed):
-                raise Mismatch(f"{line}: expected {expected}, observed {observed}")
+                raise self._difference(command, line, expected_answer, observed_answer)
             return expected
-        except BaseException:
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
+            return ""
+
+    def _next_transition(self) -> str:
+        """The transition class the model took for the operation that crashed the target."""
+        self._note_transitions()
+        return self.transition
+
+    def _note_transitions(self) -> None:
+        for out in self.model.outputs:
+            t = out.transition
+            if t.kind is EventKind.WRITE_STATUS and "start-" in t.outcome:
+                self._started = f"{t.kind.value}/{t.outcome}".removesuffix(
+                    "+ok").removesuffix("+fail")
+            if t.kind in (EventKind.TICK, EventKind.COMPLETE) and self._started and (
+                    t.outcome in ("ok", "fail", "wait")):
+                # a command's end is named by the STATUS write that started it
+                self.transition = (f"{self._started}+{t.outcome}" if t.outcome != "wait"
+                                   else f"{self._started} (in flight)")
+            elif t.kind not in _OBSERVING and not (
+                    t.kind is EventKind.TICK and t.outcome == "ignored"):
+                self.transition = f"{t.kind.value}/{t.outcome}"
+            if out.transition not in self.seen:
+                self.seen.add(out.transition)
+                self.log.covered.add(out.transition)
+                if self.events:
+                    event(str(out.transition))
+        self.model.outputs.clear()
+
+    def _deviation(self, exc: Exception) -> None:
+        """A disagreement: raise it, or (allowed, or keeping going) record it and stop."""
+        log = self.log
+        signature = exc.signature if isinstance(exc, Mismatch) else None
+        if signature is None or not (log.keep_going or signature in log.known):
+            log.failed()
+            raise exc
+        self.stopped = True
+        log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
+        if signature not in log.known and signature not in log.found:
+            log.failed()
+            assert isinstance(exc, Mismatch)
+            log.found[signature] = Found(exc, tuple(self.trace))
+
+    def _difference(self, command: wire.Command, line: str, expected: wire.Answer,
+                    observed: wire.Answer) -> Mismatch:
+        """One line saying what differed (with a hexdump window for bytes)."""
+        base = self.instance.mmio_base
+        exp, obs = wire.format_answer(expected), wire.format_answer(observed)
+        match command:
+            case wire.Readl(addr) if 0 <= addr - base < PAGE_SIZE and isinstance(
+                    expected, wire.Ok) and isinstance(observed, wire.Ok):
+                return self._register(addr - base, wire.answer_number(expected),
+                                      wire.answer_number(observed), line)
+        e_bytes, o_bytes = _bytes_of(command, expected), _bytes_of(command, observed)
+        if e_bytes is not None and o_bytes is not None:
+            match command:
+                case wire.Read(addr, _) | wire.Readl(addr):
+                    return self._bytes("RAM", addr, None, e_bytes, o_bytes, line)
+                case wire.StorageRead(sid, offset, _):
+                    return self._bytes(f"storage {sid:#x}", offset, sid, e_bytes, o_bytes,
+                                       line)
+        return Mismatch(f"{abbreviate(line)}: expected {abbreviate(exp)}, observed "
+                        f"{abbreviate(obs)}", what="host answer", transition=self.transition)
+
+    def _register(self, offset: int, expected: int, observed: int, line: str) -> Mismatch:
+        name = Reg(offset).name if offset in set(Reg) else f"offset {offset:#x}"
+        what = name if offset in (Reg.STATUS, Reg.DATA) else "write-only or reserved read"
+        return Mismatch(f"{name} reads {observed:#x}, expected {expected:#x} ({line})",
+                        what=f"{what} value", transition=self.transition)
+
+    def _bytes(self, where: str, start: int, sid: int | None, expected: bytes,
+               observed: bytes, line: str) -> Mismatch:
+        if len(expected) != len(observed):
+            return Mismatch(f"{where} at {start:#x}: {len(observed)} bytes read, expected "
+                            f"{len(expected)} ({abbreviate(line)})", what=f"{where.split()[0]} "
+                            "bytes", transition=self.transition)
+        diff = [i for i, (a, b) in enumerate(zip(expected, observed, strict=True)) if a != b]
+        first = diff[0]
+        lo = first - first % 16
+        window = "\n".join([
+            "expected:", *hexdump(expected[lo:lo + 16], start + lo),
+            "observed:", *hexdump(observed[lo:lo + 16], start + lo)])
+        region = self._region(sid, start + first)
+        part = expected[lo:lo + 16]
+        narrowed = (f"read {start + lo:#x} {len(part):#x}" if sid is None else
+                    f"storage-read {sid:#x} {start + lo:#x} {len(part):#x}",
+                    wire.format_answer(wire.ok_bytes(part)))
+        return Mismatch(
+            f"{where} byte {start + first:#x}: expected {expected[first]:#04x}, observed "
+            f"{observed[first]:#04x}; {len(diff)} of {len(expected)} bytes differ in "
+            f"[{start:#x}, {start + len(expected):#x})"
+            f"{f' ({region})' if region else ''}",
+            what=f"{'storage' if sid is not None else 'RAM'} bytes"
+                 f"{f' in the {region}' if region else ''}",
+            transition=self.transition, detail=window, narrowed=narrowed)
+
+    def _region(self, sid: int | None, at: int) -> str:
+        """Where ``at`` lies relative to the latest command compared."""
+        if self.effect is None:
+            return ""
+        latched, op, dma, staged = self.effect
+        length = latched.count * BLOCK_SIZE
+        if sid is None:
+            if not dma:
+                return ""
+            inside = latched.addr <= at < latched.addr + length
+            return "DMA range" if inside else "rest of RAM"
+        if sid != latched.sid:
+            return "other storages"
+        start = latched.block * BLOCK_SIZE
+        if not start <= at < start + length:
+            return "rest of the storage"
+        if op is Op.WRITE and not dma:
+            return "staged words" if at < start + staged else "zero padding"
+        return "addressed blocks"
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -166,6 +319,8 @@ class Harness:
         if not before.busy and self.busy:
             self.busy_steps = 0
         if offset == Reg.STATUS and self.abstraction is None:
+            self._starting = (Op.READ if value & Flag.READ else
+                              Op.WRITE if value & Flag.WRITE else None)
             self.sync(before, starts=bool(value & (Flag.READ | Flag.WRITE)))
 
     def read(self, offset: int) -> None:
@@ -184,7 +339,7 @@ class Harness:
     def wait(self) -> None:
         """Poll like a driver: step the clock while the command is BUSY (bounded)."""
         for _ in range(self.policy.polls):
-            if not self.busy:
+            if not self.busy or self.stopped:
                 return
             self.tick()
             self.read(Reg.STATUS)
@@ -209,11 +364,15 @@ class Harness:
         has left BUSY.  When a command has just ended, the bytes it may have
         changed are compared too.
         """
+        if self.stopped:
+            return
         try:
             self._sync(before, starts)
-        except BaseException:
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
 
     def _sync(self, before: BioState, starts: bool) -> None:
         addr = self.instance.mmio_base + Reg.STATUS
@@ -228,20 +387,26 @@ class Harness:
         expected = self.model.readl(addr)
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         self.log.operations += 1
+        self._note_transitions()
         if observed != expected:
-            raise Mismatch(f"{line}: expected {expected:#x}, observed {observed:#x}")
+            raise self._register(Reg.STATUS, expected, observed, line)
         if self.busy:
             if self.busy_steps >= self.policy.busy_bound:
                 raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
-                               f"(bound {self.policy.busy_bound})")
+                               f"(bound {self.policy.busy_bound})", what="hang (BUSY past "
+                               "the bound)", transition=self.transition)
         elif before.busy or starts:
-            self._compare_effects(before.command or before)
+            self._compare_effects(before.command or before, len(before.wbuf))
 
-    def _compare_effects(self, latched: Command | BioState) -> None:
+    def _compare_effects(self, latched: Command | BioState, staged: int) -> None:
         """After a command ended: its storage, and its DMA range in RAM."""
         data = self.model.state.storage(latched.sid)
         if latched.sid is None or data is None:
             return
+        if isinstance(latched, Command):
+            self.effect = (latched, latched.op, latched.dma, staged)
+        else:  # started and ended within this STATUS write, which may have set DMA
+            self.effect = (latched, self._starting, self.model.state.bio.dma, staged)
         self.send(wire.StorageRead(latched.sid, 0, len(data)))
         length = latched.count * BLOCK_SIZE
         if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
@@ -267,24 +432,36 @@ class Harness:
         for shape in inst.storages:
             self.send(wire.Storage(shape.sid, shape.size))
             if shape.size:
-                self.send(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
-        self.send(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
+                self.fill(shape.sid, 0, shape.size, shape.sid)
+        self.fill(None, 0, inst.mmio_base, 0x5A)
         upper = inst.mmio_base + PAGE_SIZE
         if upper < inst.ram_size:
-            self.send(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
+            self.fill(None, upper, inst.ram_size - upper, 0xA5)
+
+    def fill(self, sid: int | None, start: int, length: int, seed: int) -> None:
+        """Fill a storage (``sid``) or RAM with the pattern ``words`` (SPEC section 18)."""
+        data, ref = words(seed, length), reference(seed, length)
+        if sid is None:
+            self.send(wire.Write(start, data), shown=f"write {start:#x} {length:#x} {ref}")
+        else:
+            self.send(wire.StorageWrite(sid, start, data),
+                      shown=f"storage-write {sid:#x} {start:#x} {ref}")
 
     def states_agree(self) -> None:
         """White box: the abstraction of the implementation equals the model."""
-        if self.abstraction is None or not self.trace:
+        if self.abstraction is None or not self.trace or self.stopped:
             return
         try:
             observed = self.abstraction(self.target)
             expected = self.model.state
             if observed != expected:
-                raise Mismatch(describe_difference(expected, observed))
-        except BaseException:
+                raise Mismatch(describe_difference(expected, observed), what="internal state",
+                               transition=self.transition)
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
 
     def finish(self) -> None:
         """Compare all of RAM and every storage (when idle), then let the target go."""
@@ -295,7 +472,7 @@ class Harness:
 
     def final_compare(self) -> None:
         """All of RAM and every storage, when no command is in flight."""
-        if self.trace and not self.busy and not self.gone:
+        if self.trace and not self.busy and not self.gone and not self.stopped:
             self.send(wire.Read(0, self.instance.mmio_base))
             upper = self.instance.mmio_base + PAGE_SIZE
             if upper < self.instance.ram_size:
@@ -341,7 +518,8 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
     behind in the device's state is seen.  A malformed command raises
     :class:`~duckybio.spec.wire.WireError` before the target is started.
     """
-    parsed = [wire.parse_command(line) for line in commands]
+    parsed = [(wire.parse_command(expand(line)), line if has_reference(line) else None)
+              for line in commands]
     try:
         harness = Harness(config, log)
     except TargetGone as exc:
@@ -349,8 +527,11 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
     failure: Exception | None = None
     broken: TargetBroken | None = None
     try:
-        for command in parsed:
-            harness.feed(command)
+        for command, shown in parsed:
+            if shown is not None:
+                harness.send(command, shown=shown)
+            else:
+                harness.feed(command)
             harness.states_agree()
         harness.read(Reg.STATUS)
         harness.final_compare()
@@ -367,9 +548,22 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
 
 
 def pattern(length: int, salt: int) -> bytes:
-    """``length`` bytes in which no aligned 4-byte word repeats."""
-    words = ((i * 0x9E3779B1 + salt * 0x85EBCA77) & U32_MASK for i in range((length + 3) // 4))
-    return b"".join(w.to_bytes(4, "little") for w in words)[:length]
+    """``length`` bytes in which no aligned 4-byte word repeats (the pattern ``words``)."""
+    return words(salt, length)
+
+
+def _bytes_of(command: wire.Command, answer: wire.Answer) -> bytes | None:
+    """The bytes a read of RAM or a storage answered (``None``: not such an answer)."""
+    if not isinstance(answer, wire.Ok) or answer.value is None:
+        return None
+    try:
+        if isinstance(command, wire.Readl):
+            return wire.answer_number(answer).to_bytes(4, "little")
+        if isinstance(command, wire.Read | wire.StorageRead):
+            return wire.parse_bytes(answer.value)
+    except (wire.WireError, OverflowError):
+        return None
+    return None
 
 
 def as_steps(trace: Sequence[Operation]) -> list[Step]:

@@ -4,9 +4,12 @@ Hypothesis shrinks the sequence of *rules*; a rule may send many operations
 (a whole driver transaction, a sweep of STATUS values).  This pass works on
 the recorded wire operations themselves: it replays subsets of them with
 :func:`~.harness.replay_lockstep` (same model, same comparisons) and keeps
-any subset that still fails the same way, until no single chunk can be
-dropped (delta debugging).  The setup (``machine`` and ``storage``) is
-always kept.
+any subset that still fails with the same deviation signature (SPEC section
+18), until no single chunk can be dropped (delta debugging).  Then the setup
+the failure does not need goes too: a fill of a storage or of RAM, a storage
+not involved (``machine`` always stays).  Last, :func:`compact` drops the
+comparisons that passed and narrows the failing byte comparison to the bytes
+around the first difference, so the saved trace states only what fails.
 """
 
 from __future__ import annotations
@@ -23,27 +26,52 @@ _SETUP_COMMANDS = ("machine", "storage", "storage-write", "write")
 
 
 def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
-             budget: int = 400) -> list[Operation]:
+             budget: int = 400, signature: str | None = None) -> list[Operation]:
     """A 1-minimal failing subsequence of ``trace`` (within ``budget`` replays).
 
-    Every replay is tallied in ``log``.  A trace whose failure does not
+    With ``signature``, a candidate counts as failing only with that
+    signature.  Every replay is tallied in ``log`` (but replays never keep
+    going nor skip known deviations).  A trace whose failure does not
     reproduce outside Hypothesis is returned as it is.
     """
+    own = RunLog()
+    try:
+        return _minimize(config, trace, own, budget, signature)
+    finally:
+        if log is not None:
+            log.sequences += own.sequences
+            log.operations += own.operations
+            log.covered |= own.covered
+
+
+def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
+              signature: str | None) -> list[Operation]:
     commands = [line for line, _ in trace]
     setup_n = _setup_length(commands)
     setup, body = commands[:setup_n], commands[setup_n:]
     # Prefer a trace whose failure shows in the answers alone, so that it
     # replays on the target without the white-box comparison.
-    if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log):
+    if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log,
+                                          signature) is not None:
         config = config.black_box()
     kind: type[Mismatch] = TargetCrashed
-    best = _fails(config, commands, kind, log)
-    if best is None:
+    found = _fails(config, commands, kind, log, signature)
+    if found is None:
         kind = Mismatch
-        best = _fails(config, commands, kind, log)
-    if best is None:  # not reproducible outside Hypothesis: keep what we have
+        found = _fails(config, commands, kind, log, signature)
+    if found is None:  # not reproducible outside Hypothesis: keep what we have
         return list(trace)
+    best = found
     replays = 1
+    # The failure is at the end: first the shortest suffix of the body that still fails.
+    keep = 1
+    while keep < len(body) and replays < budget:
+        replays += 1
+        result = _fails(config, setup + body[-keep:], kind, log, signature)
+        if result is not None:
+            body, best = body[-keep:], result
+            break
+        keep *= 2
     chunk = max(len(body) // 2, 1)
     while chunk >= 1 and replays < budget:
         i = 0
@@ -51,21 +79,57 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
         while i < len(body) and replays < budget:
             candidate = body[:i] + body[i + chunk:]
             replays += 1
-            result = _fails(config, setup + candidate, kind, log)
+            result = _fails(config, setup + candidate, kind, log, signature)
             if result is not None:
                 body, best, removed = candidate, result, True
             else:
                 i += chunk
         if not removed:
             chunk //= 2
-    return _drop_redundant_sync(best)
+    # The setup the failure does not need: fills first, then storages.
+    for name in ("write", "storage-write", "storage"):
+        for line in [c for c in setup if c.split()[0] == name]:
+            if replays >= budget:
+                break
+            candidate = [c for c in setup if c != line]
+            replays += 1
+            result = _fails(config, candidate + body, kind, log, signature)
+            if result is not None:
+                setup, best = candidate, result
+    ops, failure = best
+    return compact(_drop_redundant_sync(ops), failure)
+
+
+def compact(trace: Sequence[Operation], failure: Mismatch) -> list[Operation]:
+    """``trace`` without the byte comparisons that passed, the failing one narrowed.
+
+    ``trace`` ends with the operation that failed with ``failure``.  Host
+    reads change nothing, so the rest replays the same; a failing byte read
+    keeps only the bytes around its first difference (``failure.narrowed``).
+    """
+    out = [op for op in trace[:-1] if not (op[1] is not None and _is_byte_read(op[0]))]
+    last = list(trace[-1:])
+    if last and failure.narrowed is not None and _is_byte_read(last[0][0]):
+        last = [failure.narrowed]
+    return [*out, *last]
+
+
+def _is_byte_read(line: str) -> bool:
+    return line.split()[0] in ("read", "storage-read")
 
 
 def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
-           log: RunLog | None) -> list[Operation] | None:
-    """The recorded trace if ``commands`` still fail with ``kind``, else ``None``."""
+           log: RunLog, signature: str | None
+           ) -> tuple[list[Operation], Mismatch] | None:
+    """The recorded trace and failure if ``commands`` still fail with ``kind`` (and
+    ``signature``)."""
     outcome = replay_lockstep(config, commands, log=log)
-    return list(outcome.trace) if isinstance(outcome.failure, kind) else None
+    failure = outcome.failure
+    if not isinstance(failure, kind):
+        return None
+    if signature is not None and failure.signature != signature:
+        return None
+    return list(outcome.trace), failure
 
 
 def _setup_length(commands: Sequence[str]) -> int:

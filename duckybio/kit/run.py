@@ -6,6 +6,12 @@ bound, the budget, the seed), runs Hypothesis on a
 :class:`~.lockstep.LockstepMachine` bound to a fresh :class:`~.harness.RunLog`,
 shrinks a failure further (:mod:`.minimize`) and returns a
 :class:`CheckReport` (a pydantic model, so it can be written as JSON).
+
+With ``keep_going`` a deviation does not end the run: the sequence that met
+it stops, the run goes on, and every distinct deviation (by signature, SPEC
+section 18) is shrunk and reported.  Signatures in ``allowed`` are known:
+they end their sequences quietly and do not fail the run; an allowed one
+that no longer occurs is reported too.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import EventKind
 from .coverage import CoverageReport, coverage, coverage_instance, reachable_classes
-from .errors import InputError, TargetCrashed
+from .deviations import Deviation
+from .errors import InputError, Mismatch, TargetCrashed
+from .fill import abbreviate
 from .harness import HarnessConfig, RunLog, TargetGone, as_steps
 from .instance import Instance
 from .lockstep import lockstep_class
@@ -44,7 +52,8 @@ class CheckConfig:
     to retry earlier failures first.  ``minimize``: shrink a failing trace
     operation by operation; ``coverage``: measure transition coverage of a
     conforming run.  ``on_progress(sequences, operations)`` is called as
-    every sequence starts.
+    every sequence starts.  ``keep_going``: report every distinct deviation;
+    ``allowed``: known deviations by signature, with their reasons.
     """
 
     target: TargetSpec
@@ -57,6 +66,8 @@ class CheckConfig:
     minimize: bool = True
     coverage: bool = True
     on_progress: Callable[[int, int], None] | None = None
+    keep_going: bool = False
+    allowed: dict[str, str] = field(default_factory=dict)
 
     @property
     def policy(self) -> Policy:
@@ -74,7 +85,10 @@ class CheckReport(BaseModel):
 
     ``examples`` and ``steps`` count the sequences and operations run on the
     target (the minimizer's replays included); ``first_failure`` is the
-    sequence in which the target first disagreed or failed.
+    sequence in which the target first disagreed or failed.  ``failure`` is
+    the first new deviation's failure line (``detail``: its hexdump window);
+    ``deviations`` lists every distinct deviation, known ones included, and
+    ``no_longer_occurring`` the allowed signatures the run did not meet.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -87,12 +101,20 @@ class CheckReport(BaseModel):
     seconds: float
     transitions: list[str]
     failure: str | None = None
+    detail: str = ""
     broken: str | None = None
     first_failure: int | None = None
     trace: list[Step] = []
     transcript: list[str] = []
     stderr_tail: str = ""
     coverage: CoverageReport | None = None
+    deviations: list[Deviation] = []
+    no_longer_occurring: list[str] = []
+
+    @property
+    def new_deviations(self) -> list[Deviation]:
+        """The deviations the allow file does not list."""
+        return [d for d in self.deviations if not d.known]
 
     @property
     def exit_code(self) -> int:
@@ -113,7 +135,8 @@ def run_check(config: CheckConfig) -> CheckReport:
     An :class:`~.errors.InputError` (e.g. a factory that returns no target)
     propagates.
     """
-    log = RunLog(on_progress=config.on_progress)
+    log = RunLog(on_progress=config.on_progress, known=set(config.allowed),
+                 keep_going=config.keep_going)
     harness = config.harness
     machine = lockstep_class(harness, log)
     hypothesis_settings = settings(
@@ -129,6 +152,7 @@ def run_check(config: CheckConfig) -> CheckReport:
     )
     started = time.perf_counter()
     failure: str | None = None
+    mismatch: Mismatch | None = None
     broken: str | None = None
     chatter: list[object] = []
     try:
@@ -146,11 +170,23 @@ def run_check(config: CheckConfig) -> CheckReport:
         crash = _crash_in(exc)
         if crash is not None:
             failure = broken = str(crash)
+        mismatch = _mismatch_in(exc)
     trace = list(log.trace)
+    signature = mismatch.signature if mismatch is not None else None
     if failure is not None and config.minimize:
-        trace = minimize(harness, trace, log=log)
+        trace = minimize(harness, trace, log=log, signature=signature)
+    deviations = _deviations(config, log)
+    if failure is not None:
+        deviations.insert(0, Deviation(
+            signature=signature or f"?: {failure}", failure=failure,
+            detail=mismatch.detail if mismatch is not None else "",
+            occurrences=1, trace=as_steps(trace)))
+    first_new = next((d for d in deviations if not d.known), None)
+    if failure is None and first_new is not None:
+        failure, trace = first_new.failure, [(s.command, s.expect) for s in first_new.trace]
     elapsed = time.perf_counter() - started
-    transcript: list[str] = list(getattr(log.target, "transcript", []) or [])
+    transcript: list[str] = [abbreviate(line)
+                             for line in getattr(log.target, "transcript", []) or []]
     tail_fn = getattr(log.target, "stderr_tail", None)
     stderr_tail = tail_fn() if callable(tail_fn) and broken else ""
     conforms = failure is None and broken is None
@@ -163,13 +199,47 @@ def run_check(config: CheckConfig) -> CheckReport:
         seconds=round(elapsed, 3),
         transitions=sorted(str(t) for t in log.covered),
         failure=failure,
+        detail=first_new.detail if first_new is not None else "",
         broken=broken,
         first_failure=log.first_failure,
         trace=as_steps(trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
         coverage=_coverage(config, log) if conforms else None,
+        deviations=deviations,
+        no_longer_occurring=sorted(set(config.allowed) - set(log.occurrences)),
     )
+
+
+def _deviations(config: CheckConfig, log: RunLog) -> list[Deviation]:
+    """The deviations met while keeping going, shrunk, and the known ones met."""
+    out: list[Deviation] = []
+    for signature, found in log.found.items():
+        ops = list(found.trace)
+        if config.minimize:
+            ops = minimize(config.harness, ops, log=log, signature=signature)
+        text = str(found.failure).strip().splitlines()
+        out.append(Deviation(signature=signature, failure=text[0] if text else signature,
+                             detail=found.failure.detail,
+                             occurrences=log.occurrences.get(signature, 1),
+                             trace=as_steps(ops)))
+    for signature, count in sorted(log.occurrences.items()):
+        if signature in config.allowed:
+            out.append(Deviation(signature=signature, failure="known deviation", known=True,
+                                 reason=config.allowed[signature], occurrences=count))
+    return out
+
+
+def _mismatch_in(exc: BaseException) -> Mismatch | None:
+    """The disagreement behind ``exc`` (also inside Hypothesis's exception groups)."""
+    if isinstance(exc, Mismatch):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _mismatch_in(inner)
+            if found is not None:
+                return found
+    return None
 
 
 def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
