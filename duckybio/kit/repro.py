@@ -36,7 +36,7 @@ extern void bio_storage_read(uint32_t sid, uint64_t offset, uint8_t *data, uint6
 static int failures;
 
 /* The fill pattern "words" (SPEC section 18): word i is i * 0x9E3779B1 + seed * 0x85EBCA77. */
-static void fill_words(uint8_t *buf, uint64_t length, uint32_t seed)
+static inline void fill_words(uint8_t *buf, uint64_t length, uint32_t seed)
 {{
     for (uint64_t i = 0; i < length; i++) {{
         uint32_t word = (uint32_t)(i / 4) * 0x9E3779B1u + seed * 0x85EBCA77u;
@@ -44,7 +44,7 @@ static void fill_words(uint8_t *buf, uint64_t length, uint32_t seed)
     }}
 }}
 
-static void expect_bytes(int step, const char *what, const uint8_t *observed,
+static inline void expect_bytes(int step, const char *what, const uint8_t *observed,
                          const uint8_t *expected, uint64_t length)
 {{
     for (uint64_t i = 0; i < length; i++) {{
@@ -57,7 +57,7 @@ static void expect_bytes(int step, const char *what, const uint8_t *observed,
     }}
 }}
 
-static void expect_readl(int step, uint64_t addr, uint32_t expected)
+static inline void expect_readl(int step, uint64_t addr, uint32_t expected)
 {{
     uint32_t observed = bio_readl(addr);
     if (observed != expected) {{
