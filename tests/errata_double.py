@@ -223,4 +223,3 @@ __all__ = ["CHECKABLE", "LATENCY", "NOT_ON_THE_WIRE", "PLANTABLE", "VECTORS_ONLY
            "ErrataTarget", "all_errata_factory", "errata_factory", "latency_of", "without"]
 
 every_but_e2 = without("E2")  # --target errata_double:every_but_e2
-every_but_e13 = without("E13")
