@@ -19,6 +19,7 @@ from ..kit.junit import Case, render_junit
 from ..kit.repro import render_c, render_pytest
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
+from .html_report import render_html
 from .options import add_target_options, integer, positive, write_text
 
 
@@ -41,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="also write the report as JSON")
     p.add_argument("--junit-xml", type=Path, default=None, metavar="FILE",
                    help="also write the result as JUnit XML")
+    p.add_argument("--html", type=Path, default=None, metavar="FILE",
+                   help="also write a self-contained HTML page: the summary, every deviation "
+                        "with its reproducer, and the state diagram shaded by the run")
     p.add_argument("--out", type=Path, default=Path("duckybio-counterexample"), metavar="DIR",
                    help="where a counterexample is saved as trace.json, repro.c and "
                         "test_repro.py (default ./duckybio-counterexample)")
@@ -109,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
                                                 report.model_dump_json(indent=2) + "\n"):
         return 2
     if args.junit_xml is not None and not write_text(args.junit_xml, junit(report)):
+        return 2
+    if args.html is not None and not write_text(args.html, render_html(report, args.target)):
         return 2
     return report.exit_code
 

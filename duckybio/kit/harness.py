@@ -104,6 +104,8 @@ class RunLog:
     found: dict[str, Found] = field(default_factory=dict)
     #: How many sequences each signature ended.
     occurrences: dict[str, int] = field(default_factory=dict)
+    #: How many times the model took each transition class.
+    counts: dict[Transition, int] = field(default_factory=dict)
 
     def failed(self) -> None:
         """Note that the sequence in progress failed (only the first one counts)."""
@@ -205,8 +207,10 @@ class Harness:
         return self.transition
 
     def _note_transitions(self) -> None:
+        counts = self.log.counts
         for out in self.model.outputs:
             t = out.transition
+            counts[t] = counts.get(t, 0) + 1
             if t.kind is EventKind.WRITE_STATUS and "start-" in t.outcome:
                 self._started = f"{t.kind.value}/{t.outcome}".removesuffix(
                     "+ok").removesuffix("+fail")

@@ -110,6 +110,8 @@ class CheckReport(BaseModel):
     coverage: CoverageReport | None = None
     deviations: list[Deviation] = []
     no_longer_occurring: list[str] = []
+    #: How many times the run took each transition class (``str`` of the class).
+    transition_counts: dict[str, int] = {}
 
     @property
     def new_deviations(self) -> list[Deviation]:
@@ -208,6 +210,7 @@ def run_check(config: CheckConfig) -> CheckReport:
         coverage=_coverage(config, log) if conforms else None,
         deviations=deviations,
         no_longer_occurring=sorted(set(config.allowed) - set(log.occurrences)),
+        transition_counts={str(t): n for t, n in sorted(log.counts.items(), key=str)},
     )
 
 
