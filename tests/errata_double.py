@@ -170,12 +170,12 @@ class ErrataTarget(ReferenceTarget):
     unaligned base is truncated to its page, as in the original.
     """
 
-    def __init__(self, planted: Collection[str]) -> None:
+    def __init__(self, planted: Collection[str], latency: int | None = None) -> None:
         unknown = set(planted) - set(PLANTABLE)
         if unknown:
             raise ValueError(f"cannot plant {sorted(unknown)}")
         self.planted = frozenset(planted)
-        super().__init__(latency=latency_of(planted))
+        super().__init__(latency=latency_of(planted) if latency is None else latency)
 
     def _power_on(self, ram_size: int, mmio_base: int) -> Machine:
         if "E16" in self.planted:
@@ -191,16 +191,17 @@ class ErrataTarget(ReferenceTarget):
         return machine
 
 
-def errata_factory(*errata: str) -> Callable[[], Target]:
+def errata_factory(*errata: str, latency: int | None = None) -> Callable[[], Target]:
     """A factory of fresh targets with ``errata`` planted (none: a conforming device).
 
-    Its latency is :func:`latency_of` the errata: declare it to the check.
+    Its latency is ``latency``, by default :func:`latency_of` the errata:
+    declare it to the check.
     """
     planted = frozenset(errata)
-    ErrataTarget(planted)  # refuse an unknown erratum now, not in the middle of a run
+    ErrataTarget(planted, latency)  # refuse an unknown erratum now, not in the middle of a run
 
     def make() -> Target:
-        return ErrataTarget(planted)
+        return ErrataTarget(planted, latency)
     return make
 
 

@@ -26,8 +26,9 @@ from ..model import BioState, Command, EventKind, MachineState, Op, Transition
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
+from .difference import Effect, describe, register_mismatch
 from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
-from .fill import abbreviate, expand, has_reference, hexdump, reference, words
+from .fill import abbreviate, expand, has_reference, reference, words
 from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
@@ -139,7 +140,7 @@ class Harness:
         #: The model's latest transition class that changed something (SPEC section 18).
         self.transition = ""
         #: The latest command compared: what it latched, its direction, the bytes it staged.
-        self.effect: tuple[Command | BioState, Op | None, bool, int] | None = None
+        self.effect: Effect | None = None
         self._starting: Op | None = None
         self._started = ""
         self.seen: set[Transition] = set()
@@ -245,76 +246,8 @@ class Harness:
 
     def _difference(self, command: wire.Command, line: str, expected: wire.Answer,
                     observed: wire.Answer) -> Mismatch:
-        """One line saying what differed (with a hexdump window for bytes)."""
-        base = self.instance.mmio_base
-        exp, obs = wire.format_answer(expected), wire.format_answer(observed)
-        match command:
-            case wire.Readl(addr) if 0 <= addr - base < PAGE_SIZE and isinstance(
-                    expected, wire.Ok) and isinstance(observed, wire.Ok):
-                return self._register(addr - base, wire.answer_number(expected),
-                                      wire.answer_number(observed), line)
-        e_bytes, o_bytes = _bytes_of(command, expected), _bytes_of(command, observed)
-        if e_bytes is not None and o_bytes is not None:
-            match command:
-                case wire.Read(addr, _) | wire.Readl(addr):
-                    return self._bytes("RAM", addr, None, e_bytes, o_bytes, line)
-                case wire.StorageRead(sid, offset, _):
-                    return self._bytes(f"storage {sid:#x}", offset, sid, e_bytes, o_bytes,
-                                       line)
-        return Mismatch(f"{abbreviate(line)}: expected {abbreviate(exp)}, observed "
-                        f"{abbreviate(obs)}", what="host answer", transition=self.transition)
-
-    def _register(self, offset: int, expected: int, observed: int, line: str) -> Mismatch:
-        name = Reg(offset).name if offset in set(Reg) else f"offset {offset:#x}"
-        what = name if offset in (Reg.STATUS, Reg.DATA) else "write-only or reserved read"
-        return Mismatch(f"{name} reads {observed:#x}, expected {expected:#x} ({line})",
-                        what=f"{what} value", transition=self.transition)
-
-    def _bytes(self, where: str, start: int, sid: int | None, expected: bytes,
-               observed: bytes, line: str) -> Mismatch:
-        if len(expected) != len(observed):
-            return Mismatch(f"{where} at {start:#x}: {len(observed)} bytes read, expected "
-                            f"{len(expected)} ({abbreviate(line)})", what=f"{where.split()[0]} "
-                            "bytes", transition=self.transition)
-        diff = [i for i, (a, b) in enumerate(zip(expected, observed, strict=True)) if a != b]
-        first = diff[0]
-        lo = first - first % 16
-        window = "\n".join([
-            "expected:", *hexdump(expected[lo:lo + 16], start + lo),
-            "observed:", *hexdump(observed[lo:lo + 16], start + lo)])
-        region = self._region(sid, start + first)
-        part = expected[lo:lo + 16]
-        narrowed = (f"read {start + lo:#x} {len(part):#x}" if sid is None else
-                    f"storage-read {sid:#x} {start + lo:#x} {len(part):#x}",
-                    wire.format_answer(wire.ok_bytes(part)))
-        return Mismatch(
-            f"{where} byte {start + first:#x}: expected {expected[first]:#04x}, observed "
-            f"{observed[first]:#04x}; {len(diff)} of {len(expected)} bytes differ in "
-            f"[{start:#x}, {start + len(expected):#x})"
-            f"{f' ({region})' if region else ''}",
-            what=f"{'storage' if sid is not None else 'RAM'} bytes"
-                 f"{f' in the {region}' if region else ''}",
-            transition=self.transition, detail=window, narrowed=narrowed)
-
-    def _region(self, sid: int | None, at: int) -> str:
-        """Where ``at`` lies relative to the latest command compared."""
-        if self.effect is None:
-            return ""
-        latched, op, dma, staged = self.effect
-        length = latched.count * BLOCK_SIZE
-        if sid is None:
-            if not dma:
-                return ""
-            inside = latched.addr <= at < latched.addr + length
-            return "DMA range" if inside else "rest of RAM"
-        if sid != latched.sid:
-            return "other storages"
-        start = latched.block * BLOCK_SIZE
-        if not start <= at < start + length:
-            return "rest of the storage"
-        if op is Op.WRITE and not dma:
-            return "staged words" if at < start + staged else "zero padding"
-        return "addressed blocks"
+        return describe(command, line, expected, observed, mmio_base=self.instance.mmio_base,
+                        transition=self.transition, effect=self.effect)
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -393,7 +326,7 @@ class Harness:
         self.log.operations += 1
         self._note_transitions()
         if observed != expected:
-            raise self._register(Reg.STATUS, expected, observed, line)
+            raise register_mismatch(Reg.STATUS, expected, observed, line, self.transition)
         if self.busy:
             if self.busy_steps >= self.policy.busy_bound:
                 raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
@@ -554,20 +487,6 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
 def pattern(length: int, salt: int) -> bytes:
     """``length`` bytes in which no aligned 4-byte word repeats (the pattern ``words``)."""
     return words(salt, length)
-
-
-def _bytes_of(command: wire.Command, answer: wire.Answer) -> bytes | None:
-    """The bytes a read of RAM or a storage answered (``None``: not such an answer)."""
-    if not isinstance(answer, wire.Ok) or answer.value is None:
-        return None
-    try:
-        if isinstance(command, wire.Readl):
-            return wire.answer_number(answer).to_bytes(4, "little")
-        if isinstance(command, wire.Read | wire.StorageRead):
-            return wire.parse_bytes(answer.value)
-    except (wire.WireError, OverflowError):
-        return None
-    return None
 
 
 def as_steps(trace: Sequence[Operation]) -> list[Step]:
