@@ -15,6 +15,7 @@ around the first difference, so the saved trace states only what fails.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..spec import wire
 from ..spec.regmap import PAGE_SIZE, Reg
@@ -25,18 +26,37 @@ from .harness import HarnessConfig, Operation, RunLog, replay_lockstep
 _SETUP_COMMANDS = ("machine", "storage", "storage-write", "write")
 
 
+@dataclass(frozen=True, slots=True)
+class Shrunk:
+    """A shrunk trace and the failure it ends with (``None``: it did not reproduce)."""
+
+    trace: list[Operation]
+    failure: Mismatch | None
+
+
 def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
              budget: int = 400, signature: str | None = None) -> list[Operation]:
-    """A 1-minimal failing subsequence of ``trace`` (within ``budget`` replays).
+    """A 1-minimal failing subsequence of ``trace`` (within ``budget`` replays)."""
+    return shrink(config, trace, log=log, budget=budget, signature=signature).trace
+
+
+def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
+           budget: int = 400, signature: str | None = None) -> Shrunk:
+    """:func:`minimize`, with the failure the shrunk trace ends with.
 
     With ``signature``, a candidate counts as failing only with that
-    signature.  Every replay is tallied in ``log`` (but replays never keep
+    signature; when the trace does not fail with it outside Hypothesis (a
+    device whose behaviour depends on its history), any failure of the same
+    kind counts.  Every replay is tallied in ``log`` (but replays never keep
     going nor skip known deviations).  A trace whose failure does not
-    reproduce outside Hypothesis is returned as it is.
+    reproduce at all is returned as it is.
     """
     own = RunLog()
     try:
-        return _minimize(config, trace, own, budget, signature)
+        shrunk = _minimize(config, trace, own, budget, signature)
+        if shrunk.failure is None and signature is not None:
+            shrunk = _minimize(config, trace, own, budget, None)
+        return shrunk
     finally:
         if log is not None:
             log.sequences += own.sequences
@@ -45,7 +65,7 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
 
 
 def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
-              signature: str | None) -> list[Operation]:
+              signature: str | None) -> Shrunk:
     commands = [line for line, _ in trace]
     setup_n = _setup_length(commands)
     setup, body = commands[:setup_n], commands[setup_n:]
@@ -60,7 +80,7 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
         kind = Mismatch
         found = _fails(config, commands, kind, log, signature)
     if found is None:  # not reproducible outside Hypothesis: keep what we have
-        return list(trace)
+        return Shrunk(list(trace), None)
     best = found
     replays = 1
     # The failure is at the end: first the shortest suffix of the body that still fails.
@@ -97,7 +117,7 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
             if result is not None:
                 setup, best = candidate, result
     ops, failure = best
-    return compact(_drop_redundant_sync(ops), failure)
+    return Shrunk(compact(_drop_redundant_sync(ops), failure), failure)
 
 
 def compact(trace: Sequence[Operation], failure: Mismatch) -> list[Operation]:

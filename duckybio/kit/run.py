@@ -35,7 +35,7 @@ from .fill import abbreviate
 from .harness import HarnessConfig, RunLog, TargetGone, as_steps
 from .instance import Instance
 from .lockstep import lockstep_class
-from .minimize import minimize
+from .minimize import shrink
 from .policy import Policy, policy_for
 from .targets import TargetSpec
 from .trace import Step, Trace
@@ -176,7 +176,11 @@ def run_check(config: CheckConfig) -> CheckReport:
     trace = list(log.trace)
     signature = mismatch.signature if mismatch is not None else None
     if failure is not None and config.minimize:
-        trace = minimize(harness, trace, log=log, signature=signature)
+        shrunk = shrink(harness, trace, log=log, signature=signature)
+        trace = shrunk.trace
+        if shrunk.failure is not None and shrunk.failure.signature != signature:
+            mismatch, signature = shrunk.failure, shrunk.failure.signature  # as it replays
+            failure = _first_line(mismatch) if broken is None else failure
     deviations = _deviations(config, log)
     if failure is not None:
         deviations.insert(0, Deviation(
@@ -218,19 +222,27 @@ def _deviations(config: CheckConfig, log: RunLog) -> list[Deviation]:
     """The deviations met while keeping going, shrunk, and the known ones met."""
     out: list[Deviation] = []
     for signature, found in log.found.items():
-        ops = list(found.trace)
+        ops, failure = list(found.trace), found.failure
         if config.minimize:
-            ops = minimize(config.harness, ops, log=log, signature=signature)
-        text = str(found.failure).strip().splitlines()
-        out.append(Deviation(signature=signature, failure=text[0] if text else signature,
-                             detail=found.failure.detail,
-                             occurrences=log.occurrences.get(signature, 1),
-                             trace=as_steps(ops)))
+            shrunk = shrink(config.harness, ops, log=log, signature=signature)
+            ops, failure = shrunk.trace, shrunk.failure or failure
+        count = log.occurrences.get(signature, 1)
+        same = next((d for d in out if d.signature == failure.signature), None)
+        if same is not None:  # shrunk into a deviation already listed
+            same.occurrences += count
+            continue
+        out.append(Deviation(signature=failure.signature, failure=_first_line(failure),
+                             detail=failure.detail, occurrences=count, trace=as_steps(ops)))
     for signature, count in sorted(log.occurrences.items()):
         if signature in config.allowed:
             out.append(Deviation(signature=signature, failure="known deviation", known=True,
                                  reason=config.allowed[signature], occurrences=count))
     return out
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _mismatch_in(exc: BaseException) -> Mismatch | None:
