@@ -13,18 +13,21 @@ import json
 import shlex
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cdevice import CC, NO_CC
 from errata_double import LATENCY
+from mutation import processes_with
 
 from duckybio.cli.main import main
 from duckybio.kit.deviations import AllowFile
 from duckybio.kit.fill import abbreviate, expand, reference, references, words
 from duckybio.kit.harness import pattern
 from duckybio.kit.repro import render_c, render_pytest
-from duckybio.kit.run import CheckReport
+from duckybio.kit.run import CheckConfig, CheckReport, run_check
+from duckybio.kit.targets import resolve_target
 from duckybio.kit.trace import Step, Trace
 from duckybio.spec import wire
 from duckybio.spec.regmap import PAGE_SIZE
@@ -155,3 +158,19 @@ def test_a_bad_allow_file_is_a_usage_error(capsys: pytest.CaptureFixture[str],
     assert main(["check", "--quiet", "--allow", str(bad)]) == 2
     assert "allow file" in capsys.readouterr().err
     assert main(["check", "--quiet", "--write-allow", str(bad)]) == 2
+
+
+def test_keep_going_restarts_a_crashed_device_and_goes_on(
+        c_device: Callable[[int], Path]) -> None:
+    """The C example's mutant 3 (u32 bounds) crashes: each crash is a deviation, not the end."""
+    exe = c_device(3)
+    spec = resolve_target(str(exe), timeout=10.0)
+    with spec:
+        report = run_check(CheckConfig(target=spec, examples=40, keep_going=True,
+                                       coverage=False))
+    assert processes_with(str(exe)) == [], "a device process outlived the check"
+    crashes = [d for d in report.deviations if d.signature.endswith(": crash")]
+    assert crashes, [d.signature for d in report.deviations]
+    assert report.broken is None and report.exit_code == 1
+    assert report.examples > 10, "the run went on after the first crash"
+    assert all(d.trace and d.trace[0].command.startswith("machine") for d in crashes)

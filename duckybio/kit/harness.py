@@ -353,7 +353,8 @@ class Harness:
         """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
         self.gone = True
         if getattr(self.target, "crashed", False):
-            return TargetCrashed(f"target crashed: {exc}")
+            return TargetCrashed(f"target crashed: {exc}", what="crash",
+                                 transition=self._next_transition())
         return TargetGone(exc)
 
     # --- set-up and comparisons ----------------------------------------------------
