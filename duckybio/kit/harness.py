@@ -143,6 +143,8 @@ class Harness:
         self.effect: Effect | None = None
         self._starting: Op | None = None
         self._started = ""
+        self._flags = int(Flag.RDY)
+        self._flags_changed = ""
         self.seen: set[Transition] = set()
         log = self.log
         log.trace = self.trace
@@ -191,9 +193,14 @@ class Harness:
                                    transition=self._next_transition()) from exc
             observed = wire.format_answer(observed_answer)
             self._note_transitions()
+            status = isinstance(command, wire.Readl) and (
+                command.addr == self.instance.mmio_base + Reg.STATUS)
             if compare and observed != expected and not Step(
                     command=line, expect=expected).matches(observed):
-                raise self._difference(command, line, expected_answer, observed_answer)
+                raise self._difference(command, line, expected_answer, observed_answer,
+                                       self._status_anchor() if status else self.transition)
+            if status and compare:
+                self._status_agreed()
             return expected
         except TargetGone:
             self.log.failed()
@@ -229,6 +236,20 @@ class Harness:
                 if self.events:
                     event(str(out.transition))
         self.model.outputs.clear()
+        flags = self.model.state.bio.flags
+        if flags != self._flags:
+            self._flags, self._flags_changed = flags, self.transition
+
+    def _status_anchor(self) -> str:
+        """The transition a STATUS mismatch is named by (SPEC section 18).
+
+        The latest one that changed the model's flags since STATUS last
+        agreed: there the device's flags must have gone another way.
+        """
+        return self._flags_changed or self.transition
+
+    def _status_agreed(self) -> None:
+        self._flags_changed = ""
 
     def _deviation(self, exc: Exception) -> None:
         """A disagreement: raise it, or (allowed, or keeping going) record it and stop."""
@@ -245,9 +266,9 @@ class Harness:
             log.found[signature] = Found(exc, tuple(self.trace))
 
     def _difference(self, command: wire.Command, line: str, expected: wire.Answer,
-                    observed: wire.Answer) -> Mismatch:
+                    observed: wire.Answer, transition: str) -> Mismatch:
         return describe(command, line, expected, observed, mmio_base=self.instance.mmio_base,
-                        transition=self.transition, effect=self.effect)
+                        transition=transition, effect=self.effect)
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -326,7 +347,8 @@ class Harness:
         self.log.operations += 1
         self._note_transitions()
         if observed != expected:
-            raise register_mismatch(Reg.STATUS, expected, observed, line, self.transition)
+            raise register_mismatch(Reg.STATUS, expected, observed, line, self._status_anchor())
+        self._status_agreed()
         if self.busy:
             if self.busy_steps >= self.policy.busy_bound:
                 raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
