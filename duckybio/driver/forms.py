@@ -127,7 +127,7 @@ class ProcessDriver(WireTarget):
         try:
             super().__init__(argv, timeout=timeout, protocol=DRIVE_PROTOCOL)
         except TargetBroken as exc:
-            raise DriverFailed(str(exc)) from None
+            raise DriverFailed(_as_driver(exc)) from None
 
     def line(self, text: str) -> str:
         """Send ``text``, return the driver's next line (``DriverFailed`` if it fails)."""
@@ -135,7 +135,7 @@ class ProcessDriver(WireTarget):
         try:
             answer = self._round_trip(text, LINE_LIMIT, self.timeout)
         except TargetBroken as exc:
-            raise DriverFailed(str(exc)) from None
+            raise DriverFailed(_as_driver(exc)) from None
         self._note("< " + answer)
         return answer
 
@@ -172,6 +172,12 @@ class ProcessDriver(WireTarget):
             if not isinstance(command, _DRIVER_COMMANDS):
                 raise DriverFailed(f"driver sent {line[:60]!r}: not a bus access")
             line = self.line(wire.format_answer(_carry_out(bus, command)))
+
+
+def _as_driver(exc: TargetBroken) -> str:
+    """The process client's message, naming the driver (it calls every program a target)."""
+    text = str(exc)
+    return "driver" + text[len("target"):] if text.startswith("target") else text
 
 
 def _carry_out(bus: CheckedBus, command: wire.Command) -> wire.Answer:
