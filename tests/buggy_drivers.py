@@ -12,7 +12,7 @@ from typing import Final
 
 from duckybio.driver import Bus, drives
 from duckybio.kit import TargetRefused
-from duckybio.spec.drive import Outcome, Request
+from duckybio.spec.drive import Declaration, Outcome, Request
 from duckybio.spec.regmap import BLOCK_SIZE, WORD_SIZE, Flag, Reg
 
 RDY, ERR, BUSY = int(Flag.RDY), int(Flag.ERR), int(Flag.BUSY)
@@ -78,6 +78,27 @@ def _make(flaw: str | None) -> object:
     def driver(bus: Bus, request: Request) -> Outcome:
         return _drive(bus, request, flaw)
     return driver
+
+
+#: What the narrow driver supports: DMA reads of one block of storage 1 into a window.
+NARROW: Final = Declaration(ops=("read",), modes=("dma",), sids=(1,), counts=(1,),
+                            window=(0x1000, 0x1C00))
+
+
+@drives(NARROW)
+def narrow(bus: Bus, request: Request) -> Outcome:
+    """The flawless sequence, refusing (by raising) any request outside its declaration."""
+    low, high = NARROW.window or (0, 0)
+    if (request.op, request.mode, request.sid, request.count) != ("read", "dma", 1, 1) or not (
+            low <= request.addr and request.addr + BLOCK_SIZE <= high):
+        raise ValueError(f"undeclared request {request.line()}")
+    return _drive(bus, request, None)
+
+
+@drives()
+def raises(bus: Bus, request: Request) -> Outcome:
+    """A driver that fails by itself."""
+    raise RuntimeError("out of memory")
 
 
 #: Each flaw, and the rule it breaks.

@@ -250,7 +250,8 @@ def run_drive(config: DriveConfig) -> DriveReport:
     first: list[float] = []
 
     @seed(config.seed)
-    @settings(max_examples=config.examples, deadline=None, database=None,
+    @settings(settings.get_profile("default"), max_examples=config.examples, deadline=None,
+              database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
               phases=[Phase.generate, Phase.shrink], print_blob=False)
     @given(scenarios(spec.declaration, config.busy_bound, config.max_requests))
