@@ -11,7 +11,15 @@
 """
 
 from .bus import CheckedBus, RuleBroken
-from .forms import Bus, DriverFailed, DriverSpec, DriverSpecError, drives, resolve_driver
+from .forms import (
+    Bus,
+    DriverFailed,
+    DriverSpec,
+    DriverSpecError,
+    drives,
+    python_driver,
+    resolve_driver,
+)
 from .reference import BioDriver, BioError, CommandError, DeviceTimeout, StorageSelectError
 from .run import DriveConfig, DriveReport, DriveTrace, replay, run_drive, run_scenario
 from .scenario import Scenario
@@ -33,6 +41,7 @@ __all__ = [
     "Scenario",
     "StorageSelectError",
     "drives",
+    "python_driver",
     "replay",
     "resolve_driver",
     "run_drive",

@@ -51,6 +51,7 @@ __all__ = [
     "ProcessDriver",
     "PythonDriver",
     "drives",
+    "python_driver",
     "resolve_driver",
 ]
 
@@ -239,8 +240,19 @@ def _python_driver(text: str) -> DriverSpec:
     if not isinstance(declaration, Declaration):
         raise DriverSpecError(f"{text}.supports is not a Declaration")
     function: Callable[[Bus, Request], Outcome] = obj  # type: ignore[assignment]
+    return python_driver(function, text)
+
+
+def python_driver(function: Callable[[Bus, Request], Outcome],
+                  description: str | None = None) -> DriverSpec:
+    """The :class:`DriverSpec` of a form (a) driver marked with :func:`drives`."""
+    declaration = getattr(function, "supports", None)
+    if getattr(function, "drive_protocol", None) != DRIVE_PROTOCOL or not isinstance(
+            declaration, Declaration):
+        raise DriverSpecError(f"{function!r} is not marked with duckybio.driver.drives")
+    name = description or f"{function.__module__}:{function.__qualname__}"
 
     def make() -> Driver:
         return PythonDriver(function)
 
-    return DriverSpec(text, declaration, make)
+    return DriverSpec(name, declaration, make)
