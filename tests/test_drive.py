@@ -44,6 +44,7 @@ from duckybio.spec.wire import WireError
 HERE: Final = Path(__file__).resolve().parent
 ROOT: Final = HERE.parent
 WIRE_DRIVER: Final = f"{sys.executable} {HERE / 'wire_driver.py'}"
+FAULTY: Final = f"{sys.executable} {HERE / 'faulty_driver.py'}"
 #: The busy bound at which each flaw shows as its rule.
 BOUND: Final[dict[str, int]] = {
     "starts the command before writing ADDR": 0,
@@ -139,7 +140,7 @@ def test_form_b_buggy_program_is_caught() -> None:
 
 def test_form_b_handshake_checks_the_version() -> None:
     with pytest.raises(DriverFailed, match="expected duckybio-drive/1"):
-        resolve_driver(f"{WIRE_DRIVER} buggy_drivers:correct bad-version")
+        resolve_driver(f"{FAULTY} bad-version")
 
 
 @pytest.mark.parametrize(("flaw", "message"), [
@@ -148,7 +149,7 @@ def test_form_b_handshake_checks_the_version() -> None:
     ("silent", "did not answer"),
 ])
 def test_a_failing_driver_process_stops_the_run(flaw: str, message: str) -> None:
-    spec = resolve_driver(f"{WIRE_DRIVER} buggy_drivers:correct {flaw}", timeout=1.0)
+    spec = resolve_driver(f"{FAULTY} {flaw}", timeout=2.0)
     report = run_drive(DriveConfig(spec, examples=5))
     assert report.exit_code == 3
     assert report.broken is not None and message in report.broken

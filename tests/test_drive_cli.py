@@ -12,7 +12,7 @@ import pytest
 from duckybio.cli.main import main
 from duckybio.driver import DriveReport, DriveTrace
 
-WIRE_DRIVER = f"{sys.executable} {Path(__file__).resolve().parent / 'wire_driver.py'}"
+FAULTY = f"{sys.executable} {Path(__file__).resolve().parent / 'faulty_driver.py'}"
 
 
 def test_a_good_driver_exits_0_and_writes_json_and_junit(
@@ -50,11 +50,11 @@ def test_a_broken_rule_exits_1_saves_a_trace_that_replays(
 
 
 def test_a_failing_driver_process_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["drive", "--driver", f"{WIRE_DRIVER} buggy_drivers:correct crash",
+    code = main(["drive", "--driver", f"{FAULTY} crash",
                  "--examples", "3"])
     assert code == 3
     assert "DRIVER FAILED" in capsys.readouterr().out
-    code = main(["drive", "--driver", f"{WIRE_DRIVER} buggy_drivers:correct bad-version"])
+    code = main(["drive", "--driver", f"{FAULTY} bad-version"])
     assert code == 3
     assert capsys.readouterr().err.startswith("duckybio: the driver failed: driver speaks")
 

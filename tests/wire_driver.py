@@ -1,17 +1,14 @@
-"""A form (a) driver run as a form (b) program: ``python wire_driver.py MODULE:CALLABLE [FLAW]``.
+"""A form (a) driver run as a form (b) program: ``python wire_driver.py MODULE:CALLABLE``.
 
 It answers ``version``, ``supports`` (the callable's declaration),
 ``machine`` and ``quit``, and carries out each ``request`` by calling the
 driver with a bus that sends every access as a wire line on stdout and reads
-duckybio's answer from stdin (SPEC section 16).  ``FLAW`` plants a protocol
-fault: ``bad-version``, ``crash`` (exit in the middle of a request),
-``garbage`` (a line that is no wire command), ``silent`` (never answer).
+duckybio's answer from stdin (SPEC section 16).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 
 from duckybio.driver import Bus
 from duckybio.kit import TargetRefused, import_object
@@ -66,15 +63,13 @@ class StdioBus:
 
 def main(argv: list[str]) -> int:
     driver = import_object(argv[1])
-    flaw = argv[2] if len(argv) > 2 else ""
     declaration = getattr(driver, "supports", Declaration())
     assert callable(driver) and isinstance(declaration, Declaration)
     bus: Bus = StdioBus(0, 0)
     for line in sys.stdin:
         name = line.split()[0] if line.split() else ""
         if name == "version":
-            print("OK duckybio-drive/0" if flaw == "bad-version" else f"OK {DRIVE_PROTOCOL}",
-                  flush=True)
+            print(f"OK {DRIVE_PROTOCOL}", flush=True)
         elif name == "supports":
             print(f"OK {declaration.token()}", flush=True)
         elif name == "machine":
@@ -83,13 +78,6 @@ def main(argv: list[str]) -> int:
             bus = StdioBus(machine.ram_size, machine.mmio_base)
             print("OK", flush=True)
         elif name == "request":
-            if flaw == "crash":
-                return 1
-            if flaw == "garbage":
-                print("hello there", flush=True)
-                continue
-            if flaw == "silent":
-                time.sleep(60)
             print(format_done(driver(bus, parse_request(line))), flush=True)
         elif name == "quit":
             print("OK", flush=True)
