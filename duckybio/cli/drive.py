@@ -22,6 +22,7 @@ from ..driver import (
     resolve_driver,
     run_drive,
 )
+from ..driver.scenario import PRELUDE_MEANING
 from ..kit.errors import InputError
 from ..kit.jsonfile import load_json
 from ..kit.junit import Case, render_junit
@@ -130,7 +131,7 @@ def print_report(report: DriveReport) -> None:
     print(f"    latencies: {', '.join(str(n) for n in scenario.latencies)} "
           "(clock steps, per command in turn)")
     for i, step in enumerate(scenario.steps, 1):
-        before = "" if step.prelude == "none" else f" (device first: {step.prelude})"
+        before = "" if step.prelude == "none" else f" (first: {PRELUDE_MEANING[step.prelude]})"
         print(f"    {i}. {step.request.line()}{before}")
     print("  access log ('>' duckybio, '=>' the device's answer):")
     for line in report.log:

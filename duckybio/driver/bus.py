@@ -98,10 +98,6 @@ class CheckedBus:
         """Add a line to the access log."""
         self.log.append(line)
 
-    @property
-    def state(self) -> object:
-        return self.harness.model.state
-
     def release(self) -> None:
         """Let the device go (the end of the scenario)."""
         self.harness.release()

@@ -82,7 +82,6 @@ class DriveReport(BaseModel):
     scenario: Scenario | None = None
     scenario_size: int | None = None
     log: list[str] = []
-    transcript: list[str] = []
 
     @property
     def exit_code(self) -> int:
@@ -196,9 +195,9 @@ def run_scenario(spec: DriverSpec, scenario: Scenario, busy_bound: int) -> Scena
         driver.start(bus)
         for step in scenario.steps:
             bus.begin(None)
-            _prelude(bus, step.prelude)
             if step.prelude != "none":
-                bus.note(f"(prelude {step.prelude})")
+                bus.note(f"(duckybio first: prelude {step.prelude})")
+            _prelude(bus, step.prelude)
             request = step.request
             length = request.count * BLOCK_SIZE
             state = bus.harness.model.state
