@@ -17,6 +17,7 @@ from typing import Final
 
 from ..kit import Harness, HarnessConfig, Policy, ReferenceTarget, TargetRefused
 from ..kit.errors import KitError
+from ..kit.harness import pattern
 from ..spec import wire
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE, Flag, Reg
@@ -80,6 +81,21 @@ class CheckedBus:
         #: The first rule the driver broke in this scenario.
         self.broken: RuleBroken | None = None
         self.harness.power_on()
+        if scenario.contents:
+            self._fill(scenario.contents)
+
+    def _fill(self, salt: int) -> None:
+        """Other contents for every storage and all of RAM (still no repeated word)."""
+        inst = self.instance
+        for shape in inst.storages:
+            if shape.size:
+                self.harness.send(wire.StorageWrite(shape.sid, 0,
+                                                    pattern(shape.size, shape.sid + 0x100 * salt)))
+        self.harness.send(wire.Write(0, pattern(inst.mmio_base, 0x5A + 0x100 * salt)))
+        upper = inst.mmio_base + PAGE_SIZE
+        if upper < inst.ram_size:
+            self.harness.send(wire.Write(upper, pattern(inst.ram_size - upper,
+                                                        0xA5 + 0x100 * salt)))
 
     # --- requests -------------------------------------------------------------------
 

@@ -157,6 +157,15 @@ class ProcessDriver(WireTarget):
             raise DriverFailed(f"driver answered {answer[:60]!r} to machine, expected OK")
 
     def request(self, bus: CheckedBus, request: Request) -> Outcome:
+        try:
+            return self._request(bus, request)
+        except BaseException:
+            # Left in the middle of a request (a broken rule, a spent budget): the
+            # program cannot take ``quit`` now, so closing kills it at once.
+            self._failure = self._failure or "left in the middle of a request"
+            raise
+
+    def _request(self, bus: CheckedBus, request: Request) -> Outcome:
         line = self.line(request.line())
         while True:
             if line.startswith("done"):

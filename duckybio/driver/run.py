@@ -301,7 +301,11 @@ def run_drive(config: DriveConfig) -> DriveReport:
 
 
 def _smaller(scenario: Scenario) -> Iterator[Scenario]:
-    """Scenarios one step smaller: a request, a prelude or a latency less."""
+    """Scenarios one step smaller: a request, a prelude, a latency less, plainer contents.
+
+    Every candidate is smaller in some part and no larger in the others, so
+    a greedy descent over them ends.
+    """
     steps, latencies = scenario.steps, scenario.latencies
     for i in range(len(steps)):
         if len(steps) > 1:
@@ -310,6 +314,11 @@ def _smaller(scenario: Scenario) -> Iterator[Scenario]:
         if step.prelude != "none":
             quiet = step.model_copy(update={"prelude": "none"})
             yield scenario.model_copy(update={"steps": (*steps[:i], quiet, *steps[i + 1:])})
+    if scenario.contents:
+        yield scenario.model_copy(update={"contents": 0})
+    if len(latencies) > 1:  # one latency for every command, so requests can go
+        for latency in sorted(set(latencies)):
+            yield scenario.model_copy(update={"latencies": (latency,)})
     for i, latency in enumerate(latencies):
         if len(latencies) > 1:
             yield scenario.model_copy(update={"latencies": latencies[:i] + latencies[i + 1:]})

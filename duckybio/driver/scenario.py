@@ -61,7 +61,9 @@ class Scenario(BaseModel):
     """A machine, the requests given to the driver, and the latency of each command.
 
     The ``i``-th command started (by the driver or a prelude) stays BUSY for
-    ``latencies[i % len(latencies)]`` clock steps.
+    ``latencies[i % len(latencies)]`` clock steps.  Every byte of the
+    storages and of RAM is filled with a pattern in which no aligned word
+    repeats; ``contents`` chooses which.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -69,6 +71,8 @@ class Scenario(BaseModel):
     instance: Instance
     steps: tuple[Step, ...]
     latencies: tuple[int, ...] = Field(default=(0,), min_length=1)
+    #: Which contents the storages and RAM hold: 0 the harness's pattern, else another one.
+    contents: int = Field(default=0, ge=0)
 
     def size(self) -> int:
         """How big the scenario is: requests, plus every non-trivial prelude and latency."""
@@ -159,4 +163,5 @@ def scenarios(draw: st.DrawFn, declaration: Declaration, busy_bound: int,
     instance = draw(_instance(declaration))
     steps = draw(st.lists(_step(instance, declaration), min_size=1, max_size=max_requests))
     latencies = draw(st.lists(st.integers(0, busy_bound), min_size=1, max_size=6))
-    return Scenario(instance=instance, steps=tuple(steps), latencies=tuple(latencies))
+    return Scenario(instance=instance, steps=tuple(steps), latencies=tuple(latencies),
+                    contents=draw(st.integers(0, 3)))
