@@ -8,11 +8,13 @@ from ..model import (
     Complete,
     MachineState,
     ModelConfig,
+    Op,
     Output,
     Read,
     StorageSpec,
     Tick,
     Write,
+    host_fault,
     host_write_ram,
     host_write_storage,
     power_on,
@@ -20,6 +22,7 @@ from ..model import (
 )
 from ..model.events import Event
 from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE
+from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused
 
 
@@ -40,11 +43,13 @@ class ModelTarget:
 
     def machine(self, ram_size: int, mmio_base: int) -> None:
         try:
-            self.config = ModelConfig(ram_size=ram_size, mmio_base=mmio_base,
-                                      latency=self.latency)
+            config = ModelConfig(ram_size=ram_size, mmio_base=mmio_base, latency=self.latency)
+            state = power_on(config)
         except ValueError as exc:
             raise TargetRefused(str(exc)) from None
-        self.state = power_on(self.config)
+        except (MemoryError, OverflowError):
+            raise TargetRefused(f"cannot allocate {ram_size:#x} bytes of RAM") from None
+        self.config, self.state = config, state
         self.clock = 0
 
     def storage(self, sid: int, size: int) -> None:
@@ -52,10 +57,13 @@ class ModelTarget:
             raise TargetRefused(f"storage {sid} is already attached")
         specs = (*self.config.storages, StorageSpec(sid, size))
         try:
-            self.config = replace(self.config, storages=specs)
+            config = replace(self.config, storages=specs)
+            state = self.state.with_storage(sid, bytes(size))
         except ValueError as exc:
             raise TargetRefused(str(exc)) from None
-        self.state = self.state.with_storage(sid, bytes(size))
+        except (MemoryError, OverflowError):
+            raise TargetRefused(f"storage {sid}: cannot allocate {size:#x} bytes") from None
+        self.config, self.state = config, state
 
     def storage_write(self, sid: int, offset: int, data: bytes) -> None:
         try:
@@ -107,8 +115,17 @@ class ModelTarget:
 
     def clock_step(self, ns: int | None = None) -> int:
         self.step(Tick())
-        self.clock += ns if ns is not None and ns > 0 else 1
+        self.clock = min(WIRE_MAX, self.clock + (ns if ns is not None and ns > 0 else 1))
         return self.clock
+
+    def fault(self, sid: int, op: str, count: int) -> None:
+        """Inject I/O errors into the next ``count`` ``op`` commands on ``sid`` (R-HOST-7)."""
+        if op not in FAULT_OPS:
+            raise TargetRefused(f"fault direction must be read or write, not {op!r}")
+        try:
+            self.state = host_fault(self.state, sid, Op(op), count)
+        except ValueError as exc:
+            raise TargetRefused(str(exc)) from None
 
     def complete(self) -> None:
         """Complete the in-flight command now (for targets that finish early)."""
