@@ -132,6 +132,8 @@ def print_report(report: CheckReport) -> None:
             print(f"    not covered: {missing}")
     else:
         print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
+    print("  fault injection:      " + ("on (R-HOST-7)" if report.faults else
+                                      "not supported by the target: fault rule skipped"))
     print(f"  seed:                 {report.seed}")
     print(f"  time:                 {report.seconds:.1f} s")
     if report.broken is not None:

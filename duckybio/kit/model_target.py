@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import (
+    IO_ERROR,
+    Command,
     Complete,
     MachineState,
     ModelConfig,
@@ -21,7 +23,7 @@ from ..model import (
     step,
 )
 from ..model.events import Event
-from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE
+from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused
 
@@ -40,6 +42,8 @@ class ModelTarget:
         self.state: MachineState = power_on(self.config)
         self.clock = 0
         self.outputs: list[Output] = []
+        #: Commands an injected fault failed (R-HOST-7), latched registers; the caller clears it.
+        self.faulted: list[Command] = []
 
     def machine(self, ram_size: int, mmio_base: int) -> None:
         try:
@@ -83,8 +87,18 @@ class ModelTarget:
 
     def step(self, event: Event) -> int | None:
         """Apply one device event; return what a read returns."""
+        before = self.state.bio
         self.state, out = step(self.config, self.state, event)
         self.outputs.append(out)
+        if out.transition.outcome.endswith(IO_ERROR):
+            latched = before.command
+            if latched is None and isinstance(event, Write) and event.offset == Reg.STATUS:
+                value = event.value
+                latched = Command(Op.READ if value & Flag.READ else Op.WRITE, before.sid,
+                                  before.block, before.count, before.addr,
+                                  before.dma or bool(value & Flag.DMA), 0)
+            if latched is not None:
+                self.faulted.append(latched)
         return out.value
 
     def writel(self, addr: int, value: int) -> None:
