@@ -42,7 +42,12 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind (every ``with`` block closes its targets) and exit 143."""
 
 
+#: Set once SIGTERM has arrived: the exit status is then 143 whatever the run returned.
+_TERMINATED: list[bool] = []
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
+    _TERMINATED.append(True)
     raise Terminated
 
 
@@ -123,15 +128,19 @@ def _run(args: argparse.Namespace) -> int:
         "serve": serve_cmd.run,
         "vectors": vectors_cmd.run,
     }
+    _TERMINATED.clear()
     try:
         with _on_sigterm():
-            return handlers[args.command](args)
+            status = handlers[args.command](args)
     except KeyboardInterrupt:
         print("duckybio: interrupted", file=sys.stderr)
         return 130
     except Terminated:
+        status = 143
+    if _TERMINATED:  # also when a layer below caught Terminated and ended the run itself
         print("duckybio: terminated", file=sys.stderr)
         return 143
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover
