@@ -54,7 +54,7 @@ def one_line_error(err: str) -> bool:
 
 def test_a_long_byte_string_round_trips_through_the_server() -> None:
     n = 1 << 16
-    answers = served("machine 0x40000 0x30000", f"write 0 {n:#x} 0x{'ab' * n}", f"read 0x10 4",
+    answers = served("machine 0x40000 0x30000", f"write 0 {n:#x} 0x{'ab' * n}", "read 0x10 4",
                      f"write 0 {n:#x} 0x{'ab' * (n - 1)}a")
     assert answers[:3] == ["OK", "OK", "OK 0xabababab"]
     assert answers[3].startswith("FAIL")
@@ -289,7 +289,8 @@ def test_machine_reads_only_a_small_regular_file(
     assert one_line_error(capsys.readouterr().err)
 
 
-def test_an_oversized_ini_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_oversized_ini_file_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "big.ini"
     path.write_text("[machine]\n" + "; padding\n" * 200_000)
     assert main(["machine", str(path)]) == 2

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from ...spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
-from ...spec.regmap import DATA_INVALID
+from ...spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, U32_MASK
 from ...spec.wire import (
     Fault,
     Machine,
