@@ -26,7 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from duckybio.kit.wire_client import WireTarget
-from duckybio.spec.wire import Write, answer_bytes, parse_answer, parse_command
+from duckybio.spec.wire import Ok, Write, answer_bytes, parse_answer, parse_command
 
 BAR = 4.0
 OLD_BYTES = re.compile(r"0[xX](?:[0-9a-fA-F]{2})*")
@@ -86,8 +86,8 @@ def main() -> int:
 
     def parse_reply() -> None:
         ok = parse_answer(answer)
-        assert not isinstance(ok, str)
-        assert answer_bytes(ok, n) == b"\xcd" * n  # type: ignore[arg-type]
+        assert isinstance(ok, Ok)
+        assert answer_bytes(ok, n) == b"\xcd" * n
 
     answer_ratio = peak(parse_reply) / n
     with WireTarget([sys.executable, "-m", "duckybio", "serve"]) as target:
