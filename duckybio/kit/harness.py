@@ -102,6 +102,9 @@ class Harness:
     With ``events``, every transition class is also reported to Hypothesis.
     """
 
+    #: Whether the target injects faults (R-HOST-7): probed at power-on.
+    faults: bool = False
+
     def __init__(self, config: HarnessConfig, log: RunLog | None = None, *,
                  events: bool = False) -> None:
         self.instance = config.instance
@@ -115,8 +118,6 @@ class Harness:
         self.trace: list[Operation] = []
         self.busy_steps = 0
         self.gone = False
-        #: Whether the target injects faults (R-HOST-7): probed at power-on.
-        self.faults = False
         self.last_observed: wire.Answer = wire.Ok()
         self.seen: set[Transition] = set()
         log = self.log
