@@ -310,11 +310,10 @@ def parse_command(line: str) -> Command:
             return Readl(n(0))
         case "write":
             _arity(name, args, 3)
-            addr, length = n(0), n(1)
-            a, b = places[2]
-            if length != (b - a - 2) // 2:
-                raise WireError(f"write says {length} bytes but carries {(b - a - 2) // 2}")
-            return Write(addr, data(2))
+            addr, length, payload = n(0), n(1), data(2)
+            if length != len(payload):
+                raise WireError(f"write says {length} bytes but carries {len(payload)}")
+            return Write(addr, payload)
         case "read":
             _arity(name, args, 2)
             return Read(n(0), n(1))

@@ -77,8 +77,11 @@ class ModelTarget:
 
     def storage_read(self, sid: int, offset: int, length: int) -> bytes:
         data = self.state.storage(sid)
-        if data is None or offset < 0 or length < 0 or offset + length > len(data):
-            raise TargetRefused(f"storage {sid} read [{offset:#x}, +{length:#x}) refused")
+        if data is None:
+            raise TargetRefused(f"no storage with id {sid}")
+        if offset < 0 or length < 0 or offset + length > len(data):
+            raise TargetRefused(f"storage {sid}: range [{offset:#x}, +{length:#x}) is past its "
+                                f"end (size {len(data):#x})")
         return data[offset:offset + length]
 
     def _mmio_offset(self, addr: int) -> int | None:
