@@ -433,6 +433,8 @@ def describe_difference(expected: MachineState, observed: MachineState) -> str:
         lines.append(f"RAM differs (first at {first:#x})")
     if expected.storages != observed.storages:
         lines.append("storage contents differ")
+    if expected.faults != observed.faults:
+        lines.append(f"pending faults: model {expected.faults}, implementation {observed.faults}")
     return "state mismatch: " + "; ".join(lines)
 
 
