@@ -37,7 +37,7 @@ BASE: Final = 0x2000
 STORAGES: Final = ((1, 4 * BLOCK_SIZE), (2, 2 * BLOCK_SIZE + BLOCK_SIZE // 2), (U32_MASK, 0))
 SIDS: Final = [1, 2, U32_MASK, 0, 3, 0x80000001]
 REGISTERS: Final = [int(r) for r in Reg]
-VALUES: Final = {
+VALUES: Final[dict[int, list[int]]] = {
     int(Reg.STATUS): [*range(GUEST_SETTABLE + 1), U32_MASK, 0x80, 0x7F],
     int(Reg.SID): SIDS,
     int(Reg.BLOCK): [0, 1, 2, 3, 4, U32_MASK, 1 << 22, 0x400000],
