@@ -245,7 +245,7 @@ class LockstepMachine(RuleBasedStateMachine):
         h.send(wire.Write(addr, payload))
 
     @precondition(lambda self: self.harness.faults and not self.harness.busy)
-    @rule(data=st.data(), write=st.booleans(), count=st.integers(min_value=0, max_value=2))
+    @rule(data=st.data(), write=st.booleans(), count=st.integers(min_value=1, max_value=2))
     def inject_fault(self, data: st.DataObject, write: bool, count: int) -> None:
         """The host injects storage I/O errors (R-HOST-7, R-CMD-12, E15); skipped when the
         target answers FAIL to the fault probe."""
