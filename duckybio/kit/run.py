@@ -93,6 +93,8 @@ class CheckReport(BaseModel):
     transcript: list[str] = []
     stderr_tail: str = ""
     coverage: CoverageReport | None = None
+    #: Whether the target injected storage faults (R-HOST-7); false: the fault rule was skipped.
+    faults: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -165,6 +167,7 @@ def run_check(config: CheckConfig) -> CheckReport:
         failure=failure,
         broken=broken,
         first_failure=log.first_failure,
+        faults=log.faults,
         trace=as_steps(trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
