@@ -90,6 +90,9 @@ class Idle(Harness):
     def wait(self) -> None:
         return None
 
+    def probe_faults(self) -> bool:
+        return False
+
     def sync(self, before: BioState, *, starts: bool = False) -> None:
         return None
 

@@ -94,29 +94,26 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             sys.stderr.write("\r\033[K")
+    # Every file is attempted; one that cannot be written is reported on stderr. A
+    # nonconformance or target failure keeps its exit code; a conforming run gets 2.
     if args.keep_going:
-        if not _save_deviations(report, args.out, args.target):
-            return 2
+        saved = _save_deviations(report, args.out, args.target)
         print_report(report)
     else:
         print_report(report)
-        if report.failure is not None and not _save_counterexample(report, args.out,
-                                                                   args.target):
-            return 2
+        saved = report.failure is None or _save_counterexample(report, args.out, args.target)
+    written = [saved]
     if args.write_allow is not None:
         text = AllowFile.of(report.deviations, "TODO: say why this deviation is accepted")
-        if not write_text(args.write_allow, text.to_json()):
-            return 2
-        print(f"  allow file written: {args.write_allow} ({len(report.deviations)} "
-              "signatures)")
-    if args.json is not None and not write_text(args.json,
-                                                report.model_dump_json(indent=2) + "\n"):
-        return 2
-    if args.junit_xml is not None and not write_text(args.junit_xml, junit(report)):
-        return 2
-    if args.html is not None and not write_text(args.html, render_html(report, args.target)):
-        return 2
-    return report.exit_code
+        written.append(write_text(args.write_allow, text.to_json()))
+        if written[-1]:
+            print(f"  allow file written: {args.write_allow} ({len(report.deviations)} "
+                  "signatures)")
+    written += [args.json is None or write_text(args.json,
+                                                report.model_dump_json(indent=2) + "\n"),
+                args.junit_xml is None or write_text(args.junit_xml, junit(report)),
+                args.html is None or write_text(args.html, render_html(report, args.target))]
+    return report.exit_code if report.exit_code or all(written) else 2
 
 
 def _progress(total: int) -> Callable[[int, int], None] | None:
@@ -227,6 +224,8 @@ def print_report(report: CheckReport) -> None:
             print(f"    not covered: {missing}")
     else:
         print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
+    print("  fault injection:      " + ("on (R-HOST-7)" if report.faults else
+                                      "not supported by the target: fault rule skipped"))
     print(f"  seed:                 {report.seed}")
     print(f"  time:                 {report.seconds:.1f} s")
     if report.broken is not None:

@@ -33,7 +33,7 @@ from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
 from .replay import execute
-from .target import Target
+from .target import FaultTarget, Target
 from .trace import Step
 
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
@@ -98,6 +98,8 @@ class RunLog:
     trace: list[Operation] = field(default_factory=list)
     target: Target | None = None
     first_failure: int | None = None
+    #: Whether the target injected faults (R-HOST-7); false: the fault rule never ran.
+    faults: bool = False
     #: Signatures that end a sequence quietly: allowed ones, and (keep going) those found.
     known: set[str] = field(default_factory=set)
     #: Keep going: record each new deviation in ``found`` instead of failing.
@@ -122,6 +124,9 @@ class Harness:
     With ``events``, every transition class is also reported to Hypothesis.
     """
 
+    #: Whether the target injects faults (R-HOST-7): probed at power-on.
+    faults: bool = False
+
     def __init__(self, config: HarnessConfig, log: RunLog | None = None, *,
                  events: bool = False) -> None:
         self.instance = config.instance
@@ -145,6 +150,7 @@ class Harness:
         self._started = ""
         self._flags = int(Flag.RDY)
         self._flags_changed = ""
+        self.last_observed: wire.Answer = wire.Ok()
         self.seen: set[Transition] = set()
         log = self.log
         log.trace = self.trace
@@ -181,7 +187,7 @@ class Harness:
             self.trace.append((line, expected if compare else None))
             self.log.operations += 1
             try:
-                observed_answer = execute(self.target, command)
+                observed_answer = self.last_observed = execute(self.target, command)
             except TargetBroken as exc:
                 raise self._gone(exc) from None
             except KitError:
@@ -192,6 +198,7 @@ class Harness:
                                    what=f"crash ({type(exc).__name__})",
                                    transition=self._next_transition()) from exc
             observed = wire.format_answer(observed_answer)
+            self._adopt_unspecified()
             self._note_transitions()
             status = isinstance(command, wire.Readl) and (
                 command.addr == self.instance.mmio_base + Reg.STATUS)
@@ -312,6 +319,8 @@ class Harness:
                 self.read(addr - base)
             case wire.ClockStep():
                 self.tick()
+            case wire.Fault(_, _, 0):  # the probe (or a cancel): its answer says support
+                self.send(command, compare=False)
             case _:
                 self.send(command)
 
@@ -342,6 +351,7 @@ class Harness:
             raise self._gone(exc) from None
         if not self.policy.exact_latency and self.busy and not observed & Flag.BUSY:
             self.model.complete()
+            self._adopt_unspecified()
         expected = self.model.readl(addr)
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         self.log.operations += 1
@@ -371,6 +381,39 @@ class Harness:
         if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
             self.send(wire.Read(latched.addr, length))
 
+    def _adopt_unspecified(self) -> None:
+        """After a command an injected fault failed: the bytes it leaves unspecified
+        (R-CMD-12, clarification 11) are read from the target and taken into the
+        model, uncompared, like bytes while BUSY (R-BSY-6)."""
+        for c in self.model.faulted:
+            length = c.count * BLOCK_SIZE
+            if c.op.value == "write" and c.sid is not None:
+                command: wire.Command = wire.StorageRead(c.sid, c.block * BLOCK_SIZE, length)
+            elif c.dma and self.model.config.is_ram_range(c.addr, length):
+                command = wire.Read(c.addr, length)
+            else:
+                continue
+            self.trace.append((wire.format_command(command), None))
+            try:
+                if isinstance(command, wire.StorageRead):
+                    data = self.target.storage_read(command.sid, command.offset, length)
+                    self.model.storage_write(command.sid, command.offset, data)
+                else:
+                    self.model.write(c.addr, self.target.read(c.addr, length))
+            except TargetBroken as exc:
+                raise self._gone(exc) from None
+        self.model.faulted.clear()
+
+    def probe_faults(self) -> bool:
+        """Whether the target injects faults: ``fault SID read 0`` answers OK (R-HOST-7)."""
+        if not self.instance.storages or not isinstance(self.target, FaultTarget):
+            return False
+        probe = wire.Fault(self.instance.storages[0].sid, "read", 0)
+        self.faults = self.send(probe, compare=False) == "OK" and wire.format_answer(
+            self.last_observed) == "OK"
+        self.log.faults = self.log.faults or self.faults
+        return self.faults
+
     def _gone(self, exc: TargetBroken) -> BaseException:
         """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
         self.gone = True
@@ -393,6 +436,7 @@ class Harness:
             self.send(wire.Storage(shape.sid, shape.size))
             if shape.size:
                 self.fill(shape.sid, 0, shape.size, shape.sid)
+        self.probe_faults()
         self.fill(None, 0, inst.mmio_base, 0x5A)
         upper = inst.mmio_base + PAGE_SIZE
         if upper < inst.ram_size:
@@ -530,6 +574,8 @@ def describe_difference(expected: MachineState, observed: MachineState) -> str:
         lines.append(f"RAM differs (first at {first:#x})")
     if expected.storages != observed.storages:
         lines.append("storage contents differ")
+    if expected.faults != observed.faults:
+        lines.append(f"pending faults: model {expected.faults}, implementation {observed.faults}")
     return "state mismatch: " + "; ".join(lines)
 
 

@@ -108,6 +108,8 @@ class CheckReport(BaseModel):
     transcript: list[str] = []
     stderr_tail: str = ""
     coverage: CoverageReport | None = None
+    #: Whether the target injected storage faults (R-HOST-7); false: the fault rule was skipped.
+    faults: bool = False
     deviations: list[Deviation] = []
     no_longer_occurring: list[str] = []
     #: How many times the run took each transition class (``str`` of the class).
@@ -208,6 +210,7 @@ def run_check(config: CheckConfig) -> CheckReport:
         detail=first_new.detail if first_new is not None else "",
         broken=broken,
         first_failure=log.first_failure,
+        faults=log.faults,
         trace=as_steps(trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),

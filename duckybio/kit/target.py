@@ -7,7 +7,10 @@ program over stdin/stdout are all driven the same way.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
+
+#: The ``FAIL`` message of a target that does not inject faults (SPEC section 13).
+UNSUPPORTED: Final = "unsupported: fault injection"
 
 
 @runtime_checkable
@@ -43,3 +46,15 @@ class Target(Protocol):
     def clock_step(self, ns: int | None = None) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FaultTarget(Protocol):
+    """A target that can inject storage I/O errors (R-HOST-7; optional).
+
+    ``fault(sid, op, count)``: the next ``count`` commands of direction
+    ``op`` (``"read"`` or ``"write"``) on storage ``sid`` fail with an I/O
+    error; 0 cancels.  An unknown ``sid`` raises :class:`TargetRefused`.
+    """
+
+    def fault(self, sid: int, op: str, count: int) -> None: ...

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import selectors
 import shlex
 import signal
@@ -32,6 +33,7 @@ from ..spec.wire import (
     ClockStep,
     Command,
     Fail,
+    Fault,
     Machine,
     Ok,
     Quit,
@@ -70,9 +72,10 @@ def _brief(text: str, limit: int = 60) -> str:
 class _Process:
     """The child process and its stderr file: what the finalizer needs."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes], token: str) -> None:
         self.proc = proc
         self.stderr = stderr
+        self.token = token
         self.tail: str | None = None
 
     def stderr_tail(self) -> str:
@@ -89,6 +92,35 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+#: Environment variable that marks every process a target starts (SPEC section 13).
+TOKEN_VARIABLE: Final = "DUCKYBIO_TARGET_TOKEN"
+
+
+def _kill_marked(token: str) -> None:
+    """SIGKILL every process whose environment carries ``token`` (Linux ``/proc``).
+
+    A child that left the target's process group (``setsid``) still carries
+    the variable, so it does not outlive the run either.
+    """
+    marker = f"{TOKEN_VARIABLE}={token}".encode()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    me = os.getpid()
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+
+
 def _reap(p: _Process, grace: float) -> None:
     """Stop the process and everything left in its group; release the pipes."""
     proc = p.proc
@@ -99,6 +131,7 @@ def _reap(p: _Process, grace: float) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace)
     _kill_group(proc.pid, signal.SIGKILL)  # stragglers the leader left behind
+    _kill_marked(p.token)  # and those that left the group
     proc.wait()
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None:
@@ -128,13 +161,15 @@ class WireTarget:
 
     ``argv`` is the command to start; ``timeout`` bounds every exchange, in
     seconds.  The constructor starts the program and checks the ``version``
-    handshake.  ``transcript`` holds the last lines exchanged (``>`` sent,
-    ``<`` received) and :meth:`stderr_tail` the end of the program's stderr,
-    for error reports.
+    handshake (``protocol``: the version it must announce; a driver speaks
+    ``duckybio-drive/1``, SPEC section 16).  ``transcript`` holds the last
+    lines exchanged (``>`` sent, ``<`` received) and :meth:`stderr_tail`
+    the end of the program's stderr, for error reports.
     """
 
     def __init__(self, argv: Sequence[str], *, timeout: float = 10.0,
-                 env: Mapping[str, str] | None = None, close_timeout: float = 1.0) -> None:
+                 env: Mapping[str, str] | None = None, close_timeout: float = 1.0,
+                 protocol: str = PROTOCOL_VERSION) -> None:
         if not argv:
             raise ValueError("the target command is empty")
         if timeout <= 0:
@@ -149,10 +184,13 @@ class WireTarget:
         self.crashed = False
         self._closed = False
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
+        token = secrets.token_hex(8)
+        child_env = dict(os.environ if env is None else env)
+        child_env[TOKEN_VARIABLE] = token
         try:
             proc = subprocess.Popen(
                 self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                env=None if env is None else dict(env), start_new_session=True, bufsize=0)
+                env=child_env, start_new_session=True, bufsize=0)
         except OSError as exc:
             stderr.close()
             reason = exc.strerror or str(exc)
@@ -161,16 +199,16 @@ class WireTarget:
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
-        self._process = _Process(proc, stderr)
+        self._process = _Process(proc, stderr, token)
         self._finalizer = weakref.finalize(self, _reap, self._process, close_timeout)
         self.pid = proc.pid
         try:
             answer = self._exchange(Version(), SHORT_ANSWER)
         except TargetRefused as exc:
             self._break(f"target refused the handshake: {exc}")
-        if answer.value != PROTOCOL_VERSION:
+        if answer.value != protocol:
             got = "a bare OK" if answer.value is None else repr(_brief(answer.value))
-            self._break(f"target speaks {got}, expected {PROTOCOL_VERSION}")
+            self._break(f"target speaks {got}, expected {protocol}")
 
     # --- reports ----------------------------------------------------------------
 
@@ -379,3 +417,7 @@ class WireTarget:
 
     def clock_step(self, ns: int | None = None) -> int:
         return self._number(ClockStep(ns if ns is not None and ns > 0 else None), 64)
+
+    def fault(self, sid: int, op: str, count: int) -> None:
+        """``fault SID OP N`` (R-HOST-7); a target without it answers FAIL."""
+        self._empty(Fault(sid, op, count))
