@@ -53,6 +53,7 @@ from ..spec.wire import (
     parse_answer,
 )
 from .errors import TargetBroken, TargetRefused
+from .fill import abbreviate
 
 #: Lines of the exchange kept for error reports.
 TRANSCRIPT_LINES: Final = 20
@@ -262,7 +263,7 @@ class WireTarget:
     # --- the exchange ---------------------------------------------------------------
 
     def _note(self, line: str) -> None:
-        self._log.append(_brief(line, TRANSCRIPT_WIDTH))
+        self._log.append(_brief(abbreviate(line), TRANSCRIPT_WIDTH))  # fills abbreviated
 
     def _break(self, message: str) -> NoReturn:
         """Record the failure, kill the program, raise TargetBroken."""
