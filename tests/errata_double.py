@@ -5,8 +5,8 @@ device behaves like the original where an erratum says it did, and like the
 specification everywhere else.  For the errata the specification keeps (E9,
 E10, E11, E13) the planted defect is the opposite: a device that does not
 keep them.  E18 (BUSY never observable) is planted into a device with latency 1
-(:data:`LATENCY`): an SRST written while BUSY takes effect at once, dropping the
-command, as a device written without BUSY in mind would.  ``module:callable``
+(:data:`LATENCY`): while a WRITE command is BUSY, STATUS still reads RDY too, as
+a device written without BUSY in mind would have it.  ``module:callable``
 names for ``duckybio check --target`` are the module attributes ``e1`` ... ``e18``
 (those in :data:`PLANTABLE`) and ``every`` (all of them at once).
 
@@ -21,7 +21,7 @@ import struct
 from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
-from duckybio.impl.bio import BlockIO, InFlight
+from duckybio.impl.bio import BlockIO, InFlight, Op
 from duckybio.impl.machine import Machine
 from duckybio.impl.memory import Memory
 from duckybio.impl.rbuf import ReadBuffer
@@ -122,11 +122,10 @@ class ErrataBIO(BlockIO):
             value &= ~int(Flag.READ)  # READ|WRITE performs a WRITE
         super()._write_status(value)
 
-    def _write_status_busy(self, value: int) -> None:
-        if self.has("E18") and value & Flag.SRST:  # BUSY was never thought of: reset now
-            self.reset()
-            return
-        super()._write_status_busy(value)
+    def _start(self, op: Op) -> None:
+        super()._start(op)
+        if self.has("E18") and op == "write" and self._command is not None:
+            self._flags |= int(Flag.RDY)  # BUSY was never thought of: RDY stays set
 
     def _complete(self, command: InFlight) -> None:
         stale = (self._rbuf, self._cursor)
