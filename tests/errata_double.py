@@ -69,20 +69,38 @@ class ErrataBIO(BlockIO):
     def has(self, erratum: str) -> bool:
         return erratum in self.planted
 
+    def read_u32(self, offset: int) -> int:
+        """Dispatch to this class's handlers (the base dispatches to its own)."""
+        if self.has("E9") and self._command is None:
+            latched = {int(Reg.SID): self._sid or 0, int(Reg.BLOCK): self._block,
+                       int(Reg.COUNT): self._count, int(Reg.ADDR): self._addr}
+            if offset in latched:
+                return latched[offset] & U32_MASK
+        if offset == Reg.STATUS:
+            return self._read_status()
+        if offset == Reg.DATA:
+            return self._read_data() if self._command is None else self._read_data_busy()
+        return 0
+
+    def write_u32(self, offset: int, value: int) -> None:
+        """Dispatch to this class's handlers (the base dispatches to its own)."""
+        value &= U32_MASK
+        if self._command is not None:
+            if offset == Reg.STATUS:
+                self._write_status_busy(value)
+            return
+        handler = {int(Reg.STATUS): self._write_status, int(Reg.SID): self._write_sid,
+                   int(Reg.BLOCK): self._write_block, int(Reg.COUNT): self._write_count,
+                   int(Reg.ADDR): self._write_addr, int(Reg.DATA): self._write_data}.get(offset)
+        if handler is not None:
+            handler(value)
+
     def reset(self) -> None:
         sid = self._sid
         super().reset()
         self._fresh = True
         if self.has("E7"):  # reset cleared the other name; the storage stays selected
             self._sid = sid
-
-    def read_u32(self, offset: int) -> int:
-        if self.has("E9") and self._command is None:
-            latched = {int(Reg.SID): self._sid or 0, int(Reg.BLOCK): self._block,
-                       int(Reg.COUNT): self._count, int(Reg.ADDR): self._addr}
-            if offset in latched:
-                return latched[offset] & U32_MASK
-        return super().read_u32(offset)
 
     def _read_data(self) -> int:
         if self.has("E3") and self._fresh:
@@ -150,6 +168,10 @@ class ErrataBIO(BlockIO):
             if end <= storage.size and length == 0:
                 return ReadBuffer()
         offset, length = c.block * bs, c.count * bs
+        if (self.has("E15") and offset + length <= storage.size and length > 0
+                and not (c.dma and not self.memory.is_ram(c.addr, length))
+                and storage.take_fault(c.op)):
+            raise OSError(5, "Input/output error")  # not caught: the VM crashes
         if self.has("E6") and c.dma and offset + length <= storage.size \
                 and not self.memory.is_ram(c.addr, length):
             raise IndexError(f"DMA at {c.addr:#x} is outside RAM")
