@@ -119,12 +119,12 @@ class ErrataBIO(BlockIO):
     def _write_data(self, value: int) -> None:
         if self.has("E3") and self._fresh:
             raise TypeError("'NoneType' object does not support item assignment")
-        if self.has("E4") and len(self._rbuf) > 0:  # written into R, at the read index
+        if self.has("E4"):  # written into R at the read index; the buffer never grows
             data = bytearray(self._rbuf.to_bytes())
             if self._cursor + WORD_SIZE <= len(data):
                 data[self._cursor:self._cursor + WORD_SIZE] = _U32.pack(value)
                 self._cursor += WORD_SIZE
-            self._rbuf = ReadBuffer(bytes(data))
+                self._rbuf = ReadBuffer(bytes(data))
             return
         if self.has("E1") and len(self._wbuf) + WORD_SIZE <= self._count * self.block_size:
             word = _U32.pack(value)

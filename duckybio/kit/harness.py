@@ -245,13 +245,14 @@ class Harness:
         self.model.outputs.clear()
         flags = self.model.state.bio.flags
         if flags != self._flags:
-            self._flags, self._flags_changed = flags, self.transition
+            self._flags = flags
+            self._flags_changed = self._flags_changed or self.transition
 
     def _status_anchor(self) -> str:
         """The transition a STATUS mismatch is named by (SPEC section 18).
 
-        The latest one that changed the model's flags since STATUS last
-        agreed: there the device's flags must have gone another way.
+        The earliest one that changed the model's flags since STATUS last
+        agreed: there the device's flags first went another way.
         """
         return self._flags_changed or self.transition
 
