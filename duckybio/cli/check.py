@@ -131,6 +131,8 @@ def print_report(report: CheckReport) -> None:
               "exploration proves reachable")
         for missing in report.coverage.missing:
             print(f"    not covered: {missing}")
+    if report.pair_coverage is not None:
+        print(f"  pair coverage:        {report.pair_coverage.summary()}")
     else:
         print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
     print(f"  seed:                 {report.seed}")

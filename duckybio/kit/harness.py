@@ -17,6 +17,7 @@ A :class:`RunLog` tallies what the harnesses of one run did.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -31,11 +32,13 @@ from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
 from .replay import execute
-from .target import Target
+from .target import Pipelined, Target
 from .trace import Step
 
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
 Operation = tuple[str, str | None]
+#: Operations sent to a pipelined target before their answers are awaited.
+PIPELINE_DEPTH = 512
 
 
 class TargetGone(BaseException):
@@ -71,7 +74,8 @@ class RunLog:
     """What the harnesses of one run did, gathered while it runs.
 
     ``sequences`` and ``operations`` count every harness and every operation
-    sent; ``covered`` holds every transition class the model took; ``trace``
+    sent; ``covered`` holds every transition class the model took and
+    ``pairs`` every two classes it took one right after the other; ``trace``
     and ``target`` are those of the latest sequence (after a failing run: of
     the failing one); ``first_failure`` is the sequence in which the target
     first disagreed or failed.  ``on_progress(sequences, operations)`` is
@@ -82,6 +86,7 @@ class RunLog:
     sequences: int = 0
     operations: int = 0
     covered: set[Transition] = field(default_factory=set)
+    pairs: set[tuple[Transition, Transition]] = field(default_factory=set)
     trace: list[Operation] = field(default_factory=list)
     target: Target | None = None
     first_failure: int | None = None
@@ -113,7 +118,10 @@ class Harness:
         self.trace: list[Operation] = []
         self.busy_steps = 0
         self.gone = False
+        #: Pipelined: (trace index, command) of the operations not yet answered.
+        self.pending: list[tuple[int, wire.Command]] = []
         self.seen: set[Transition] = set()
+        self.last: Transition | None = None
         log = self.log
         log.trace = self.trace
         log.sequences += 1
@@ -125,6 +133,8 @@ class Harness:
             log.failed()
             raise TargetGone(exc) from None
         log.target = self.target
+        self.pipe = (self.target if isinstance(self.target, Pipelined)
+                     and not config.policy.white_box else None)
 
     @property
     def busy(self) -> bool:
@@ -140,24 +150,75 @@ class Harness:
             line = wire.format_command(command)
             self.trace.append((line, expected if compare else None))
             self.log.operations += 1
+            self._note_outputs()
+            if self.pipe is not None:
+                self.pending.append((len(self.trace) - 1, command))
+                if len(self.pending) >= PIPELINE_DEPTH:
+                    self._flush()
+                return expected
             try:
                 observed = wire.format_answer(execute(self.target, command))
             except TargetBroken as exc:
                 raise self._gone(exc) from None
-            for out in self.model.outputs:
-                if out.transition not in self.seen:
-                    self.seen.add(out.transition)
-                    self.log.covered.add(out.transition)
-                    if self.events:
-                        event(str(out.transition))
-            self.model.outputs.clear()
-            if compare and observed != expected and not Step(
-                    command=line, expect=expected).matches(observed):
-                raise Mismatch(f"{line}: expected {expected}, observed {observed}")
+            self._compare(line, expected if compare else None, observed)
             return expected
         except BaseException:
             self.log.failed()
             raise
+
+    @staticmethod
+    def _compare(line: str, expected: str | None, observed: str) -> None:
+        if expected is not None and observed != expected and not Step(
+                command=line, expect=expected).matches(observed):
+            raise Mismatch(f"{line}: expected {expected}, observed {observed}")
+
+    def flush(self) -> None:
+        """Pipelined: await every answer not yet seen and compare them in order.
+
+        The first disagreement (or the operation the target broke on) is
+        located exactly: the trace is cut right after it.
+        """
+        try:
+            self._flush()
+        except BaseException:
+            self.log.failed()
+            raise
+
+    def _flush(self) -> None:
+        if not self.pending or self.pipe is None:
+            return
+        pending, self.pending = self.pending, []
+        broken: TargetBroken | None = None
+        try:
+            answers = self.pipe.pipeline([command for _, command in pending])
+        except TargetBroken as exc:
+            broken = exc
+            answers = list(getattr(exc, "answers", []))
+        for (index, _command), answer in zip(pending, answers, strict=False):
+            line, expected = self.trace[index]
+            try:
+                self._compare(line, expected, wire.format_answer(answer))
+            except Mismatch:
+                del self.trace[index + 1:]
+                raise
+        if broken is not None:
+            del self.trace[pending[min(len(answers), len(pending) - 1)][0] + 1:]
+            raise self._gone(broken) from None
+
+    def _note_outputs(self) -> None:
+        """Tally the classes (and pairs of classes) the model took since the last call."""
+        pairs = self.log.pairs
+        for out in self.model.outputs:
+            transition = out.transition
+            if self.last is not None:
+                pairs.add((self.last, transition))
+            self.last = transition
+            if transition not in self.seen:
+                self.seen.add(transition)
+                self.log.covered.add(transition)
+                if self.events:
+                    event(str(transition))
+        self.model.outputs.clear()
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -217,6 +278,11 @@ class Harness:
 
     def _sync(self, before: BioState, starts: bool) -> None:
         addr = self.instance.mmio_base + Reg.STATUS
+        if self.pipe is not None and self.policy.exact_latency:
+            self.send(wire.Readl(addr))  # the answer is compared, never needed
+            self._after_sync(before, starts)
+            return
+        self._flush()
         line = wire.format_command(wire.Readl(addr))
         try:
             observed = self.target.readl(addr)
@@ -230,6 +296,9 @@ class Harness:
         self.log.operations += 1
         if observed != expected:
             raise Mismatch(f"{line}: expected {expected:#x}, observed {observed:#x}")
+        self._after_sync(before, starts)
+
+    def _after_sync(self, before: BioState, starts: bool) -> None:
         if self.busy:
             if self.busy_steps >= self.policy.busy_bound:
                 raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
@@ -262,16 +331,8 @@ class Harness:
         The contents are fixed, not drawn, so that shrinking cannot zero them:
         a wrong block, address, byte order or cursor shows in the first word.
         """
-        inst = self.instance
-        self.send(wire.Machine(inst.ram_size, inst.mmio_base))
-        for shape in inst.storages:
-            self.send(wire.Storage(shape.sid, shape.size))
-            if shape.size:
-                self.send(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
-        self.send(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
-        upper = inst.mmio_base + PAGE_SIZE
-        if upper < inst.ram_size:
-            self.send(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
+        for command in power_on_commands(self.instance):
+            self.send(command)
 
     def states_agree(self) -> None:
         """White box: the abstraction of the implementation equals the model."""
@@ -290,6 +351,7 @@ class Harness:
         """Compare all of RAM and every storage (when idle), then let the target go."""
         try:
             self.final_compare()
+            self.flush()
         finally:
             self.release()
 
@@ -304,7 +366,11 @@ class Harness:
                 self.send(wire.StorageRead(sid, 0, len(data)))
 
     def release(self) -> None:
-        """Let the target go."""
+        """Let the target go (answers still pending are awaited, not compared)."""
+        if self.pending and self.pipe is not None:
+            pending, self.pending = self.pending, []
+            with contextlib.suppress(TargetBroken):  # a new process serves the next one
+                self.pipe.pipeline([command for _, command in pending])
         try:
             self.target.close()
         except TargetBroken as exc:
@@ -354,6 +420,7 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
             harness.states_agree()
         harness.read(Reg.STATUS)
         harness.final_compare()
+        harness.flush()
     except TargetGone as exc:
         broken = exc.broken
     except Exception as exc:  # a disagreement, or any error the target raised
@@ -364,6 +431,20 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
         except TargetGone as exc:
             broken = broken or exc.broken
     return ReplayOutcome(tuple(harness.trace), failure, broken)
+
+
+def power_on_commands(inst: Instance) -> list[wire.Command]:
+    """The host commands that power on ``inst`` and fill its storages and RAM."""
+    commands: list[wire.Command] = [wire.Machine(inst.ram_size, inst.mmio_base)]
+    for shape in inst.storages:
+        commands.append(wire.Storage(shape.sid, shape.size))
+        if shape.size:
+            commands.append(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
+    commands.append(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
+    upper = inst.mmio_base + PAGE_SIZE
+    if upper < inst.ram_size:
+        commands.append(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
+    return commands
 
 
 def pattern(length: int, salt: int) -> bytes:

@@ -7,7 +7,10 @@ program over stdin/stdout are all driven the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
+
+from ..spec.wire import Answer, Command
 
 
 @runtime_checkable
@@ -43,3 +46,17 @@ class Target(Protocol):
     def clock_step(self, ns: int | None = None) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Pipelined(Protocol):
+    """A target that can take a batch of commands at once (an out-of-process one).
+
+    ``pipeline`` sends every command without waiting for the answers and
+    returns them in order, normalized like :func:`~.replay.execute` returns
+    them (a refusal is a ``FAIL`` answer).  When the target breaks it raises
+    :class:`~.errors.TargetBroken`; one that carries an ``answers`` list
+    tells which came before.
+    """
+
+    def pipeline(self, commands: Sequence[Command]) -> list[Answer]: ...

@@ -144,6 +144,7 @@ class _Lease:
         self.write = target.write
         self.read = target.read
         self.clock_step = target.clock_step
+        self.pipeline = target.pipeline
 
     @property
     def transcript(self) -> list[str]:

@@ -29,6 +29,7 @@ from typing import IO, Final, NoReturn
 from ..spec.regmap import U32_MASK, WORD_SIZE
 from ..spec.wire import (
     PROTOCOL_VERSION,
+    Answer,
     ClockStep,
     Command,
     Fail,
@@ -47,7 +48,10 @@ from ..spec.wire import (
     answer_bytes,
     answer_empty,
     answer_number,
+    fail,
     format_command,
+    ok_bytes,
+    ok_number,
     parse_answer,
 )
 from .errors import TargetBroken, TargetRefused
@@ -61,6 +65,18 @@ STDERR_TAIL: Final = 4096
 #: Longest answer accepted to a command that returns no byte string.
 SHORT_ANSWER: Final = 4096
 _CHUNK: Final = 1 << 16
+
+
+class PipelineBroken(TargetBroken):
+    """The target broke in the middle of a pipelined batch.
+
+    ``answers`` holds the answers that arrived before, one per command, in
+    order: the command that broke it is ``commands[len(answers)]``.
+    """
+
+    def __init__(self, message: str, answers: list[Answer]) -> None:
+        super().__init__(message)
+        self.answers = answers
 
 
 def _brief(text: str, limit: int = 60) -> str:
@@ -109,6 +125,13 @@ def _reap(p: _Process, grace: float) -> None:
     except OSError:
         p.tail = ""
     p.stderr.close()
+
+
+def _limit(command: Command) -> int:
+    """The longest answer accepted to ``command``."""
+    if isinstance(command, Read | StorageRead):
+        return 2 * command.length + SHORT_ANSWER
+    return SHORT_ANSWER
 
 
 def _exit_text(returncode: int | None) -> str:
@@ -348,6 +371,107 @@ class WireTarget:
         answer = self._exchange(command, 2 * length + SHORT_ANSWER)
         try:
             return answer_bytes(answer, length)
+        except WireError as exc:
+            self._shape_error(command, exc)
+
+    # --- pipelining ---------------------------------------------------------------------
+
+    def pipeline(self, commands: Sequence[Command]) -> list[Answer]:
+        """Send all ``commands`` at once; their answers, in order, as the methods read them.
+
+        No answer waits for the next command to be sent, so a batch costs one
+        round trip.  Each answer is checked like the matching method checks
+        it (a number that fits, the right number of bytes, a bare ``OK``) and
+        returned normalized; a ``FAIL`` is returned, not raised.  No answer
+        waits longer than ``timeout`` seconds after the previous one.  When
+        the target breaks, :class:`PipelineBroken` carries the answers that
+        arrived before.
+        """
+        answers: list[Answer] = []
+        try:
+            self._pipeline(commands, answers)
+        except TargetBroken as exc:
+            raise PipelineBroken(str(exc), answers) from None
+        return answers
+
+    def _pipeline(self, commands: Sequence[Command], answers: list[Answer]) -> None:
+        if self._failure is not None:
+            raise TargetBroken(f"target already failed: {self._failure}")
+        if self._closed:
+            raise TargetBroken("target is closed")
+        if not commands:
+            return
+        lines = [format_command(c) for c in commands]
+        self._drain()
+        if self._buffer:
+            extra = self._buffer.decode("ascii", "replace").splitlines()[0]
+            self._break(f"target wrote {_brief(extra)!r} before {_brief(lines[0])!r} was sent")
+        out = memoryview(("\n".join(lines) + "\n").encode("ascii"))
+        deadline = time.monotonic() + self.timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._stdin_fd, selectors.EVENT_WRITE)
+            sel.register(self._stdout_fd, selectors.EVENT_READ)
+            while True:
+                while len(answers) < len(commands):
+                    i = len(answers)
+                    shown = repr(_brief(lines[i]))
+                    end = self._buffer.find(b"\n")
+                    limit = _limit(commands[i])
+                    if (len(self._buffer) if end < 0 else end) > limit:
+                        self._break(f"answer to {shown} is longer than {limit} bytes")
+                    if end < 0:
+                        break
+                    raw = bytes(self._buffer[:end])
+                    del self._buffer[:end + 1]
+                    self._note("> " + lines[i])
+                    text = self._decode(raw, shown)
+                    self._note("< " + text)
+                    answers.append(self._normalize(commands[i], text))
+                    deadline = time.monotonic() + self.timeout
+                if len(answers) == len(commands):
+                    return
+                shown = repr(_brief(lines[len(answers)]))
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._note("> " + lines[len(answers)])
+                    self._break(f"target did not answer {shown} within {self.timeout:g}s")
+                for key, _ in sel.select(remaining):
+                    if key.fd == self._stdin_fd:
+                        out = self._send(out, shown)
+                        if not out:
+                            sel.unregister(self._stdin_fd)
+                    elif not self._receive():
+                        self._note("> " + lines[len(answers)])
+                        self.crashed = True
+                        self._break(f"target {self._exit_status()} while answering {shown}")
+
+    def _normalize(self, command: Command, text: str) -> Answer:
+        """The answer ``text`` to ``command`` as its method would read it."""
+        try:
+            answer = parse_answer(text)
+        except WireError as exc:
+            self._break(f"unparsable answer to {format_command(command)[:60]!r}: {exc}")
+        if isinstance(answer, Fail):
+            return fail(answer.message)
+        try:
+            match command:
+                case Readl():
+                    value = answer_number(answer)
+                    if value >> (8 * WORD_SIZE):
+                        raise WireError(f"{value:#x} does not fit in {8 * WORD_SIZE} bits")
+                    return ok_number(value)
+                case ClockStep():
+                    value = answer_number(answer)
+                    if value >> 64:
+                        raise WireError(f"{value:#x} does not fit in 64 bits")
+                    return ok_number(value)
+                case Read(_, length) | StorageRead(_, _, length):
+                    return ok_bytes(answer_bytes(answer, length))
+                case Version():
+                    return answer
+                case _:
+                    answer_empty(answer)
+                    return Ok()
         except WireError as exc:
             self._shape_error(command, exc)
 
