@@ -14,10 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..kit.errors import TargetSpecError
+from ..kit.instance import Instance
 from ..kit.junit import Case, render_junit
 from ..kit.repro import render_c, render_pytest
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
+from ..kit.workers import WorkerJob, run_workers
 from .options import add_target_options, integer, positive, write_text
 
 
@@ -46,6 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--fresh-process", action="store_true",
                    help="start the target command anew for every sequence (default: one "
                         "process serves them all, each sequence beginning with 'machine')")
+    p.add_argument("--workers", type=positive, default=1, metavar="N",
+                   help="run the check in N processes, each with its own target and its "
+                        "own seeds, reported as one run (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -56,6 +61,18 @@ def run(args: argparse.Namespace) -> int:
     except TargetSpecError as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        spec.close()
+        job = WorkerJob(target=args.target, latency=args.latency, timeout=args.timeout,
+                        reuse=not args.fresh_process, busy_bound=args.busy_bound,
+                        examples=args.examples, steps=args.steps, seed=args.seed,
+                        instance=Instance(), database=args.database, shard=(0, 1))
+        try:
+            report = run_workers(job, args.workers)
+        except TargetSpecError as exc:
+            print(f"duckybio: {exc}", file=sys.stderr)
+            return 2
+        return _finish(report, args)
     progress = None if args.quiet else _progress(args.examples)
     config = CheckConfig(target=spec, busy_bound=args.busy_bound, examples=args.examples,
                          steps=args.steps, seed=args.seed, database=args.database,
@@ -69,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             sys.stderr.write("\r\033[K")
+    return _finish(report, args)
+
+
+def _finish(report: CheckReport, args: argparse.Namespace) -> int:
+    """Print and save what the run found; the exit code."""
     print_report(report)
     if report.failure is not None and not _save_counterexample(report, args.out, args.target):
         return 2

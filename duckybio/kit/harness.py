@@ -461,7 +461,7 @@ def as_steps(trace: Sequence[Operation]) -> list[Step]:
 def describe_difference(expected: MachineState, observed: MachineState) -> str:
     """One line per field where the two states differ."""
     lines: list[str] = []
-    for name in expected.bio.__slots__:
+    for name in expected.bio._fields:
         e, o = getattr(expected.bio, name), getattr(observed.bio, name)
         if e != o:
             lines.append(f"bio.{name}: model {_short(e)}, implementation {_short(o)}")

@@ -53,7 +53,9 @@ class CheckConfig:
     to retry earlier failures first.  ``minimize``: shrink a failing trace
     operation by operation; ``coverage``: measure transition coverage of a
     conforming run; ``systematic``: run the fixed sequences
-    (:mod:`.systematic`) before the generated ones.
+    (:mod:`.systematic`) before the generated ones; ``shard`` ``(k, n)``:
+    only the fixed sequences whose index is ``k`` modulo ``n`` (one worker
+    of ``n``).
     ``on_progress(sequences, operations)`` is called as every sequence starts.
     """
 
@@ -67,6 +69,7 @@ class CheckConfig:
     minimize: bool = True
     coverage: bool = True
     systematic: bool = True
+    shard: tuple[int, int] = (0, 1)
     on_progress: Callable[[int, int], None] | None = None
 
     @property
@@ -144,7 +147,7 @@ def run_check(config: CheckConfig) -> CheckReport:
     broken: str | None = None
     chatter: list[object] = []
     trace: list[Operation] = []
-    found = run_systematic(harness, log) if config.systematic else None
+    found = run_systematic(harness, log, config.shard) if config.systematic else None
     if found is not None:
         outcome, harness = found.outcome, found.config
         trace = list(outcome.trace)

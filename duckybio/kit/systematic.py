@@ -102,10 +102,15 @@ def systematic_sequences(instance: Instance, latency: int) -> list[Systematic]:
     return out
 
 
-def run_systematic(config: HarnessConfig, log: RunLog) -> Found | None:
-    """Run every fixed sequence; the first that does not conform, with its outcome."""
+def run_systematic(config: HarnessConfig, log: RunLog,
+                   shard: tuple[int, int] = (0, 1)) -> Found | None:
+    """Run every fixed sequence; the first that does not conform, with its outcome.
+
+    With ``shard`` ``(k, n)``, only the sequences whose index is ``k`` modulo ``n``.
+    """
     latency = config.policy.latency
-    for sequence in systematic_sequences(config.instance, latency):
+    k, n = shard
+    for sequence in systematic_sequences(config.instance, latency)[k::n]:
         harness = HarnessConfig(config.factory, config.policy, sequence.instance)
         outcome = replay_lockstep(harness, sequence.commands, log=log)
         if not outcome.conforms:
