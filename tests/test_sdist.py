@@ -27,7 +27,7 @@ SOURCES: Final = ("pyproject.toml", "MANIFEST.in", "README.md", "mypy.ini", "duc
 NEEDED_DIRS: Final = ("docs", "examples", "tests", "bench", "spec/generated", "spec/vectors")
 NEEDED_FILES: Final = ("README.md", "pyproject.toml", "MANIFEST.in", "mypy.ini", "spec/SPEC.md")
 #: Build and cache output that is never shipped (``MANIFEST.in`` excludes it too).
-JUNK: Final = ("__pycache__", "*.pyc", "*.pyo", "*.pyd", "biodev")
+JUNK: Final = ("__pycache__", "*.pyc", "*.pyo", "*.pyd", "biodev", "biodrv")
 
 _BUILD = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
 

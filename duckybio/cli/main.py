@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from . import check as check_cmd
+from . import drive as drive_cmd
 from . import explore as explore_cmd
 from . import gen as gen_cmd
 from . import machine as machine_cmd
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"duckybio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check_cmd.add_parser(sub)
+    drive_cmd.add_parser(sub)
     explore_cmd.add_parser(sub)
     gen_cmd.add_parser(sub)
     machine_cmd.add_parser(sub)
@@ -38,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "check": check_cmd.run,
+        "drive": drive_cmd.run,
         "explore": explore_cmd.run,
         "gen": gen_cmd.run,
         "machine": machine_cmd.run,

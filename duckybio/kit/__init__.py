@@ -5,7 +5,9 @@ What users call is exported here; everything else in the package is internal.
 - Targets and adapters: :class:`Target` (the interface), :class:`ModelTarget`,
   :class:`ReferenceTarget`, :class:`WireTarget` (a program speaking the wire
   protocol, SPEC section 13), :func:`resolve_target` / :class:`TargetSpec`
-  (a ``--target`` argument, and the lifetime of its processes), :func:`serve`
+  (a ``--target`` argument, and the lifetime of its processes; also
+  :func:`import_object` and :func:`names_python_object` for ``module:attr``
+  arguments), :func:`serve`
   (any target over the wire protocol).
 - A lockstep run: :func:`run_check` with a :class:`CheckConfig` returns a
   :class:`CheckReport`; :func:`policy_for` / :class:`Policy` is how the model
@@ -44,7 +46,7 @@ from .replay import replay_steps
 from .repro import render_c, render_pytest
 from .run import CheckConfig, CheckReport, run_check
 from .target import Target
-from .targets import TargetSpec, resolve_target
+from .targets import TargetSpec, import_object, names_python_object, resolve_target
 from .trace import Step, Trace, parse_steps
 from .wire_client import WireTarget
 from .wire_server import serve
@@ -79,7 +81,9 @@ __all__ = [
     "TraceError",
     "VectorError",
     "WireTarget",
+    "import_object",
     "lockstep_class",
+    "names_python_object",
     "parse_steps",
     "policy_for",
     "render_c",

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 
-from .errors import TargetSpecError
+from .errors import InputError, TargetSpecError
 from .reference_target import ReferenceTarget
 from .target import Target
 from .wire_client import WireTarget
@@ -161,22 +161,37 @@ class _Lease:
         """Leave the process to the next sequence (it is ended by its owner)."""
 
 
-def _import_factory(text: str) -> Callable[[], Target]:
+def names_python_object(text: str) -> bool:
+    """Whether ``text`` has the shape ``module:attr`` (else it is a command line)."""
+    return _FACTORY.fullmatch(text) is not None
+
+
+def import_object(text: str, error: type[InputError] = TargetSpecError) -> object:
+    """The object ``module:attr`` names (the current directory first on the path).
+
+    Anything that cannot be imported or found raises ``error`` with one line.
+    """
     module_name, _, attr = text.partition(":")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # like ``python -m``: the current project first
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import failure is the user's to fix
-        raise TargetSpecError(f"cannot import {module_name}: {type(exc).__name__}: {exc}") from None
+        raise error(f"cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     obj: object = module
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise TargetSpecError(f"{module_name} has no attribute {attr}") from None
+            raise error(f"{module_name} has no attribute {attr}") from None
     if not callable(obj):
-        raise TargetSpecError(f"{text} is not callable")
+        raise error(f"{text} is not callable")
+    return obj
+
+
+def _import_factory(text: str) -> Callable[[], Target]:
+    obj = import_object(text)
+    assert callable(obj)
     factory: Callable[[], object] = obj
 
     def make() -> Target:

@@ -151,13 +151,15 @@ class WireTarget:
 
     ``argv`` is the command to start; ``timeout`` bounds every exchange, in
     seconds.  The constructor starts the program and checks the ``version``
-    handshake.  ``transcript`` holds the last lines exchanged (``>`` sent,
-    ``<`` received) and :meth:`stderr_tail` the end of the program's stderr,
-    for error reports.
+    handshake (``protocol``: the version it must announce; a driver speaks
+    ``duckybio-drive/1``, SPEC section 16).  ``transcript`` holds the last
+    lines exchanged (``>`` sent, ``<`` received) and :meth:`stderr_tail`
+    the end of the program's stderr, for error reports.
     """
 
     def __init__(self, argv: Sequence[str], *, timeout: float = 10.0,
-                 env: Mapping[str, str] | None = None, close_timeout: float = 1.0) -> None:
+                 env: Mapping[str, str] | None = None, close_timeout: float = 1.0,
+                 protocol: str = PROTOCOL_VERSION) -> None:
         if not argv:
             raise ValueError("the target command is empty")
         if timeout <= 0:
@@ -191,9 +193,9 @@ class WireTarget:
             answer = self._exchange(Version(), SHORT_ANSWER)
         except TargetRefused as exc:
             self._break(f"target refused the handshake: {exc}")
-        if answer.value != PROTOCOL_VERSION:
+        if answer.value != protocol:
             got = "a bare OK" if answer.value is None else repr(_brief(answer.value))
-            self._break(f"target speaks {got}, expected {PROTOCOL_VERSION}")
+            self._break(f"target speaks {got}, expected {protocol}")
 
     # --- reports ----------------------------------------------------------------
 
