@@ -190,14 +190,15 @@ class Harness:
         pending, self.pending = self.pending, []
         broken: TargetBroken | None = None
         try:
-            answers = self.pipe.pipeline([command for _, command in pending])
+            answers = self.pipe.pipeline([command for _, command in pending],
+                                         [self.trace[index][1] for index, _ in pending])
         except TargetBroken as exc:
             broken = exc
             answers = list(getattr(exc, "answers", []))
         for (index, _command), answer in zip(pending, answers, strict=False):
             line, expected = self.trace[index]
             try:
-                self._compare(line, expected, wire.format_answer(answer))
+                self._compare(line, expected, answer)
             except Mismatch:
                 del self.trace[index + 1:]
                 raise

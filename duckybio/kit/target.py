@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from ..spec.wire import Answer, Command
+from ..spec.wire import Command
 
 
 @runtime_checkable
@@ -53,10 +53,12 @@ class Pipelined(Protocol):
     """A target that can take a batch of commands at once (an out-of-process one).
 
     ``pipeline`` sends every command without waiting for the answers and
-    returns them in order, normalized like :func:`~.replay.execute` returns
-    them (a refusal is a ``FAIL`` answer).  When the target breaks it raises
+    returns their lines in order, normalized like :func:`~.replay.execute`
+    returns them (a refusal is a ``FAIL`` answer); an answer equal to its
+    ``expect`` line may be returned as it is, unchecked.  When the target breaks it raises
     :class:`~.errors.TargetBroken`; one that carries an ``answers`` list
     tells which came before.
     """
 
-    def pipeline(self, commands: Sequence[Command]) -> list[Answer]: ...
+    def pipeline(self, commands: Sequence[Command],
+                 expect: Sequence[str | None] | None = None) -> list[str]: ...

@@ -49,6 +49,7 @@ from ..spec.wire import (
     answer_empty,
     answer_number,
     fail,
+    format_answer,
     format_command,
     ok_bytes,
     ok_number,
@@ -74,7 +75,7 @@ class PipelineBroken(TargetBroken):
     order: the command that broke it is ``commands[len(answers)]``.
     """
 
-    def __init__(self, message: str, answers: list[Answer]) -> None:
+    def __init__(self, message: str, answers: list[str]) -> None:
         super().__init__(message)
         self.answers = answers
 
@@ -378,25 +379,28 @@ class WireTarget:
 
     # --- pipelining ---------------------------------------------------------------------
 
-    def pipeline(self, commands: Sequence[Command]) -> list[Answer]:
-        """Send all ``commands`` at once; their answers, in order, as the methods read them.
+    def pipeline(self, commands: Sequence[Command],
+                 expect: Sequence[str | None] | None = None) -> list[str]:
+        """Send all ``commands`` at once; their answer lines, in order, as the methods read them.
 
         No answer waits for the next command to be sent, so a batch costs one
-        round trip.  Each answer is checked like the matching method checks
-        it (a number that fits, the right number of bytes, a bare ``OK``) and
+        round trip.  An answer equal to its ``expect`` line is taken as it
+        is; any other is checked like the matching method checks it (a
+        number that fits, the right number of bytes, a bare ``OK``) and
         returned normalized; a ``FAIL`` is returned, not raised.  No answer
         waits longer than ``timeout`` seconds after the previous one.  When
         the target breaks, :class:`PipelineBroken` carries the answers that
         arrived before.
         """
-        answers: list[Answer] = []
+        answers: list[str] = []
         try:
-            self._pipeline(commands, answers)
+            self._pipeline(commands, expect, answers)
         except TargetBroken as exc:
             raise PipelineBroken(str(exc), answers) from None
         return answers
 
-    def _pipeline(self, commands: Sequence[Command], answers: list[Answer]) -> None:
+    def _pipeline(self, commands: Sequence[Command], expect: Sequence[str | None] | None,
+                  answers: list[str]) -> None:
         if self._failure is not None:
             raise TargetBroken(f"target already failed: {self._failure}")
         if self._closed:
@@ -428,7 +432,10 @@ class WireTarget:
                     self._note("> " + lines[i])
                     text = self._decode(raw, shown)
                     self._note("< " + text)
-                    answers.append(self._normalize(commands[i], text))
+                    if expect is not None and text == expect[i]:
+                        answers.append(text)
+                    else:
+                        answers.append(format_answer(self._normalize(commands[i], text)))
                     deadline = time.monotonic() + self.timeout
                 if len(answers) == len(commands):
                     return
