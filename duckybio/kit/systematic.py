@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..explore.pairs import Pair
 from ..model import (
@@ -89,8 +90,12 @@ def tour_instance() -> Instance:
                     storages=(StorageShape(sid=1, size=BLOCK_SIZE),))
 
 
-def systematic_sequences(instance: Instance, latency: int) -> list[Systematic]:
-    """The fixed sequences of a run on ``instance`` whose commands take ``latency`` steps."""
+@lru_cache(maxsize=8)
+def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, ...]:
+    """The fixed sequences of a run on ``instance`` whose commands take ``latency`` steps.
+
+    Computed once per instance and latency.
+    """
     lat = min(latency, 2)
     tour = tour_instance()
     out = [Systematic(f"data flow {i + 1}", instance, _lines(instance, events))
@@ -99,7 +104,7 @@ def systematic_sequences(instance: Instance, latency: int) -> list[Systematic]:
             for phase, events in _page_sweeps(lat, latency)]
     out += [Systematic(f"pair tour {i + 1}", tour, _lines(tour, events))
             for i, events in enumerate(_tour(lat, latency))]
-    return out
+    return tuple(out)
 
 
 def run_systematic(config: HarnessConfig, log: RunLog,
