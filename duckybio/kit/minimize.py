@@ -36,11 +36,12 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
     # replays on the target without the white-box comparison.
     if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log):
         config = config.black_box()
-    kind: type[Mismatch] = TargetCrashed
-    best = _fails(config, commands, kind, log)
-    if best is None:
-        kind = Mismatch
+    kind: type[Exception] = TargetCrashed
+    best: list[Operation] | None = None
+    for kind in (TargetCrashed, Mismatch, Exception):  # a crash, a mismatch, any error
         best = _fails(config, commands, kind, log)
+        if best is not None:
+            break
     if best is None:  # not reproducible outside Hypothesis: keep what we have
         return list(trace)
     replays = 1
@@ -61,7 +62,7 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
     return _drop_redundant_sync(best)
 
 
-def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
+def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Exception],
            log: RunLog | None) -> list[Operation] | None:
     """The recorded trace if ``commands`` still fail with ``kind``, else ``None``."""
     outcome = replay_lockstep(config, commands, log=log)
