@@ -13,6 +13,13 @@ The Hypothesis rules (:mod:`.lockstep`) and :func:`replay_lockstep` (the
 minimizer's and any user's way to re-run recorded operations) drive the same
 harness, so a replay makes exactly the comparisons of the run it came from.
 A :class:`RunLog` tallies what the harnesses of one run did.
+
+Black box, an out-of-process target (:class:`~.target.Pipelined`) is not
+waited for: operations are sent in batches of :data:`PIPELINE_DEPTH`, the
+answers of one batch are compared when the next is sent (the target works
+while the next batch is generated) and all of them at the end of a sequence
+or before a STATUS value decides what the model does.  The first mismatch
+is still located exactly: the trace is cut right after it.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from hypothesis import event
 
@@ -38,7 +46,7 @@ from .trace import Step
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
 Operation = tuple[str, str | None]
 #: Operations sent to a pipelined target before their answers are awaited.
-PIPELINE_DEPTH = 512
+PIPELINE_DEPTH = 128
 
 
 class TargetGone(BaseException):
@@ -118,8 +126,10 @@ class Harness:
         self.trace: list[Operation] = []
         self.busy_steps = 0
         self.gone = False
-        #: Pipelined: (trace index, command) of the operations not yet answered.
+        #: Pipelined: (trace index, command) of the operations not yet sent, and the
+        #: trace indices of those sent whose answers were not compared yet.
         self.pending: list[tuple[int, wire.Command]] = []
+        self.in_flight: list[int] = []
         self.seen: set[Transition] = set()
         self.last: Transition | None = None
         log = self.log
@@ -154,7 +164,7 @@ class Harness:
             if self.pipe is not None:
                 self.pending.append((len(self.trace) - 1, command))
                 if len(self.pending) >= PIPELINE_DEPTH:
-                    self._flush()
+                    self._flush(wait=False)
                 return expected
             try:
                 observed = wire.format_answer(execute(self.target, command))
@@ -184,18 +194,37 @@ class Harness:
             self.log.failed()
             raise
 
-    def _flush(self) -> None:
-        if not self.pending or self.pipe is None:
+    def _flush(self, *, wait: bool = True) -> None:
+        """Submit the pending operations; compare the answers of those submitted before.
+
+        With ``wait``, every answer is awaited; without, only those of the
+        batch submitted before this one (the target works on this batch
+        while the next is generated).  Where it stops depends only on
+        counts, never on timing, so a run is the same every time.
+        """
+        pipe = self.pipe
+        if pipe is None:
             return
-        pending, self.pending = self.pending, []
+        earlier = len(self.in_flight)
+        if self.pending:
+            batch, self.pending = self.pending, []
+            pipe.submit([command for _, command in batch],
+                        [self.trace[index][1] for index, _ in batch])
+            self.in_flight += [index for index, _ in batch]
+        self._collect(len(self.in_flight) if wait else earlier)
+
+    def _collect(self, count: int) -> None:
+        """Compare the answers of the ``count`` oldest operations in flight."""
+        assert self.pipe is not None
+        indices, self.in_flight = self.in_flight[:count], self.in_flight[count:]
         broken: TargetBroken | None = None
         try:
-            answers = self.pipe.pipeline([command for _, command in pending],
-                                         [self.trace[index][1] for index, _ in pending])
+            answers = self.pipe.collect(count)
         except TargetBroken as exc:
             broken = exc
             answers = list(getattr(exc, "answers", []))
-        for (index, _command), answer in zip(pending, answers, strict=False):
+            self.in_flight = []
+        for index, answer in zip(indices, answers, strict=False):
             line, expected = self.trace[index]
             try:
                 self._compare(line, expected, answer)
@@ -203,7 +232,8 @@ class Harness:
                 del self.trace[index + 1:]
                 raise
         if broken is not None:
-            del self.trace[pending[min(len(answers), len(pending) - 1)][0] + 1:]
+            if indices:
+                del self.trace[indices[min(len(answers), len(indices) - 1)] + 1:]
             raise self._gone(broken) from None
 
     def _note_outputs(self) -> None:
@@ -368,10 +398,11 @@ class Harness:
 
     def release(self) -> None:
         """Let the target go (answers still pending are awaited, not compared)."""
-        if self.pending and self.pipe is not None:
-            pending, self.pending = self.pending, []
+        if self.pipe is not None and (self.pending or self.in_flight):
+            pending, self.pending, self.in_flight = self.pending, [], []
             with contextlib.suppress(TargetBroken):  # a new process serves the next one
-                self.pipe.pipeline([command for _, command in pending])
+                self.pipe.submit([command for _, command in pending])
+                self.pipe.collect(self.pipe.in_flight)
         try:
             self.target.close()
         except TargetBroken as exc:
@@ -448,6 +479,7 @@ def power_on_commands(inst: Instance) -> list[wire.Command]:
     return commands
 
 
+@lru_cache(maxsize=32)
 def pattern(length: int, salt: int) -> bytes:
     """``length`` bytes in which no aligned 4-byte word repeats."""
     words = ((i * 0x9E3779B1 + salt * 0x85EBCA77) & U32_MASK for i in range((length + 3) // 4))

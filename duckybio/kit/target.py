@@ -50,15 +50,21 @@ class Target(Protocol):
 
 @runtime_checkable
 class Pipelined(Protocol):
-    """A target that can take a batch of commands at once (an out-of-process one).
+    """A target that takes commands without waiting for their answers (out of process).
 
-    ``pipeline`` sends every command without waiting for the answers and
-    returns their lines in order, normalized like :func:`~.replay.execute`
-    returns them (a refusal is a ``FAIL`` answer); an answer equal to its
-    ``expect`` line may be returned as it is, unchecked.  When the target breaks it raises
-    :class:`~.errors.TargetBroken`; one that carries an ``answers`` list
-    tells which came before.
+    ``submit`` sends commands; ``collect(n)`` returns the answer lines of the
+    ``n`` oldest submitted, in order, normalized like
+    :func:`~.replay.execute` returns them (a refusal is a ``FAIL`` answer); an
+    answer equal to its ``expect`` line may be returned as it is, unchecked.
+    ``in_flight`` counts the commands submitted and not collected.  When the
+    target breaks, :class:`~.errors.TargetBroken` is raised; one that carries
+    an ``answers`` list tells which came before.
     """
 
-    def pipeline(self, commands: Sequence[Command],
-                 expect: Sequence[str | None] | None = None) -> list[str]: ...
+    @property
+    def in_flight(self) -> int: ...
+
+    def submit(self, commands: Sequence[Command],
+               expect: Sequence[str | None] | None = None) -> None: ...
+
+    def collect(self, count: int) -> list[str]: ...

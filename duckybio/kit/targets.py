@@ -145,6 +145,12 @@ class _Lease:
         self.read = target.read
         self.clock_step = target.clock_step
         self.pipeline = target.pipeline
+        self.submit = target.submit
+        self.collect = target.collect
+
+    @property
+    def in_flight(self) -> int:
+        return self._target.in_flight
 
     @property
     def transcript(self) -> list[str]:

@@ -174,6 +174,9 @@ class WireTarget:
         #: Whether the program ended by itself in the middle of an exchange.
         self.crashed = False
         self._closed = False
+        #: Pipelined commands sent and not yet answered: command, line, expected answer.
+        self._queue: deque[tuple[Command, str, str | None]] = deque()
+        self._eof = False
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         try:
             proc = subprocess.Popen(
@@ -381,78 +384,119 @@ class WireTarget:
 
     def pipeline(self, commands: Sequence[Command],
                  expect: Sequence[str | None] | None = None) -> list[str]:
-        """Send all ``commands`` at once; their answer lines, in order, as the methods read them.
+        """Send all ``commands`` at once; their answer lines, in order (see :meth:`collect`)."""
+        self.submit(commands, expect)
+        return self.collect(self.in_flight)
 
-        No answer waits for the next command to be sent, so a batch costs one
-        round trip.  An answer equal to its ``expect`` line is taken as it
-        is; any other is checked like the matching method checks it (a
-        number that fits, the right number of bytes, a bare ``OK``) and
-        returned normalized; a ``FAIL`` is returned, not raised.  No answer
-        waits longer than ``timeout`` seconds after the previous one.  When
-        the target breaks, :class:`PipelineBroken` carries the answers that
-        arrived before.
+    @property
+    def in_flight(self) -> int:
+        """Commands submitted whose answers were not collected yet."""
+        return len(self._queue)
+
+    def submit(self, commands: Sequence[Command],
+               expect: Sequence[str | None] | None = None) -> None:
+        """Send ``commands`` without waiting for their answers (:meth:`collect` reads them).
+
+        Output that arrives meanwhile is kept, so neither side ever blocks
+        the other.  ``expect`` gives, per command, the answer line taken as
+        it is when it arrives.  A target that stops reading is found by
+        :meth:`collect`.
         """
-        answers: list[str] = []
-        try:
-            self._pipeline(commands, expect, answers)
-        except TargetBroken as exc:
-            raise PipelineBroken(str(exc), answers) from None
-        return answers
-
-    def _pipeline(self, commands: Sequence[Command], expect: Sequence[str | None] | None,
-                  answers: list[str]) -> None:
         if self._failure is not None:
-            raise TargetBroken(f"target already failed: {self._failure}")
+            raise PipelineBroken(f"target already failed: {self._failure}", [])
         if self._closed:
-            raise TargetBroken("target is closed")
+            raise PipelineBroken("target is closed", [])
         if not commands:
             return
         lines = [format_command(c) for c in commands]
-        self._drain()
-        if self._buffer:
-            extra = self._buffer.decode("ascii", "replace").splitlines()[0]
-            self._break(f"target wrote {_brief(extra)!r} before {_brief(lines[0])!r} was sent")
+        if not self._queue:
+            self._drain()
+            if self._buffer:
+                extra = self._buffer.decode("ascii", "replace").splitlines()[0]
+                try:
+                    self._break(f"target wrote {_brief(extra)!r} before "
+                                f"{_brief(lines[0])!r} was sent")
+                except TargetBroken as exc:
+                    raise PipelineBroken(str(exc), []) from None
+        wanted = list(expect) if expect is not None else [None] * len(lines)
+        self._queue.extend(zip(commands, lines, wanted, strict=True))
+        if self._eof:
+            return
         out = memoryview(("\n".join(lines) + "\n").encode("ascii"))
         deadline = time.monotonic() + self.timeout
         with selectors.DefaultSelector() as sel:
             sel.register(self._stdin_fd, selectors.EVENT_WRITE)
             sel.register(self._stdout_fd, selectors.EVENT_READ)
-            while True:
-                while len(answers) < len(commands):
-                    i = len(answers)
-                    shown = repr(_brief(lines[i]))
-                    end = self._buffer.find(b"\n")
-                    limit = _limit(commands[i])
-                    if (len(self._buffer) if end < 0 else end) > limit:
-                        self._break(f"answer to {shown} is longer than {limit} bytes")
-                    if end < 0:
-                        break
-                    raw = bytes(self._buffer[:end])
-                    del self._buffer[:end + 1]
-                    self._note("> " + lines[i])
-                    text = self._decode(raw, shown)
-                    self._note("< " + text)
-                    if expect is not None and text == expect[i]:
-                        answers.append(text)
-                    else:
-                        answers.append(format_answer(self._normalize(commands[i], text)))
-                    deadline = time.monotonic() + self.timeout
-                if len(answers) == len(commands):
-                    return
-                shown = repr(_brief(lines[len(answers)]))
+            while out:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self._note("> " + lines[len(answers)])
-                    self._break(f"target did not answer {shown} within {self.timeout:g}s")
+                    return  # collect reports the answer that does not come
                 for key, _ in sel.select(remaining):
                     if key.fd == self._stdin_fd:
-                        out = self._send(out, shown)
-                        if not out:
-                            sel.unregister(self._stdin_fd)
+                        try:
+                            sent = os.write(self._stdin_fd, out[:_CHUNK])
+                        except BlockingIOError:
+                            continue
+                        except (BrokenPipeError, ConnectionResetError):
+                            self._eof = True
+                            return
+                        out = out[sent:]
+                        deadline = time.monotonic() + self.timeout
                     elif not self._receive():
-                        self._note("> " + lines[len(answers)])
-                        self.crashed = True
-                        self._break(f"target {self._exit_status()} while answering {shown}")
+                        self._eof = True
+                        return
+
+    def collect(self, count: int) -> list[str]:
+        """The answer lines of the ``count`` oldest submitted commands, in order.
+
+        An answer equal to its expected line is taken as it is; any other is
+        checked like the matching method checks it (a number that fits, the
+        right number of bytes, a bare ``OK``) and returned normalized; a
+        ``FAIL`` is returned, not raised.  No answer waits longer than
+        ``timeout`` seconds after the previous one.  When the target breaks,
+        :class:`PipelineBroken` carries the answers that arrived before.
+        """
+        answers: list[str] = []
+        try:
+            self._collect(min(count, len(self._queue)), answers)
+        except TargetBroken as exc:
+            self._queue.clear()
+            raise PipelineBroken(str(exc), answers) from None
+        return answers
+
+    def _collect(self, count: int, answers: list[str]) -> None:
+        queue = self._queue
+        deadline = time.monotonic() + self.timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._stdout_fd, selectors.EVENT_READ)
+            while len(answers) < count:
+                command, line, expected = queue[0]
+                shown = repr(_brief(line))
+                end = self._buffer.find(b"\n")
+                limit = _limit(command)
+                if (len(self._buffer) if end < 0 else end) > limit:
+                    self._break(f"answer to {shown} is longer than {limit} bytes")
+                if end >= 0:
+                    raw = bytes(self._buffer[:end])
+                    del self._buffer[:end + 1]
+                    queue.popleft()
+                    self._note("> " + line)
+                    text = self._decode(raw, shown)
+                    self._note("< " + text)
+                    answers.append(text if text == expected
+                                   else format_answer(self._normalize(command, text)))
+                    deadline = time.monotonic() + self.timeout
+                    continue
+                if self._eof:
+                    self._note("> " + line)
+                    self.crashed = True
+                    self._break(f"target {self._exit_status()} while answering {shown}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._note("> " + line)
+                    self._break(f"target did not answer {shown} within {self.timeout:g}s")
+                if sel.select(remaining) and not self._receive():
+                    self._eof = True
 
     def _normalize(self, command: Command, text: str) -> Answer:
         """The answer ``text`` to ``command`` as its method would read it."""
