@@ -74,7 +74,7 @@ class Idle(Harness):
     def busy(self) -> bool:
         return False
 
-    def send(self, command: wire.Command, *, compare: bool = True) -> str:
+    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False) -> str:
         return "OK"
 
     def write(self, offset: int, value: int) -> None:
@@ -88,6 +88,9 @@ class Idle(Harness):
 
     def wait(self) -> None:
         return None
+
+    def probe_faults(self) -> bool:
+        return False
 
     def sync(self, before: BioState, *, starts: bool = False) -> None:
         return None

@@ -98,25 +98,6 @@ class BlockIO:
         self.irq = irq
         self.latency = latency
         self.block_size = block_size
-        self._idle_reads: dict[int, Callable[[], int]] = {
-            int(Reg.STATUS): self._read_status,
-            int(Reg.DATA): self._read_data,
-        }
-        self._busy_reads: dict[int, Callable[[], int]] = {
-            int(Reg.STATUS): self._read_status,
-            int(Reg.DATA): self._read_data_busy,
-        }
-        self._idle_writes: dict[int, Callable[[int], None]] = {
-            int(Reg.STATUS): self._write_status,
-            int(Reg.SID): self._write_sid,
-            int(Reg.BLOCK): self._write_block,
-            int(Reg.COUNT): self._write_count,
-            int(Reg.ADDR): self._write_addr,
-            int(Reg.DATA): self._write_data,
-        }
-        self._busy_writes: dict[int, Callable[[int], None]] = {
-            int(Reg.STATUS): self._write_status_busy,
-        }
         self._flags = RDY
         self._sid: int | None = None
         self._block = 0
@@ -160,16 +141,16 @@ class BlockIO:
 
     def read_u32(self, offset: int) -> int:
         """A guest read at ``offset``: STATUS, DATA, or 0 for any other offset."""
-        table = self._idle_reads if self._command is None else self._busy_reads
+        table = _IDLE_READS if self._command is None else _BUSY_READS
         handler = table.get(offset)
-        return handler() if handler is not None else 0
+        return handler(self) if handler is not None else 0
 
     def write_u32(self, offset: int, value: int) -> None:
         """A guest write of ``value`` (mod 2**32) at ``offset``."""
-        table = self._idle_writes if self._command is None else self._busy_writes
+        table = _IDLE_WRITES if self._command is None else _BUSY_WRITES
         handler = table.get(offset)
         if handler is not None:
-            handler(value & U32_MASK)
+            handler(self, value & U32_MASK)
 
     def tick(self) -> None:
         """One step of virtual time: the in-flight command completes on its last tick."""
@@ -341,25 +322,67 @@ class BlockIO:
             return None
         if length == 0:
             return ReadBuffer()
+        if storage.take_fault(c.op):  # an injected I/O error (R-HOST-7, R-CMD-12)
+            return None
         try:
             if c.op == "read":
                 if c.dma:
                     storage.read_into(offset, self.memory.view(c.addr, length))
-            elif c.dma:
-                storage.write_from(offset, self.memory.view(c.addr, length))
             else:
-                self._write_staged(storage, offset, length)
+                if c.dma:
+                    storage.write_from(offset, self.memory.view(c.addr, length))
+                else:
+                    self._write_staged(storage, offset, length)
+                storage.flush()
         except StorageIOError:
             return None
         return ReadBuffer.of_storage(storage, offset, length)
 
     def _write_staged(self, storage: Storage, offset: int, length: int) -> None:
-        """Store W at ``offset``, then zeros up to ``length``, in bounded chunks."""
+        """Store W padded with zeros to ``length``, in block-aligned writes, in order.
+
+        Every write starts on a block boundary and covers whole blocks (SPEC
+        section 17): the whole staged blocks, then the last staged block with
+        its padding, then zero blocks in bounded chunks.
+        """
+        bs = self.block_size
         staged = len(self._wbuf)
-        if staged:
-            storage.write_from(offset, self._wbuf)
-        pos, end = offset + staged, offset + length
+        whole = staged - staged % bs
+        if whole:
+            storage.write_from(offset, memoryview(self._wbuf)[:whole])
+        pos, end = offset + whole, offset + length
+        if whole < staged:
+            tail = bytearray(self._wbuf[whole:])
+            tail += bytes(bs - len(tail))
+            storage.write_from(pos, tail)
+            pos += bs
+        step = max(bs, len(_ZEROS) - len(_ZEROS) % bs)
+        zeros = memoryview(_ZEROS if step <= len(_ZEROS) else bytes(step))
         while pos < end:
-            chunk = min(len(_ZEROS), end - pos)
-            storage.write_from(pos, memoryview(_ZEROS)[:chunk])
+            chunk = min(step, end - pos)
+            storage.write_from(pos, zeros[:chunk])
             pos += chunk
+
+
+# Dispatch by offset, one table per activity.  Unbound functions at class level:
+# an instance holding bound methods of itself would be a reference cycle, and a
+# discarded machine would keep its RAM until the garbage collector ran.
+_IDLE_READS: Final[dict[int, Callable[[BlockIO], int]]] = {
+    int(Reg.STATUS): BlockIO._read_status,
+    int(Reg.DATA): BlockIO._read_data,
+}
+_BUSY_READS: Final[dict[int, Callable[[BlockIO], int]]] = {
+    int(Reg.STATUS): BlockIO._read_status,
+    int(Reg.DATA): BlockIO._read_data_busy,
+}
+_IDLE_WRITES: Final[dict[int, Callable[[BlockIO, int], None]]] = {
+    int(Reg.STATUS): BlockIO._write_status,
+    int(Reg.SID): BlockIO._write_sid,
+    int(Reg.BLOCK): BlockIO._write_block,
+    int(Reg.COUNT): BlockIO._write_count,
+    int(Reg.ADDR): BlockIO._write_addr,
+    int(Reg.DATA): BlockIO._write_data,
+}
+_BUSY_WRITES: Final[dict[int, Callable[[BlockIO, int], None]]] = {
+    int(Reg.STATUS): BlockIO._write_status_busy,
+}

@@ -12,6 +12,8 @@ message naming the section and key.
 from __future__ import annotations
 
 import configparser
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
@@ -48,6 +50,8 @@ class StorageConfig(BaseModel):
     sid: U32
     filepath: Path | None = None
     size: int | None = Field(default=None, ge=0)
+    #: ``fdatasync`` after every command that writes the file (SPEC section 17).
+    durable: bool = False
 
     @model_validator(mode="after")
     def _one_backing(self) -> StorageConfig:
@@ -114,7 +118,11 @@ def parse_config(data: Any) -> MachineConfig:
 _STORAGE_DRIVERS: Final = {"FileBackedStorage": "filepath", "MemoryStorage": "size"}
 _BIO_DRIVERS: Final = {"BlockIO"}
 _MACHINE_KEYS: Final = {"ram-size"}
-_STORAGE_KEYS: Final = {"klass", "driver", "sid", "filepath", "size"}
+_STORAGE_KEYS: Final = {"klass", "driver", "sid", "filepath", "size", "durable"}
+#: Longest INI file read (an INI file is a few hundred bytes).
+MAX_INI_BYTES: Final = 1 << 20
+_BOOLEANS: Final = {"1": True, "yes": True, "true": True, "on": True,
+                    "0": False, "no": False, "false": False, "off": False}
 _BIO_KEYS: Final = {"klass", "driver", "mmio-address", "irq", "latency"}
 _NO_DEFAULTS: Final = "\x00no-defaults"
 
@@ -177,10 +185,22 @@ def _storage(sec: _Section, base: Path) -> StorageConfig:
     if raw_path is not None:
         if not raw_path.strip():
             raise sec.fail("filepath", "empty path")
-        path = Path(raw_path.strip()).expanduser()
+        try:
+            path = Path(raw_path.strip()).expanduser()
+        except RuntimeError as exc:
+            raise sec.fail("filepath", f"cannot expand {raw_path.strip()!r}: {exc}") from None
         if not path.is_absolute():
             path = base / path
-    return _checked(sec, None, lambda: StorageConfig(sid=sid, filepath=path, size=size))
+    raw_durable = sec.items.get("durable")
+    durable = False
+    if raw_durable is not None:
+        if raw_durable.strip().lower() not in _BOOLEANS:
+            raise sec.fail("durable", f"not a boolean (yes/no): {raw_durable!r}")
+        durable = _BOOLEANS[raw_durable.strip().lower()]
+        if durable and path is None:
+            raise sec.fail("durable", "only a storage with a filepath can be durable")
+    return _checked(sec, None, lambda: StorageConfig(sid=sid, filepath=path, size=size,
+                                                     durable=durable))
 
 
 def _bio(sec: _Section) -> BioConfig:
@@ -216,13 +236,24 @@ def _ram_size(sec: _Section, value: int) -> int:
     return _checked(sec, "ram-size", lambda: MachineConfig(ram_size=value)).ram_size
 
 
+def _read_small(path: str | Path) -> str:
+    """The text of a regular file of at most :data:`MAX_INI_BYTES` (``ConfigError`` else)."""
+    where = str(path)
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ConfigError(f"{where}: not a regular file")
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_INI_BYTES + 1)
+    if len(raw) > MAX_INI_BYTES:
+        raise ConfigError(f"{where}: larger than {MAX_INI_BYTES} bytes: not an INI file")
+    return raw.decode("utf-8")
+
+
 def load_ini(path: str | Path) -> MachineConfig:
     """Read a Ducky INI file into a :class:`MachineConfig` (``ConfigError`` if invalid)."""
     where = str(path)
     parser = configparser.ConfigParser(default_section=_NO_DEFAULTS, interpolation=None)
     try:
-        with open(path, encoding="utf-8") as fh:
-            parser.read_file(fh, source=where)
+        parser.read_string(_read_small(path), source=where)
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

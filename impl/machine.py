@@ -19,7 +19,7 @@ from ..spec.regmap import (
 )
 from .bio import BlockIO
 from .config import MachineConfig
-from .errors import BootError, MachineError
+from .errors import BootError, ConfigError, MachineError
 from .memory import Memory
 from .storage import FileBackedStorage, MemoryStorage, Storage
 
@@ -48,12 +48,15 @@ class Machine:
     @classmethod
     def from_config(cls, cfg: MachineConfig) -> Machine:
         """The machine ``cfg`` describes (``StorageConfigError`` if a file is missing)."""
-        machine = cls(cfg.ram_size, mmio_address=cfg.bio.mmio_address, irq=cfg.bio.irq,
-                      latency=cfg.bio.latency)
+        try:
+            machine = cls(cfg.ram_size, mmio_address=cfg.bio.mmio_address, irq=cfg.bio.irq,
+                          latency=cfg.bio.latency)
+        except ValueError as exc:
+            raise ConfigError(f"cannot build the machine: {exc}") from None
         for sc in cfg.storages:
             storage: Storage
             if sc.filepath is not None:
-                storage = FileBackedStorage(sc.sid, sc.filepath)
+                storage = FileBackedStorage(sc.sid, sc.filepath, durable=sc.durable)
             else:
                 assert sc.size is not None
                 storage = MemoryStorage(sc.sid, sc.size)

@@ -35,9 +35,13 @@ class Memory:
                              f"not {page_size}")
         if size < 0 or size % page_size:
             raise ValueError(f"RAM size must be a multiple of the page size, not {size:#x}")
+        try:
+            data = bytearray(size)
+        except (MemoryError, OverflowError):
+            raise ValueError(f"cannot allocate {size:#x} bytes of RAM") from None
         self.size = size
         self.page_size = page_size
-        self.data = bytearray(size)
+        self.data = data
         self._mmio: dict[int, MMIOHandler] = {}
 
     # --- MMIO pages ---------------------------------------------------------

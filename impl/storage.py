@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from abc import ABC, abstractmethod
+from typing import Literal
 
 from ..spec.regmap import U32_MASK
 from .errors import StorageConfigError, StorageIOError, StorageOpenError
@@ -27,6 +29,8 @@ __all__ = [
 ]
 
 Buffer = bytes | bytearray | memoryview
+#: The direction of a command, as fault injection names it (SPEC section 12, R-HOST-7).
+Direction = Literal["read", "write"]
 
 
 class Storage(ABC):
@@ -42,6 +46,24 @@ class Storage(ABC):
             raise StorageConfigError(f"storage {sid}: size must be >= 0, not {size}")
         self.sid = sid
         self.size = size
+        #: Injected faults still to come, per direction (R-HOST-7).
+        self.faults: dict[Direction, int] = {"read": 0, "write": 0}
+
+    def inject_fault(self, op: Direction, count: int) -> None:
+        """The next ``count`` commands of direction ``op`` on this storage fail (R-HOST-7)."""
+        if count < 0:
+            raise ValueError(f"fault count must be >= 0, not {count}")
+        self.faults[op] = count
+
+    def take_fault(self, op: Direction) -> bool:
+        """Whether an injected fault fails this command (and use it up)."""
+        if self.faults[op] <= 0:
+            return False
+        self.faults[op] -= 1
+        return True
+
+    def flush(self) -> None:  # noqa: B027 - durability is optional; memory has none
+        """Make completed writes durable, if this storage promises it (SPEC section 17)."""
 
     @abstractmethod
     def boot(self) -> None:
@@ -86,7 +108,10 @@ class MemoryStorage(Storage):
         if data is not None and len(data) != size:
             raise StorageConfigError(
                 f"storage {sid}: initial data has {len(data)} bytes, not {size}")
-        self.data = bytearray(data) if data is not None else bytearray(size)
+        try:
+            self.data = bytearray(data) if data is not None else bytearray(size)
+        except (MemoryError, OverflowError):
+            raise StorageConfigError(f"storage {sid}: cannot allocate {size:#x} bytes") from None
         self._view = memoryview(self.data)
 
     def boot(self) -> None:
@@ -111,22 +136,30 @@ class MemoryStorage(Storage):
 class FileBackedStorage(Storage):
     """A storage whose bytes live in a regular file.
 
-    The size is the file's size when the storage is created.  :meth:`boot`
-    opens the file read-write, :meth:`halt` closes it.  Reads go straight
-    into the caller's buffer (``os.preadv``); writes use ``os.pwrite`` and
-    reach the operating system before :meth:`write_from` returns (no
-    user-space buffering; no ``fsync``).  I/O before boot, after halt, or
-    past the end of a file that has shrunk raises :class:`StorageIOError`.
+    The size is the file's size when the storage is created; it must be a
+    regular file (not a FIFO or a device).  :meth:`boot` opens the file
+    read-write, :meth:`halt` closes it.  Reads go straight into the caller's
+    buffer (``os.preadv``); writes use ``os.pwrite`` and reach the operating
+    system before :meth:`write_from` returns (no user-space buffering).  With
+    ``durable``, :meth:`flush` runs ``fdatasync`` (SPEC section 17).  I/O
+    before boot, after halt, on a file that has shrunk below the storage's
+    size or has been deleted raises :class:`StorageIOError`: the file is never
+    grown back and data is never written into a file that no name reaches.
     """
 
-    def __init__(self, sid: int, path: str | os.PathLike[str]) -> None:
+    def __init__(self, sid: int, path: str | os.PathLike[str], *, durable: bool = False) -> None:
         self.path = os.fspath(path)
         try:
             st = os.stat(self.path)
         except OSError as exc:
             raise StorageConfigError(
                 f"storage {sid}: cannot use {self.path!r}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise StorageConfigError(f"storage {sid}: cannot use {self.path!r}: {exc}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise StorageConfigError(f"storage {sid}: {self.path!r} is not a regular file")
         super().__init__(sid, st.st_size)
+        self.durable = durable
         self._fd: int | None = None
 
     def boot(self) -> None:
@@ -145,13 +178,33 @@ class FileBackedStorage(Storage):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def _fileno(self) -> int:
+    def _fileno(self, end: int) -> int:
+        """The open file, checked: still named, and not shrunk below ``end`` behind the device."""
         if self._fd is None:
             raise StorageIOError(f"storage {self.sid}: not booted")
+        try:
+            st = os.fstat(self._fd)
+        except OSError as exc:
+            raise StorageIOError(
+                f"storage {self.sid}: cannot stat: {exc.strerror or exc}") from None
+        if st.st_nlink == 0:
+            raise StorageIOError(f"storage {self.sid}: its file {self.path!r} was deleted")
+        if st.st_size < end:
+            raise StorageIOError(f"storage {self.sid}: its file {self.path!r} shrank to "
+                                 f"{st.st_size} bytes (storage size {self.size})")
         return self._fd
 
+    def flush(self) -> None:
+        """``fdatasync`` the file when ``durable`` (SPEC section 17)."""
+        if self.durable and self._fd is not None:
+            try:
+                os.fdatasync(self._fd)
+            except OSError as exc:
+                raise StorageIOError(
+                    f"storage {self.sid}: fdatasync failed: {exc.strerror or exc}") from None
+
     def read_into(self, offset: int, buf: memoryview) -> None:
-        fd = self._fileno()
+        fd = self._fileno(offset + buf.nbytes)
         view = buf.cast("B") if buf.format != "B" or buf.ndim != 1 else buf
         done, total = 0, len(view)
         try:
@@ -167,8 +220,8 @@ class FileBackedStorage(Storage):
                 f"storage {self.sid}: read failed: {exc.strerror or exc}") from None
 
     def write_from(self, offset: int, data: Buffer) -> None:
-        fd = self._fileno()
         view = memoryview(data).cast("B")
+        fd = self._fileno(offset + len(view))
         done, total = 0, len(view)
         try:
             while done < total:

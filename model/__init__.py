@@ -4,11 +4,13 @@ from .config import ModelConfig, StorageSpec
 from .events import Complete, Event, EventKind, Read, Tick, Write
 from .state import RESET_BIO, BioState, Command, MachineState, Op, power_on
 from .transitions import (
+    IO_ERROR,
     TABLE,
     Activity,
     Output,
     Phase,
     Transition,
+    host_fault,
     host_write_ram,
     host_write_storage,
     kind_of,
@@ -18,6 +20,7 @@ from .transitions import (
 )
 
 __all__ = [
+    "IO_ERROR",
     "RESET_BIO",
     "TABLE",
     "Activity",
@@ -36,6 +39,7 @@ __all__ = [
     "Tick",
     "Transition",
     "Write",
+    "host_fault",
     "host_write_ram",
     "host_write_storage",
     "kind_of",

@@ -69,12 +69,30 @@ class MachineState(NamedTuple):
     """The controller, RAM and the attached storages, all immutable.
 
     ``storages`` maps storage ids to their contents, sorted by id so that
-    equal states are equal tuples (canonical and hashable).
+    equal states are equal tuples (canonical and hashable).  ``faults``
+    holds the injected I/O errors still to come (R-HOST-7) as sorted
+    ``(sid, direction, count)`` with ``count > 0``.
     """
 
     bio: BioState
     ram: bytes
     storages: tuple[tuple[int, bytes], ...] = ()
+    faults: tuple[tuple[int, Op, int], ...] = ()
+
+    def pending_faults(self, sid: int, op: Op) -> int:
+        """How many commands of direction ``op`` on ``sid`` an injected fault still fails."""
+        for key, direction, count in self.faults:
+            if key == sid and direction is op:
+                return count
+        return 0
+
+    def with_faults(self, sid: int, op: Op, count: int) -> MachineState:
+        """This state with ``count`` faults pending for ``op`` commands on ``sid``."""
+        items = {(k, d): c for k, d, c in self.faults}
+        items[sid, op] = count
+        faults = tuple(sorted(((k, d, c) for (k, d), c in items.items() if c > 0),
+                              key=lambda f: (f[0], f[1].value)))
+        return MachineState(self.bio, self.ram, self.storages, faults)
 
     def storage(self, sid: int | None) -> bytes | None:
         """The contents of storage ``sid``, or ``None`` when none is attached."""
@@ -87,14 +105,14 @@ class MachineState(NamedTuple):
         """This state with storage ``sid`` holding ``data`` (attached if new)."""
         items = dict(self.storages)
         items[sid] = data
-        return MachineState(self.bio, self.ram, tuple(sorted(items.items())))
+        return MachineState(self.bio, self.ram, tuple(sorted(items.items())), self.faults)
 
     def with_ram(self, addr: int, data: bytes) -> MachineState:
         """This state with ``data`` written to RAM at ``addr``."""
         if not data:
             return self
         ram = self.ram[:addr] + data + self.ram[addr + len(data):]
-        return MachineState(self.bio, ram, self.storages)
+        return MachineState(self.bio, ram, self.storages, self.faults)
 
 
 def power_on(config: ModelConfig) -> MachineState:

@@ -125,7 +125,7 @@ _new = tuple.__new__  # builds a named tuple from its fields without the Python-
 
 
 def _bio(state: MachineState, bio: BioState) -> MachineState:
-    return _new(MachineState, (bio, state.ram, state.storages))
+    return _new(MachineState, (bio, state.ram, state.storages, state.faults))
 
 
 def _with(bio: BioState, **changes: object) -> BioState:
@@ -221,7 +221,7 @@ def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     steps.append(f"start-{op.value}")
     if cfg.latency == 0:
         s, ok = _complete(cfg, s)
-        steps.append("ok" if ok else "fail")
+        steps.append(ok)
     return s, None, "+".join(steps)
 
 
@@ -244,12 +244,12 @@ def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
         bio = _with(s.bio, command=command._replace(ticks_left=command.ticks_left - 1))
         return _bio(s, bio), None, "wait"
     s, ok = _complete(cfg, s)
-    return s, None, "ok" if ok else "fail"
+    return s, None, ok
 
 
 def complete_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     s, ok = _complete(cfg, s)
-    return s, None, "ok" if ok else "fail"
+    return s, None, ok
 
 
 def _command_ok(cfg: ModelConfig, s: MachineState, c: Command) -> bool:
@@ -263,12 +263,26 @@ def _command_ok(cfg: ModelConfig, s: MachineState, c: Command) -> bool:
     return not c.dma or cfg.is_ram_range(c.addr, length)
 
 
-def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, bool]:
-    """Run the in-flight command to its end; then apply a deferred reset."""
+#: The outcome of a command failed by an injected I/O error (R-HOST-7, R-CMD-12).
+IO_ERROR: Final = "io-error"
+
+
+def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
+    """Run the in-flight command to its end; then apply a deferred reset.
+
+    The outcome is ``ok``, ``fail`` or :data:`IO_ERROR`: an injected fault
+    fails a command that passed its checks and moves data (COUNT > 0); what
+    it leaves in its addressed blocks (a write) or DMA range (a DMA read) is
+    unspecified, and this model leaves them unchanged.
+    """
     bio = s.bio
     c = bio.command
     assert c is not None
     ok = _command_ok(cfg, s, c)
+    outcome = "ok" if ok else "fail"
+    if ok and c.count > 0 and c.sid is not None and s.pending_faults(c.sid, c.op):
+        s = s.with_faults(c.sid, c.op, s.pending_faults(c.sid, c.op) - 1)
+        ok, outcome = False, IO_ERROR
     if not ok:
         bio = _with(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
                       command=None)
@@ -291,7 +305,7 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, bool]:
                       command=None)
     if bio.reset_pending:
         bio = RESET_BIO
-    return _bio(s, bio), ok
+    return _bio(s, bio), outcome
 
 
 TABLE: Final[dict[tuple[Activity, EventKind], Handler]] = {
@@ -351,6 +365,15 @@ def host_write_ram(cfg: ModelConfig, state: MachineState, addr: int, data: bytes
     if not cfg.is_ram_range(addr, len(data)):
         raise ValueError(f"host RAM write [{addr:#x}, +{len(data):#x}) is not RAM")
     return state.with_ram(addr, data)
+
+
+def host_fault(state: MachineState, sid: int, op: Op, count: int) -> MachineState:
+    """The host injects ``count`` I/O errors into ``op`` commands on storage ``sid`` (R-HOST-7)."""
+    if state.storage(sid) is None:
+        raise ValueError(f"no storage with id {sid}")
+    if count < 0:
+        raise ValueError(f"fault count must be >= 0, not {count}")
+    return state.with_faults(sid, op, count)
 
 
 def host_write_storage(state: MachineState, sid: int, offset: int, data: bytes) -> MachineState:

@@ -129,7 +129,9 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("R-HOST-5", "readl/writel: an address in the MMIO page is a register access, any "
                    "other is a 4-byte little-endian RAM access"),
     _r("R-HOST-6", "clock_step advances virtual time one step and answers the clock in ns, "
-                   "which never decreases"),
+                   "which never decreases and saturates at 2^64-1"),
+    _r("R-HOST-7", "fault SID read|write N fails the next N commands of that direction on "
+                   "that storage with an I/O error; optional (FAIL where unsupported)"),
 )
 
 #: Every rule by id.
@@ -179,10 +181,6 @@ ERRATA_IDS: Final[tuple[str, ...]] = tuple(ERRATA_BY_ID)
 
 #: Rules and errata no wire sequence can observe, with the reason.
 UNOBSERVABLE: Final[dict[str, str]] = {
-    "R-CMD-12": "a storage I/O error needs fault injection inside the device; the "
-                "implementation's storage tests pin it",
-    "E15": "a storage I/O error needs fault injection inside the device; the "
-           "implementation's storage tests pin it",
     "E17": "the interrupt line is not part of the wire protocol",
 }
 

@@ -20,9 +20,13 @@ PROTOCOL_VERSION: Final = "duckybio-wire/1"
 #: Largest number the wire carries (numbers are unsigned 64-bit).
 WIRE_MAX: Final = (1 << 64) - 1
 
+#: Tokens up to this length are copied for checks; longer ones are only sliced once.
+_SMALL: Final = 64
 _HEX: Final = re.compile(r"0[xX][0-9a-fA-F]+")
 _DEC: Final = re.compile(r"[0-9]{1,20}")
-_BYTES: Final = re.compile(r"0[xX](?:[0-9a-fA-F]{2})*")
+#: Hex digits only; checked in place (``pos``/``endpos``) so that a byte string
+#: of n bytes costs no more than the n-byte result and one 2n-character copy.
+_HEX_DIGITS: Final = re.compile(r"[0-9a-fA-F]*")
 
 
 class WireError(ValueError):
@@ -58,9 +62,15 @@ def format_bytes(data: bytes) -> str:
 
 def parse_bytes(token: str) -> bytes:
     """A byte string: ``0x`` then an even number of hex digits."""
-    if not _BYTES.fullmatch(token):
-        raise WireError(f"not a byte string: {_show(token)}")
-    return bytes.fromhex(token[2:])
+    return _bytes_at(token, 0, len(token))
+
+
+def _bytes_at(text: str, start: int, end: int) -> bytes:
+    """The byte string ``text[start:end]``, checked without copying the digits twice."""
+    if (end - start) % 2 or text[start:start + 2] not in ("0x", "0X") \
+            or not _HEX_DIGITS.fullmatch(text, start + 2, end):
+        raise WireError(f"not a byte string: {_show(text[start:min(end, start + 61)])}")
+    return bytes.fromhex(text[start + 2:end])
 
 
 def _show(text: str, limit: int = 60) -> str:
@@ -148,12 +158,30 @@ class ClockStep:
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """``fault SID read|write N``: the next N commands of that direction on storage SID fail
+    with an I/O error (R-HOST-7); N = 0 cancels.  Optional: a target without it answers FAIL."""
+
+    sid: int
+    op: str
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.op not in FAULT_OPS:
+            raise WireError(f"fault direction must be read or write, not {_show(self.op)}")
+
+
+#: The directions ``fault`` names.
+FAULT_OPS: Final = ("read", "write")
+
+
+@dataclass(frozen=True, slots=True)
 class Quit:
     """``quit``: answer ``OK``, then exit 0."""
 
 
 Command = (Version | Machine | Storage | StorageWrite | StorageRead | Writel | Readl
-           | Write | Read | ClockStep | Quit)
+           | Write | Read | ClockStep | Fault | Quit)
 
 #: Command names as they appear on the wire.
 COMMAND_NAMES: Final[dict[type[Command], str]] = {
@@ -167,6 +195,7 @@ COMMAND_NAMES: Final[dict[type[Command], str]] = {
     Write: "write",
     Read: "read",
     ClockStep: "clock_step",
+    Fault: "fault",
     Quit: "quit",
 }
 
@@ -196,20 +225,36 @@ def format_command(command: Command) -> str:
             args = [n(addr), n(length)]
         case ClockStep(ns):
             args = [] if ns is None else [n(ns)]
+        case Fault(sid, op, count):
+            args = [n(sid), op, n(count)]
     return " ".join([name, *args])
+
+
+#: One token: a run of characters that ``str.split()`` does not split on (ASCII).
+_TOKEN: Final = re.compile(r"[^ \t\n\x0b\x0c\r\x1c-\x1f]+")
+
+
+def _spans(line: str) -> list[tuple[int, int]]:
+    """Where the tokens of one line are (trailing newline allowed), or a WireError.
+
+    Spans, not copies: a long byte string is sliced once, when it is decoded.
+    """
+    end = len(line)
+    while end and line[end - 1] in "\r\n":
+        end -= 1
+    if line.find("\n", 0, end) >= 0 or line.find("\r", 0, end) >= 0:
+        raise WireError("a line must not contain a line break")
+    if not line.isascii():
+        raise WireError("a line must be ASCII")
+    spans = [m.span() for m in _TOKEN.finditer(line, 0, end)]
+    if not spans:
+        raise WireError("empty line")
+    return spans
 
 
 def _check_line(line: str) -> list[str]:
     """The tokens of one line (trailing newline allowed), or a WireError."""
-    text = line.rstrip("\r\n")
-    if "\n" in text or "\r" in text:
-        raise WireError("a line must not contain a line break")
-    if not text.isascii():
-        raise WireError("a line must be ASCII")
-    tokens = text.split()
-    if not tokens:
-        raise WireError("empty line")
-    return tokens
+    return [line[a:b] for a, b in _spans(line)]
 
 
 def _arity(name: str, args: list[str], low: int, high: int | None = None) -> None:
@@ -220,9 +265,24 @@ def _arity(name: str, args: list[str], low: int, high: int | None = None) -> Non
 
 
 def parse_command(line: str) -> Command:
-    """The command of one wire line; a :class:`WireError` if it is malformed."""
-    name, *args = _check_line(line)
-    n = parse_number
+    """The command of one wire line; a :class:`WireError` if it is malformed.
+
+    A byte-string argument is decoded in place: parsing a line of n data
+    bytes allocates the n-byte result and one 2n-character slice.
+    """
+    spans = _spans(line)
+    name = line[spans[0][0]:spans[0][1]]
+    places = spans[1:]
+    args = [line[a:b] if b - a <= _SMALL else "" for a, b in places]
+
+    def n(i: int) -> int:
+        a, b = places[i]
+        return parse_number(line[a:b])
+
+    def data(i: int) -> bytes:
+        a, b = places[i]
+        return _bytes_at(line, a, b)
+
     match name:
         case "version":
             _arity(name, args, 0)
@@ -232,34 +292,37 @@ def parse_command(line: str) -> Command:
             return Quit()
         case "machine":
             _arity(name, args, 2)
-            return Machine(n(args[0]), n(args[1]))
+            return Machine(n(0), n(1))
         case "storage":
             _arity(name, args, 2)
-            return Storage(n(args[0]), n(args[1]))
+            return Storage(n(0), n(1))
         case "storage-write":
             _arity(name, args, 3)
-            return StorageWrite(n(args[0]), n(args[1]), parse_bytes(args[2]))
+            return StorageWrite(n(0), n(1), data(2))
         case "storage-read":
             _arity(name, args, 3)
-            return StorageRead(n(args[0]), n(args[1]), n(args[2]))
+            return StorageRead(n(0), n(1), n(2))
         case "writel":
             _arity(name, args, 2)
-            return Writel(n(args[0]), n(args[1]))
+            return Writel(n(0), n(1))
         case "readl":
             _arity(name, args, 1)
-            return Readl(n(args[0]))
+            return Readl(n(0))
         case "write":
             _arity(name, args, 3)
-            addr, length, data = n(args[0]), n(args[1]), parse_bytes(args[2])
-            if length != len(data):
-                raise WireError(f"write says {length} bytes but carries {len(data)}")
-            return Write(addr, data)
+            addr, length, payload = n(0), n(1), data(2)
+            if length != len(payload):
+                raise WireError(f"write says {length} bytes but carries {len(payload)}")
+            return Write(addr, payload)
         case "read":
             _arity(name, args, 2)
-            return Read(n(args[0]), n(args[1]))
+            return Read(n(0), n(1))
         case "clock_step":
             _arity(name, args, 0, 1)
-            return ClockStep(n(args[0]) if args else None)
+            return ClockStep(n(0) if args else None)
+        case "fault":
+            _arity(name, args, 3)
+            return Fault(n(0), args[1], n(2))
     raise WireError(f"unknown command {_show(name)}")
 
 
@@ -272,7 +335,8 @@ class Ok:
     value: str | None = None
 
     def __post_init__(self) -> None:
-        if self.value is not None and (not self.value or _check_line(self.value) != [self.value]):
+        if self.value is not None and not (self.value.isascii()
+                                           and _TOKEN.fullmatch(self.value)):
             raise WireError(f"an OK value must be one token, not {_show(self.value)}")
 
 
@@ -315,18 +379,18 @@ def format_answer(answer: Answer) -> str:
 
 def parse_answer(line: str) -> Answer:
     """The answer of one wire line; a :class:`WireError` if it is malformed."""
-    tokens = _check_line(line)
-    text = line.rstrip("\r\n").strip()
-    head = tokens[0]
+    spans = _spans(line)
+    head = line[spans[0][0]:spans[0][1]]
+    first, last = spans[0][0], spans[-1][1]
     if head == "OK":
-        if len(tokens) > 2:
-            raise WireError(f"OK carries more than one value: {_show(text)}")
-        return Ok(tokens[1] if len(tokens) == 2 else None)
+        if len(spans) > 2:
+            raise WireError(f"OK carries more than one value: {_show(line[first:last][:61])}")
+        return Ok(line[spans[1][0]:spans[1][1]] if len(spans) == 2 else None)
     if head == "FAIL":
-        if len(tokens) < 2:
+        if len(spans) < 2:
             raise WireError("FAIL without a message")
-        return Fail(text[len("FAIL"):].strip())
-    raise WireError(f"not an answer: {_show(text)}")
+        return Fail(line[spans[1][0]:last])
+    raise WireError(f"not an answer: {_show(line[first:last][:61])}")
 
 
 def answer_number(answer: Ok) -> int:

@@ -24,6 +24,7 @@ MUTANTS: dict[int, str] = {
     8: "PIO write capacity off by 4: one word more than COUNT x 1024 is accepted",
     9: "DMA range check misses the MMIO page: DMA may touch the RAM under it",
     10: "a command never leaves BUSY",
+    11: "injected I/O errors are ignored: a faulted command succeeds",
 }
 
 

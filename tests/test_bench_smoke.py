@@ -15,10 +15,30 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
-@pytest.mark.parametrize("script", ["lockstep_overhead.py", "dma_read.py", "blackbox.py",
-                                    "explore_speed.py", "planted_defects.py"])
+@pytest.mark.parametrize("script", ["lockstep_overhead.py", "dma_read.py", "wire_memory.py",
+                                    "durability.py", "blackbox.py", "explore_speed.py",
+                                    "planted_defects.py"])
 def test_the_benchmark_runs_in_quick_mode(script: str) -> None:
     done = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "ratio" in done.stdout
+
+
+def test_the_kill_test_runs_in_quick_mode() -> None:
+    """The short kill test (SPEC section 17): SIGKILLs, no torn block, no broken promise."""
+    done = subprocess.run([sys.executable, str(BENCH / "kill_test.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kills: 10 " in done.stdout
+    assert "torn blocks: 0\n" in done.stdout and "broken promises: 0\n" in done.stdout
+
+
+@pytest.mark.parametrize(("script", "figure"), [
+    ("fuzz_wire.py", "tracebacks: 0\n"), ("fuzz_device.py", "mismatches with the model: 0\n")])
+def test_the_fuzz_campaign_runs_in_quick_mode(script: str, figure: str) -> None:
+    """The short fuzz campaigns: thousands of hostile lines or operations, nothing breaks."""
+    done = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert figure in done.stdout

@@ -105,6 +105,12 @@ SCRIPT: list[Call] = [
     ("writel", SID, 2), ("writel", COUNT, 0), ("writel", STATUS, READ), ("readl", STATUS),
     ("writel", SID, 3), ("readl", STATUS), ("writel", STATUS, READ | WRITE), ("readl", STATUS),
     ("clock_step", None), ("clock_step", 1000),
+    # injected faults (R-HOST-7): a refused one, a failed PIO read, a failed DMA write
+    ("fault", 9, "read", 1), ("fault", 1, "read", 1), ("fault", 1, "write", 1),
+    ("writel", STATUS, SRST), ("writel", SID, 1), ("writel", COUNT, 1),
+    ("writel", STATUS, READ), ("readl", STATUS), ("readl", DATA), ("writel", STATUS, SRST | DMA),
+    ("writel", SID, 1), ("writel", COUNT, 1), ("writel", STATUS, WRITE), ("readl", STATUS),
+    ("writel", STATUS, WRITE), ("readl", STATUS),
     *everything(),
 ]
 
@@ -170,11 +176,13 @@ MUTANT_SCRIPTS: dict[int, list[Call]] = {
     9: [*setup(BLOCK_SIZE), ("writel", SID, 1), ("writel", COUNT, 1),
         ("writel", ADDR, BASE - 0x100), ("writel", STATUS, DMA | READ), ("readl", STATUS)],
     10: [*setup(), ("writel", SID, 1), ("writel", STATUS, READ), ("readl", STATUS)],
+    11: [*setup(BLOCK_SIZE), ("fault", 1, "read", 1), ("writel", SID, 1), ("writel", COUNT, 1),
+         ("writel", STATUS, READ), ("readl", STATUS)],
 }
 
 
 def test_every_mutant_has_a_script() -> None:
-    assert sorted(MUTANT_SCRIPTS) == sorted(MUTANTS) == list(range(1, 11))
+    assert sorted(MUTANT_SCRIPTS) == sorted(MUTANTS) == list(range(1, 12))
     readme = (SOURCE / "README.md").read_text()
     assert all(f"| {n} |" in readme for n in MUTANTS)
 

@@ -92,14 +92,13 @@ def run(args: argparse.Namespace) -> int:
 def _finish(report: CheckReport, args: argparse.Namespace) -> int:
     """Print and save what the run found; the exit code."""
     print_report(report)
-    if report.failure is not None and not _save_counterexample(report, args.out, args.target):
-        return 2
-    if args.json is not None and not write_text(args.json,
-                                                report.model_dump_json(indent=2) + "\n"):
-        return 2
-    if args.junit_xml is not None and not write_text(args.junit_xml, junit(report)):
-        return 2
-    return report.exit_code
+    # Every file is attempted; one that cannot be written is reported on stderr. A
+    # nonconformance or target failure keeps its exit code; a conforming run gets 2.
+    written = [report.failure is None or _save_counterexample(report, args.out, args.target),
+               args.json is None or write_text(args.json,
+                                               report.model_dump_json(indent=2) + "\n"),
+               args.junit_xml is None or write_text(args.junit_xml, junit(report))]
+    return report.exit_code if report.exit_code or all(written) else 2
 
 
 def _progress(total: int) -> Callable[[int, int], None] | None:
@@ -157,6 +156,8 @@ def print_report(report: CheckReport) -> None:
         print(f"  pair coverage:        {report.pair_coverage.summary()}")
     else:
         print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
+    print("  fault injection:      " + ("on (R-HOST-7)" if report.faults else
+                                      "not supported by the target: fault rule skipped"))
     print(f"  seed:                 {report.seed}")
     print(f"  time:                 {report.seconds:.1f} s")
     if report.broken is not None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import TextIO
 
 from .. import __version__
 from . import check as check_cmd
@@ -35,9 +40,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (every ``with`` block closes its targets) and exit 143."""
+
+
+#: Set once SIGTERM has arrived: the exit status is then 143 whatever the run returned.
+_TERMINATED: list[bool] = []
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    _TERMINATED.append(True)
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _PipeSafe:
+    """Standard output that stops writing, silently, once its reader has gone.
+
+    A run whose output is cut short (``duckybio check | head -1``) still
+    finishes: it writes its files and returns its exit code.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._cut()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._cut()
+
+    def _cut(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            fd = self._stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)  # nothing buffered is written to the closed pipe at exit
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "serve":  # the server handles its own output
+        return _run(args)
+    stdout = sys.stdout
+    safe = _PipeSafe(stdout)
+    sys.stdout = safe
+    try:
+        return _run(args)
+    finally:
+        safe.flush()
+        sys.stdout = stdout
+
+
+def _run(args: argparse.Namespace) -> int:
     handlers = {
         "check": check_cmd.run,
         "drive": drive_cmd.run,
@@ -48,11 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": serve_cmd.run,
         "vectors": vectors_cmd.run,
     }
+    _TERMINATED.clear()
     try:
-        return handlers[args.command](args)
+        with _on_sigterm():
+            status = handlers[args.command](args)
     except KeyboardInterrupt:
         print("duckybio: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        status = 143
+    if _TERMINATED:  # also when a layer below caught Terminated and ended the run itself
+        print("duckybio: terminated", file=sys.stderr)
+        return 143
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

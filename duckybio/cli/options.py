@@ -52,14 +52,20 @@ def natural_list(text: str) -> tuple[int, ...]:
     return tuple(parse_int(item, 0) for item in items)
 
 
+#: Longest timeout accepted, in seconds (a day; ``select`` takes no infinite or huge limit).
+MAX_SECONDS = 86400.0
+
+
 def seconds(text: str) -> float:
-    """An argparse type: a positive number of seconds."""
+    """An argparse type: a positive, finite number of seconds, at most a day."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    if not value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SECONDS:g} seconds, not {text}")
     return value
 
 

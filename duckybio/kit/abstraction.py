@@ -27,4 +27,7 @@ def abstract(target: Target) -> MachineState:
         command=command, reset_pending=bio.reset_pending,
     )
     storages = tuple(sorted((sid, s.read(0, s.size)) for sid, s in machine.storages.items()))
-    return MachineState(state, bytes(machine.memory.data), storages)
+    faults = tuple(sorted(((sid, Op(op), n) for sid, s in machine.storages.items()
+                           for op, n in s.faults.items() if n > 0),
+                          key=lambda f: (f[0], f[1].value)))
+    return MachineState(state, bytes(machine.memory.data), storages, faults)

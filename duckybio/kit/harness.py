@@ -40,7 +40,7 @@ from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
 from .replay import execute
-from .target import Pipelined, Target
+from .target import FaultTarget, Pipelined, Target
 from .trace import Step
 
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
@@ -98,6 +98,8 @@ class RunLog:
     trace: list[Operation] = field(default_factory=list)
     target: Target | None = None
     first_failure: int | None = None
+    #: Whether the target injected faults (R-HOST-7); false: the fault rule never ran.
+    faults: bool = False
 
     def failed(self) -> None:
         """Note that the sequence in progress failed (only the first one counts)."""
@@ -112,6 +114,9 @@ class Harness:
     started); :meth:`finish` makes the final comparison and lets it go.
     With ``events``, every transition class is also reported to Hypothesis.
     """
+
+    #: Whether the target injects faults (R-HOST-7): probed at power-on.
+    faults: bool = False
 
     def __init__(self, config: HarnessConfig, log: RunLog | None = None, *,
                  events: bool = False) -> None:
@@ -130,6 +135,7 @@ class Harness:
         #: trace indices of those sent whose answers were not compared yet.
         self.pending: list[tuple[int, wire.Command]] = []
         self.in_flight: list[int] = []
+        self.last_observed: wire.Answer = wire.Ok()
         self.seen: set[Transition] = set()
         self.last: Transition | None = None
         log = self.log
@@ -153,23 +159,31 @@ class Harness:
 
     # --- operations -----------------------------------------------------------
 
-    def send(self, command: wire.Command, *, compare: bool = True) -> str:
-        """Send ``command`` to both; record it; compare answers; the model's answer."""
+    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False) -> str:
+        """Send ``command`` to both; record it; compare answers; the model's answer.
+
+        Pipelined, the target's answer is compared later, unless it is
+        ``needed`` (then ``last_observed`` holds it) or a command an injected
+        fault failed leaves bytes to read back.
+        """
         try:
             expected = wire.format_answer(execute(self.model, command))
             line = wire.format_command(command)
             self.trace.append((line, expected if compare else None))
             self.log.operations += 1
             self._note_outputs()
-            if self.pipe is not None:
+            if self.pipe is not None and not needed and not self.model.faulted:
                 self.pending.append((len(self.trace) - 1, command))
                 if len(self.pending) >= PIPELINE_DEPTH:
                     self._flush(wait=False)
                 return expected
+            self._flush()
             try:
-                observed = wire.format_answer(execute(self.target, command))
+                self.last_observed = execute(self.target, command)
+                observed = wire.format_answer(self.last_observed)
             except TargetBroken as exc:
                 raise self._gone(exc) from None
+            self._adopt_unspecified()
             self._compare(line, expected if compare else None, observed)
             return expected
         except BaseException:
@@ -291,6 +305,8 @@ class Harness:
                 self.read(addr - base)
             case wire.ClockStep():
                 self.tick()
+            case wire.Fault(_, _, 0):  # the probe (or a cancel): its answer says support
+                self.send(command, compare=False)
             case _:
                 self.send(command)
 
@@ -322,6 +338,7 @@ class Harness:
             raise self._gone(exc) from None
         if not self.policy.exact_latency and self.busy and not observed & Flag.BUSY:
             self.model.complete()
+            self._adopt_unspecified()
         expected = self.model.readl(addr)
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         self.log.operations += 1
@@ -347,6 +364,39 @@ class Harness:
         if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
             self.send(wire.Read(latched.addr, length))
 
+    def _adopt_unspecified(self) -> None:
+        """After a command an injected fault failed: the bytes it leaves unspecified
+        (R-CMD-12, clarification 11) are read from the target and taken into the
+        model, uncompared, like bytes while BUSY (R-BSY-6)."""
+        for c in self.model.faulted:
+            length = c.count * BLOCK_SIZE
+            if c.op.value == "write" and c.sid is not None:
+                command: wire.Command = wire.StorageRead(c.sid, c.block * BLOCK_SIZE, length)
+            elif c.dma and self.model.config.is_ram_range(c.addr, length):
+                command = wire.Read(c.addr, length)
+            else:
+                continue
+            self.trace.append((wire.format_command(command), None))
+            try:
+                if isinstance(command, wire.StorageRead):
+                    data = self.target.storage_read(command.sid, command.offset, length)
+                    self.model.storage_write(command.sid, command.offset, data)
+                else:
+                    self.model.write(c.addr, self.target.read(c.addr, length))
+            except TargetBroken as exc:
+                raise self._gone(exc) from None
+        self.model.faulted.clear()
+
+    def probe_faults(self) -> bool:
+        """Whether the target injects faults: ``fault SID read 0`` answers OK (R-HOST-7)."""
+        if not self.instance.storages or not isinstance(self.target, FaultTarget):
+            return False
+        probe = wire.Fault(self.instance.storages[0].sid, "read", 0)
+        self.faults = self.send(probe, compare=False, needed=True) == "OK" and wire.format_answer(
+            self.last_observed) == "OK"
+        self.log.faults = self.log.faults or self.faults
+        return self.faults
+
     def _gone(self, exc: TargetBroken) -> BaseException:
         """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
         self.gone = True
@@ -362,7 +412,12 @@ class Harness:
         The contents are fixed, not drawn, so that shrinking cannot zero them:
         a wrong block, address, byte order or cursor shows in the first word.
         """
-        for command in power_on_commands(self.instance):
+        commands = power_on_commands(self.instance)
+        storages = 1 + sum(1 + bool(shape.size) for shape in self.instance.storages)
+        for command in commands[:storages]:
+            self.send(command)
+        self.probe_faults()
+        for command in commands[storages:]:
             self.send(command)
 
     def states_agree(self) -> None:
@@ -504,6 +559,8 @@ def describe_difference(expected: MachineState, observed: MachineState) -> str:
         lines.append(f"RAM differs (first at {first:#x})")
     if expected.storages != observed.storages:
         lines.append("storage contents differ")
+    if expected.faults != observed.faults:
+        lines.append(f"pending faults: model {expected.faults}, implementation {observed.faults}")
     return "state mismatch: " + "; ".join(lines)
 
 

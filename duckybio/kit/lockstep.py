@@ -291,6 +291,15 @@ class LockstepMachine(RuleBasedStateMachine):
         addr = data.draw(st.integers(min_value=lo, max_value=hi - len(payload)))
         h.send(wire.Write(addr, payload))
 
+    @precondition(lambda self: self.harness.faults and not self.harness.busy)
+    @rule(data=st.data(), write=st.booleans(), count=st.integers(min_value=1, max_value=2))
+    def inject_fault(self, data: st.DataObject, write: bool, count: int) -> None:
+        """The host injects storage I/O errors (R-HOST-7, R-CMD-12, E15); skipped when the
+        target answers FAIL to the fault probe."""
+        h = self.harness
+        sid = data.draw(st.sampled_from(h.instance.sids()))
+        h.send(wire.Fault(sid, "write" if write else "read", count))
+
     # --- invariants -----------------------------------------------------------
 
     @invariant()

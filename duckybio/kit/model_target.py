@@ -5,21 +5,26 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import (
+    IO_ERROR,
+    Command,
     Complete,
     MachineState,
     ModelConfig,
+    Op,
     Output,
     Read,
     StorageSpec,
     Tick,
     Write,
+    host_fault,
     host_write_ram,
     host_write_storage,
     power_on,
     step,
 )
 from ..model.events import Event
-from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE
+from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
+from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused
 
 
@@ -37,14 +42,18 @@ class ModelTarget:
         self.state: MachineState = power_on(self.config)
         self.clock = 0
         self.outputs: list[Output] = []
+        #: Commands an injected fault failed (R-HOST-7), latched registers; the caller clears it.
+        self.faulted: list[Command] = []
 
     def machine(self, ram_size: int, mmio_base: int) -> None:
         try:
-            self.config = ModelConfig(ram_size=ram_size, mmio_base=mmio_base,
-                                      latency=self.latency)
+            config = ModelConfig(ram_size=ram_size, mmio_base=mmio_base, latency=self.latency)
+            state = power_on(config)
         except ValueError as exc:
             raise TargetRefused(str(exc)) from None
-        self.state = power_on(self.config)
+        except (MemoryError, OverflowError):
+            raise TargetRefused(f"cannot allocate {ram_size:#x} bytes of RAM") from None
+        self.config, self.state = config, state
         self.clock = 0
 
     def storage(self, sid: int, size: int) -> None:
@@ -52,10 +61,13 @@ class ModelTarget:
             raise TargetRefused(f"storage {sid} is already attached")
         specs = (*self.config.storages, StorageSpec(sid, size))
         try:
-            self.config = replace(self.config, storages=specs)
+            config = replace(self.config, storages=specs)
+            state = self.state.with_storage(sid, bytes(size))
         except ValueError as exc:
             raise TargetRefused(str(exc)) from None
-        self.state = self.state.with_storage(sid, bytes(size))
+        except (MemoryError, OverflowError):
+            raise TargetRefused(f"storage {sid}: cannot allocate {size:#x} bytes") from None
+        self.config, self.state = config, state
 
     def storage_write(self, sid: int, offset: int, data: bytes) -> None:
         try:
@@ -65,8 +77,11 @@ class ModelTarget:
 
     def storage_read(self, sid: int, offset: int, length: int) -> bytes:
         data = self.state.storage(sid)
-        if data is None or offset < 0 or length < 0 or offset + length > len(data):
-            raise TargetRefused(f"storage {sid} read [{offset:#x}, +{length:#x}) refused")
+        if data is None:
+            raise TargetRefused(f"no storage with id {sid}")
+        if offset < 0 or length < 0 or offset + length > len(data):
+            raise TargetRefused(f"storage {sid}: range [{offset:#x}, +{length:#x}) is past its "
+                                f"end (size {len(data):#x})")
         return data[offset:offset + length]
 
     def _mmio_offset(self, addr: int) -> int | None:
@@ -75,8 +90,18 @@ class ModelTarget:
 
     def step(self, event: Event) -> int | None:
         """Apply one device event; return what a read returns."""
+        before = self.state.bio
         self.state, out = step(self.config, self.state, event)
         self.outputs.append(out)
+        if out.transition.outcome.endswith(IO_ERROR):
+            latched = before.command
+            if latched is None and isinstance(event, Write) and event.offset == Reg.STATUS:
+                value = event.value
+                latched = Command(Op.READ if value & Flag.READ else Op.WRITE, before.sid,
+                                  before.block, before.count, before.addr,
+                                  before.dma or bool(value & Flag.DMA), 0)
+            if latched is not None:
+                self.faulted.append(latched)
         return out.value
 
     def writel(self, addr: int, value: int) -> None:
@@ -107,8 +132,17 @@ class ModelTarget:
 
     def clock_step(self, ns: int | None = None) -> int:
         self.step(Tick())
-        self.clock += ns if ns is not None and ns > 0 else 1
+        self.clock = min(WIRE_MAX, self.clock + (ns if ns is not None and ns > 0 else 1))
         return self.clock
+
+    def fault(self, sid: int, op: str, count: int) -> None:
+        """Inject I/O errors into the next ``count`` ``op`` commands on ``sid`` (R-HOST-7)."""
+        if op not in FAULT_OPS:
+            raise TargetRefused(f"fault direction must be read or write, not {op!r}")
+        try:
+            self.state = host_fault(self.state, sid, Op(op), count)
+        except ValueError as exc:
+            raise TargetRefused(str(exc)) from None
 
     def complete(self) -> None:
         """Complete the in-flight command now (for targets that finish early)."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from ..impl.errors import MachineError
 from ..impl.machine import Machine
-from ..impl.storage import MemoryStorage
+from ..impl.storage import FileBackedStorage, MemoryStorage, Storage
 from ..spec.regmap import BLOCK_SIZE, U32_MASK
+from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused
 
 __all__ = ["ReferenceTarget"]
@@ -16,12 +20,18 @@ class ReferenceTarget:
 
     ``latency`` is the number of clock steps a command stays BUSY (0: it
     completes within the STATUS write that starts it).  Host accesses the
-    machine refuses raise :class:`TargetRefused`.
+    machine refuses raise :class:`TargetRefused`.  With ``storage_dir``,
+    every storage is a file there (``<sid>.img``, created zero-filled) and,
+    with ``durable``, synced after every command that writes it (SPEC
+    section 17).  The clock saturates at 2**64 - 1 (R-HOST-6).
     """
 
-    def __init__(self, latency: int = 0, block_size: int = BLOCK_SIZE) -> None:
+    def __init__(self, latency: int = 0, block_size: int = BLOCK_SIZE, *,
+                 storage_dir: Path | None = None, durable: bool = False) -> None:
         self.latency = latency
         self.block_size = block_size
+        self.storage_dir = storage_dir
+        self.durable = durable
         self.clock = 0
         self._machine = self._power_on(0, 0)
 
@@ -48,10 +58,35 @@ class ReferenceTarget:
         self.clock = 0
 
     def storage(self, sid: int, size: int) -> None:
+        if sid in self._machine.storages:
+            raise TargetRefused(f"storage id {sid} is already attached")
         try:
-            self._machine.attach(MemoryStorage(sid, size))
+            self._machine.attach(self._new_storage(sid, size))
         except (ValueError, MachineError) as exc:
             raise TargetRefused(str(exc)) from None
+
+    def _new_storage(self, sid: int, size: int) -> Storage:
+        if self.storage_dir is None:
+            return MemoryStorage(sid, size)
+        if not 0 <= sid <= U32_MASK:
+            raise TargetRefused(f"storage id {sid} is not a u32")
+        path = self.storage_dir / f"{sid}.img"
+        try:
+            with open(path, "wb") as fh:
+                fh.truncate(size)
+        except (OSError, OverflowError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise TargetRefused(f"storage {sid}: cannot create {path}: {reason}") from None
+        return FileBackedStorage(sid, os.fspath(path), durable=self.durable)
+
+    def fault(self, sid: int, op: str, count: int) -> None:
+        """Inject I/O errors into the next ``count`` ``op`` commands on ``sid`` (R-HOST-7)."""
+        storage = self._machine.storages.get(sid)
+        if storage is None:
+            raise TargetRefused(f"no storage with id {sid}")
+        if op not in FAULT_OPS:
+            raise TargetRefused(f"fault direction must be read or write, not {op!r}")
+        storage.inject_fault("read" if op == "read" else "write", count)
 
     def storage_write(self, sid: int, offset: int, data: bytes) -> None:
         try:
@@ -91,7 +126,7 @@ class ReferenceTarget:
 
     def clock_step(self, ns: int | None = None) -> int:
         self._machine.clock_step()
-        self.clock += ns if ns is not None and ns > 0 else 1
+        self.clock = min(WIRE_MAX, self.clock + (ns if ns is not None and ns > 0 else 1))
         return self.clock
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from ..spec.wire import (
     Answer,
     ClockStep,
     Command,
+    Fault,
     Machine,
     Ok,
     Quit,
@@ -27,7 +28,7 @@ from ..spec.wire import (
     parse_command,
 )
 from .errors import TargetRefused
-from .target import Target
+from .target import UNSUPPORTED, FaultTarget, Target
 from .trace import Step
 
 
@@ -61,6 +62,10 @@ def execute(target: Target, command: Command) -> Answer:
                 return ok_bytes(target.read(addr, length))
             case ClockStep(ns):
                 return ok_number(target.clock_step(ns))
+            case Fault(sid, op, count):
+                if not isinstance(target, FaultTarget):
+                    return fail(UNSUPPORTED)
+                target.fault(sid, op, count)
     except TargetRefused as exc:
         return fail(str(exc))
     return Ok()

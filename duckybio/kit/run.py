@@ -108,6 +108,8 @@ class CheckReport(BaseModel):
     stderr_tail: str = ""
     coverage: CoverageReport | None = None
     pair_coverage: PairCoverageReport | None = None
+    #: Whether the target injected storage faults (R-HOST-7); false: the fault rule was skipped.
+    faults: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -190,6 +192,7 @@ def run_check(config: CheckConfig) -> CheckReport:
         failure=failure,
         broken=broken,
         first_failure=log.first_failure,
+        faults=log.faults,
         trace=as_steps(trace) if failure else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),

@@ -28,6 +28,7 @@ from ..spec.wire import (
     ClockStep,
     Command,
     Fail,
+    Fault,
     Machine,
     Ok,
     Read,
@@ -210,6 +211,10 @@ class Session:
 
     def readl(self, addr: int, want: int | None = None) -> int:
         return self._number(Readl(addr), want)
+
+    def fault(self, sid: int, op: str, count: int) -> None:
+        """Inject I/O errors into the next ``count`` ``op`` commands on ``sid`` (R-HOST-7)."""
+        self._ok(Fault(sid, op, count))
 
     def tick(self, ns: int | None = None) -> int:
         """One clock step; the virtual clock it answers (R-HOST-6)."""

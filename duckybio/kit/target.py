@@ -8,9 +8,12 @@ program over stdin/stdout are all driven the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 from ..spec.wire import Command
+
+#: The ``FAIL`` message of a target that does not inject faults (SPEC section 13).
+UNSUPPORTED: Final = "unsupported: fault injection"
 
 
 @runtime_checkable
@@ -68,3 +71,15 @@ class Pipelined(Protocol):
                expect: Sequence[str | None] | None = None) -> None: ...
 
     def collect(self, count: int) -> list[str]: ...
+
+
+@runtime_checkable
+class FaultTarget(Protocol):
+    """A target that can inject storage I/O errors (R-HOST-7; optional).
+
+    ``fault(sid, op, count)``: the next ``count`` commands of direction
+    ``op`` (``"read"`` or ``"write"``) on storage ``sid`` fail with an I/O
+    error; 0 cancels.  An unknown ``sid`` raises :class:`TargetRefused`.
+    """
+
+    def fault(self, sid: int, op: str, count: int) -> None: ...

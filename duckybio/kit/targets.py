@@ -144,6 +144,7 @@ class _Lease:
         self.write = target.write
         self.read = target.read
         self.clock_step = target.clock_step
+        self.fault = target.fault
         self.pipeline = target.pipeline
         self.submit = target.submit
         self.collect = target.collect

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import selectors
 import shlex
 import signal
@@ -33,6 +34,7 @@ from ..spec.wire import (
     ClockStep,
     Command,
     Fail,
+    Fault,
     Machine,
     Ok,
     Quit,
@@ -87,9 +89,10 @@ def _brief(text: str, limit: int = 60) -> str:
 class _Process:
     """The child process and its stderr file: what the finalizer needs."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes], token: str) -> None:
         self.proc = proc
         self.stderr = stderr
+        self.token = token
         self.tail: str | None = None
 
     def stderr_tail(self) -> str:
@@ -106,6 +109,35 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+#: Environment variable that marks every process a target starts (SPEC section 13).
+TOKEN_VARIABLE: Final = "DUCKYBIO_TARGET_TOKEN"
+
+
+def _kill_marked(token: str) -> None:
+    """SIGKILL every process whose environment carries ``token`` (Linux ``/proc``).
+
+    A child that left the target's process group (``setsid``) still carries
+    the variable, so it does not outlive the run either.
+    """
+    marker = f"{TOKEN_VARIABLE}={token}".encode()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    me = os.getpid()
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+
+
 def _reap(p: _Process, grace: float) -> None:
     """Stop the process and everything left in its group; release the pipes."""
     proc = p.proc
@@ -116,6 +148,7 @@ def _reap(p: _Process, grace: float) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace)
     _kill_group(proc.pid, signal.SIGKILL)  # stragglers the leader left behind
+    _kill_marked(p.token)  # and those that left the group
     proc.wait()
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None:
@@ -178,10 +211,13 @@ class WireTarget:
         self._queue: deque[tuple[Command, str, str | None]] = deque()
         self._eof = False
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
+        token = secrets.token_hex(8)
+        child_env = dict(os.environ if env is None else env)
+        child_env[TOKEN_VARIABLE] = token
         try:
             proc = subprocess.Popen(
                 self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                env=None if env is None else dict(env), start_new_session=True, bufsize=0)
+                env=child_env, start_new_session=True, bufsize=0)
         except OSError as exc:
             stderr.close()
             reason = exc.strerror or str(exc)
@@ -190,7 +226,7 @@ class WireTarget:
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
-        self._process = _Process(proc, stderr)
+        self._process = _Process(proc, stderr, token)
         self._finalizer = weakref.finalize(self, _reap, self._process, close_timeout)
         self.pid = proc.pid
         try:
@@ -556,3 +592,7 @@ class WireTarget:
 
     def clock_step(self, ns: int | None = None) -> int:
         return self._number(ClockStep(ns if ns is not None and ns > 0 else None), 64)
+
+    def fault(self, sid: int, op: str, count: int) -> None:
+        """``fault SID OP N`` (R-HOST-7); a target without it answers FAIL."""
+        self._empty(Fault(sid, op, count))

@@ -3,7 +3,10 @@
 ``serve`` reads one command line at a time and writes exactly one answer
 line, flushed, for each.  A malformed line, a command before ``machine`` or
 a host access the target refuses is answered ``FAIL <message>``; the loop
-never stops on bad input.  It returns 0 on ``quit`` or end of input.
+never stops on bad input.  A line longer than ``max_line`` characters is
+read no further than that (the rest is skipped) and answered ``FAIL``, so no
+input makes the server hold more than ``max_line`` characters of it.  It
+returns 0 on ``quit``, end of input, or when its output is closed.
 
 ``duckybio serve`` runs it on stdin/stdout for the reference implementation
 or (``--model``) the pure model.
@@ -12,9 +15,10 @@ or (``--model``) the pure model.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Final, TextIO
 
 from ..spec.wire import (
     PROTOCOL_VERSION,
@@ -34,6 +38,10 @@ from .replay import execute
 from .target import Target
 
 TargetFactory = Callable[[], Target]
+
+#: Longest line the server reads by default: a byte string of 128 MiB (SPEC section 13).
+MAX_LINE: Final = (1 << 28) + 256
+_SKIP: Final = 1 << 16
 
 
 class _Session:
@@ -86,14 +94,35 @@ def answer(session: _Session, line: str) -> tuple[Answer, bool]:
         return fail("refused: not enough memory"), False
 
 
-def serve(factory: TargetFactory, stdin: TextIO, stdout: TextIO) -> int:
+def read_line(stdin: TextIO, max_line: int) -> str | None:
+    """The next line (``None`` at end of input); a line over ``max_line`` is skipped, ``""``."""
+    line = stdin.readline(max_line + 1)
+    if not line:
+        return None
+    if len(line) <= max_line or line.endswith("\n"):
+        return line
+    while True:  # skip the rest of the over-long line without holding it
+        rest = stdin.readline(_SKIP)
+        if not rest or rest.endswith("\n"):
+            return ""
+
+
+def serve(factory: TargetFactory, stdin: TextIO, stdout: TextIO, *,
+          max_line: int = MAX_LINE) -> int:
     """Answer commands from ``stdin`` on ``stdout`` until ``quit`` or end of input."""
     session = _Session(factory)
     try:
-        for line in stdin:
-            reply, done = answer(session, line)
-            stdout.write(format_answer(reply) + "\n")
-            stdout.flush()
+        while (line := read_line(stdin, max_line)) is not None:
+            if line:
+                reply, done = answer(session, line)
+            else:
+                reply, done = fail(f"line longer than {max_line} characters"), False
+            del line
+            try:
+                stdout.write(format_answer(reply) + "\n")
+                stdout.flush()
+            except BrokenPipeError:
+                break
             if done:
                 break
     finally:
@@ -101,7 +130,7 @@ def serve(factory: TargetFactory, stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
-def serve_stdio(factory: TargetFactory) -> int:
+def serve_stdio(factory: TargetFactory, *, max_line: int = MAX_LINE) -> int:
     """:func:`serve` on this process's stdin/stdout.
 
     Undecodable input bytes reach the parser as non-ASCII characters, so they
@@ -109,4 +138,11 @@ def serve_stdio(factory: TargetFactory) -> int:
     """
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="surrogateescape")
-    return serve(factory, sys.stdin, sys.stdout)
+    status = serve(factory, sys.stdin, sys.stdout, max_line=max_line)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the harness has gone: drop what is left, quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return status

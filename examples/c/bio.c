@@ -125,7 +125,7 @@ const char *machine_attach(struct machine *m, uint64_t sid, uint64_t size)
     if (size && !(data = calloc((size_t)size, 1)))
         return "cannot allocate the storage";
     m->storages = xrealloc(m->storages, (m->nstorages + 1) * sizeof *m->storages);
-    m->storages[m->nstorages++] = (struct storage){(uint32_t)sid, size, data};
+    m->storages[m->nstorages++] = (struct storage){(uint32_t)sid, size, data, {0, 0}};
     return NULL;
 }
 
@@ -185,7 +185,15 @@ static void complete(struct machine *m)
     return;
 #endif
     bio->command.active = false;
-    if (!command_ok(m, &c)) {
+    bool ok = command_ok(m, &c);
+    if (ok && c.count > 0 && m->storages[c.storage].faults[c.write] > 0) {
+        /* An injected I/O error (R-HOST-7): the command fails, nothing moves. */
+        m->storages[c.storage].faults[c.write]--;
+#if MUTANT != 11
+        ok = false;
+#endif
+    }
+    if (!ok) {
         flag_error(bio);
         bio->rbuf.len = 0;
     } else {

@@ -43,6 +43,7 @@ struct storage {
     uint32_t sid;
     uint64_t size;
     uint8_t *data;
+    uint64_t faults[2];  /* injected I/O errors to come: [0] reads, [1] writes */
 };
 
 /* A command in flight: the registers latched when it started. */

@@ -303,8 +303,21 @@ static int handle(struct server *srv, char *line)
             fail("usage: clock_step [NS]");
         } else {
             bio_tick(m);
-            m->clock += (argc == 2 && v[1] > 0) ? v[1] : 1;
+            uint64_t ns = (argc == 2 && v[1] > 0) ? v[1] : 1;
+            m->clock = ns > UINT64_MAX - m->clock ? UINT64_MAX : m->clock + ns;  /* saturates */
             ok_number(m->clock);
+        }
+    } else if (!strcmp(name, "fault")) {
+        int write = argc == 4 ? (!strcmp(argv[2], "write") ? 1 : !strcmp(argv[2], "read") ? 0 : -1)
+                              : -1;
+        struct storage *s = NULL;
+        if (write < 0 || numbers(argv, 1, 2, v) || numbers(argv, 3, 4, v))
+            fail("usage: fault SID read|write N");
+        else if (!(s = machine_storage(m, v[1])))
+            fail("no storage with this id");
+        else {
+            s->faults[write] = v[3];
+            ok();
         }
     } else {
         fail("unknown command");

@@ -7,7 +7,7 @@ import pytest
 from duckybio.kit.errors import TargetRefused
 from duckybio.kit.scenario import Session
 from duckybio.kit.scenarios.host import BAD_GEOMETRIES, bad_geometry
-from duckybio.kit.testbed import CONTENT_A, RAM_SIZE, SID_A
+from duckybio.kit.testbed import CONTENT_A, ERR, RAM_SIZE, RDY, SID_A
 
 from .support import pins, play
 
@@ -61,3 +61,10 @@ def test_clock_step_answers_a_monotonic_clock(bio: Session) -> None:
     assert clocks == sorted(clocks)
     bio.setup(fill=True)
     assert bio.tick() == first
+
+
+@pins("R-HOST-7", "R-CMD-12", "E15")
+def test_fault_injection_fails_commands(bio: Session) -> None:
+    play(bio, "host-fault-injection")
+    assert bio.seen.count(ERR) == 3, "three commands failed: one write, two reads"
+    assert bio.status() == RDY

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from ...spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
-from ...spec.wire import Machine, Read, Readl, Storage, StorageRead, StorageWrite, Write, Writel
+from ...spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, U32_MASK
+from ...spec.wire import (
+    Fault,
+    Machine,
+    Read,
+    Readl,
+    Storage,
+    StorageRead,
+    StorageWrite,
+    Write,
+    Writel,
+)
 from ..scenario import Session
 from ..testbed import (
     CONTENT_A,
@@ -30,8 +40,8 @@ from ..testbed import (
 )
 from .registry import scenario
 
-__all__ = ["BAD_GEOMETRIES", "bad_geometry", "base_zero", "machine_fresh", "ram_access",
-           "routing", "storage_access", "storage_attach"]
+__all__ = ["BAD_GEOMETRIES", "bad_geometry", "base_zero", "faults", "machine_fresh",
+           "ram_access", "routing", "storage_access", "storage_attach"]
 
 
 @scenario("host-machine-fresh", "R-HOST-1", "E16")
@@ -171,3 +181,38 @@ def routing(s: Session) -> None:
         s.refuse(Readl(addr))
         s.refuse(Writel(addr, 0))
     s.read(MMIO_BASE - 4, 4, want=bytes(4))
+
+
+@scenario("host-fault-injection", "R-HOST-7", "R-CMD-12", "E15")
+def faults(s: Session) -> None:
+    """fault fails the next N commands of one direction on one storage with an I/O
+    error (ERR, R emptied; the blocks or DMA range it addressed are then left
+    unread); N = 0 cancels; host accesses, other storages, empty commands and
+    the other direction are not hit; machine clears every fault."""
+    s.setup(fill=True)
+    ram = s.fill(0, 4 * BLOCK_SIZE)
+    s.fault(SID_A, "write", 1)
+    s.op(DMA | READ, SID_A, 3, 1, 2 * BLOCK_SIZE, want=RDY)
+    s.op(DMA | WRITE, SID_B, 0, 1, 0, want=RDY)
+    s.op(DMA | WRITE, SID_A, 0, 0, 0, want=RDY)
+    s.op(DMA | WRITE, SID_A, 0, 1, 0, want=ERR)
+    s.data(want=DATA_INVALID)
+    s.op(DMA | WRITE, SID_A, 1, 1, BLOCK_SIZE, want=RDY)
+    s.sread(SID_A, BLOCK_SIZE, BLOCK_SIZE, want=ram[BLOCK_SIZE:2 * BLOCK_SIZE])
+    s.fault(SID_A, "read", 2)
+    s.sread(SID_A, 3 * BLOCK_SIZE, 4, want=CONTENT_A[3 * BLOCK_SIZE:3 * BLOCK_SIZE + 4])
+    s.swrite(SID_A, 2 * BLOCK_SIZE, b"\x01\x02\x03\x04")
+    s.op(READ, SID_A, 2, 1, want=ERR)
+    s.data(want=DATA_INVALID)
+    s.op(DMA | READ, SID_A, 2, 1, 3 * BLOCK_SIZE, want=ERR)
+    s.op(READ, SID_A, 2, 1, want=RDY)
+    s.data(want=0x04030201)
+    s.fault(SID_A, "read", 3)
+    s.fault(SID_A, "read", 0)
+    s.op(READ, SID_A, 3, 1, want=RDY)
+    s.data(want=le_words(CONTENT_A[3 * BLOCK_SIZE:])[0])
+    s.refuse(Fault(SID_UNKNOWN, "read", 1))
+    s.fault(SID_B, "read", 1)
+    s.machine()
+    s.storage(SID_B, SIZE_B)
+    s.op(READ, SID_B, 0, 1, want=RDY)
