@@ -74,7 +74,7 @@ class Idle(Harness):
     def busy(self) -> bool:
         return False
 
-    def send(self, command: wire.Command, *, compare: bool = True,
+    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False,
              shown: str | None = None) -> str:
         return "OK"
 

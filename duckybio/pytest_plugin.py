@@ -9,6 +9,7 @@ Without it the plugin does nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from .cli.options import integer, natural, positive, seconds
 from .kit.errors import TargetSpecError
 from .kit.run import CheckConfig, CheckReport, run_check
 from .kit.targets import resolve_target
+from .kit.workers import SEED_STRIDE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +36,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="limit for every exchange with the target (default 10)")
     group.addoption("--duckybio-seed", type=integer, default=0, metavar="N",
                     help="random seed (default 0)")
+    group.addoption("--duckybio-shards", type=positive, default=1, metavar="N",
+                    help="split the check into N tests with disjoint seeds, each running "
+                         "--duckybio-examples sequences (for a campaign under pytest-xdist: "
+                         "pytest -n auto); default 1")
+    group.addoption("--duckybio-database", type=Path, default=None, metavar="DIR",
+                    help="Hypothesis's example database, shared by every shard and run: "
+                         "a failure found by one is replayed first by all")
 
 
 class ConformanceFailure(Exception):
@@ -41,7 +50,10 @@ class ConformanceFailure(Exception):
 
 
 class ConformanceItem(pytest.Item):
-    """The lockstep check of one target, as a test."""
+    """The lockstep check of one target, as a test (one shard of it: ``shard`` of ``shards``)."""
+
+    shard: int = 0
+    shards: int = 1
 
     def runtest(self) -> None:
         opt = self.config.getoption
@@ -50,7 +62,10 @@ class ConformanceItem(pytest.Item):
             spec = resolve_target(text, timeout=opt("--duckybio-timeout"))
             config = CheckConfig(target=spec, busy_bound=opt("--duckybio-busy-bound"),
                                  examples=opt("--duckybio-examples"),
-                                 steps=opt("--duckybio-steps"), seed=opt("--duckybio-seed"))
+                                 steps=opt("--duckybio-steps"),
+                                 seed=opt("--duckybio-seed") + self.shard * SEED_STRIDE,
+                                 database=opt("--duckybio-database"),
+                                 shard=(self.shard, self.shards))
             with spec:
                 report = run_check(config)
         except TargetSpecError as exc:
@@ -84,4 +99,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     if config.getoption("--duckybio-target") is None:
         return
-    items.append(ConformanceItem.from_parent(session, name="duckybio-conformance"))
+    shards: int = config.getoption("--duckybio-shards")
+    if shards == 1:
+        items.append(ConformanceItem.from_parent(session, name="duckybio-conformance"))
+        return
+    for k in range(shards):
+        item = ConformanceItem.from_parent(session, name=f"duckybio-conformance[{k}]")
+        item.shard, item.shards = k, shards
+        items.append(item)

@@ -48,6 +48,8 @@ Event = Read | Write | Tick | Complete
 class EventKind(enum.Enum):
     """The class of an event, as the transition table keys it."""
 
+    __hash__ = object.__hash__  # members are singletons: identity hashing, in C
+
     READ_STATUS = "read STATUS"
     READ_DATA = "read DATA"
     READ_OTHER = "read other"

@@ -1,12 +1,19 @@
-"""Immutable states of the device: the controller and the bytes it moves."""
+"""Immutable states of the device: the controller and the bytes it moves.
+
+States are named tuples: immutable, compared and hashed field by field in C,
+and copied with one change by ``_replace`` (the explorer hashes and copies
+millions of them).
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..spec.regmap import Flag
 from .config import ModelConfig
+
+_RDY = int(Flag.RDY)
 
 
 class Op(enum.Enum):
@@ -16,21 +23,19 @@ class Op(enum.Enum):
     WRITE = "write"
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """An in-flight command: the registers latched when it started."""
 
     op: Op
     sid: int | None
     block: int
-    count: int
+    count: int  # type: ignore[assignment]  # a field, not tuple.count
     addr: int
     dma: bool
     ticks_left: int
 
 
-@dataclass(frozen=True, slots=True)
-class BioState:
+class BioState(NamedTuple):
     """The controller's state (SPEC.md section 3, "State").
 
     ``flags`` holds only RDY, ERR and BUSY; BUSY is set exactly when
@@ -39,10 +44,10 @@ class BioState:
     written while BUSY that takes effect when the command completes.
     """
 
-    flags: int = int(Flag.RDY)
+    flags: int = _RDY
     sid: int | None = None
     block: int = 0
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # a field, not tuple.count
     addr: int = 0
     dma: bool = False
     rbuf: bytes = b""
@@ -60,8 +65,7 @@ class BioState:
 RESET_BIO = BioState()
 
 
-@dataclass(frozen=True, slots=True)
-class MachineState:
+class MachineState(NamedTuple):
     """The controller, RAM and the attached storages, all immutable.
 
     ``storages`` maps storage ids to their contents, sorted by id so that
@@ -72,8 +76,8 @@ class MachineState:
 
     bio: BioState
     ram: bytes
-    storages: tuple[tuple[int, bytes], ...] = field(default=())
-    faults: tuple[tuple[int, Op, int], ...] = field(default=())
+    storages: tuple[tuple[int, bytes], ...] = ()
+    faults: tuple[tuple[int, Op, int], ...] = ()
 
     def pending_faults(self, sid: int, op: Op) -> int:
         """How many commands of direction ``op`` on ``sid`` an injected fault still fails."""

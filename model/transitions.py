@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NamedTuple
 
 from ..spec.regmap import DATA_INVALID, GUEST_SETTABLE, WORD_SIZE, Flag, Reg
 from .config import ModelConfig
@@ -22,10 +21,17 @@ from .state import RESET_BIO, BioState, Command, MachineState, Op
 RDY: Final = int(Flag.RDY)
 ERR: Final = int(Flag.ERR)
 BUSY: Final = int(Flag.BUSY)
+_SRST: Final = int(Flag.SRST)
+_DMA: Final = int(Flag.DMA)
+_READ: Final = int(Flag.READ)
+_WRITE: Final = int(Flag.WRITE)
+_SETTABLE: Final = int(GUEST_SETTABLE)
 
 
 class Activity(enum.Enum):
     """Whether a command is in flight: the first key of the table."""
+
+    __hash__ = object.__hash__
 
     IDLE = "idle"
     BUSY = "busy"
@@ -33,6 +39,8 @@ class Activity(enum.Enum):
 
 class Phase(enum.Enum):
     """The control state a guest can see: the readable flags."""
+
+    __hash__ = object.__hash__  # members are singletons: identity hashing, in C
 
     READY = "RDY"
     READY_ERR = "RDY|ERR"
@@ -60,8 +68,7 @@ def phase_of(bio: BioState) -> Phase:
         raise ValueError(f"flags {bio.flags:#x} violate the invariants") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
     """The class of one step: where it started, what happened, how it went."""
 
     phase: Phase
@@ -72,8 +79,7 @@ class Transition:
         return f"{self.phase.value} --{self.kind.value}--> {self.outcome}"
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
+class Output(NamedTuple):
     """What a step returns besides the state: a read's value and its class."""
 
     value: int | None
@@ -99,6 +105,13 @@ _KIND_OF_WRITE: Final = {
 
 def kind_of(event: Event) -> EventKind:
     """The table key of an event."""
+    cls = type(event)
+    if cls is Write:
+        assert isinstance(event, Write)
+        return _KIND_OF_WRITE.get(event.offset, EventKind.WRITE_OTHER)
+    if cls is Read:
+        assert isinstance(event, Read)
+        return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
     if isinstance(event, Read):
         return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
     if isinstance(event, Write):
@@ -108,8 +121,22 @@ def kind_of(event: Event) -> EventKind:
     return EventKind.COMPLETE
 
 
+_new = tuple.__new__  # builds a named tuple from its fields without the Python-level __new__
+
+
 def _bio(state: MachineState, bio: BioState) -> MachineState:
-    return MachineState(bio, state.ram, state.storages, state.faults)
+    return _new(MachineState, (bio, state.ram, state.storages, state.faults))
+
+
+def _with(bio: BioState, **changes: object) -> BioState:
+    """``bio`` with ``changes``: ``_replace`` without its generic machinery."""
+    fields: list[object] = list(bio)
+    for name, value in changes.items():
+        fields[_FIELD[name]] = value
+    return _new(BioState, fields)
+
+
+_FIELD: Final = {name: i for i, name in enumerate(BioState._fields)}
 
 
 def _value(event: Event) -> int:
@@ -140,9 +167,9 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     end = bio.cursor + WORD_SIZE
     if end > len(bio.rbuf):
-        return _bio(s, replace(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, "underrun"
+        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, "underrun"
     word = int.from_bytes(bio.rbuf[bio.cursor:end], "little")
-    return _bio(s, replace(bio, cursor=end)), word, "word"
+    return _bio(s, _with(bio, cursor=end)), word, "word"
 
 
 # --- writes while idle -----------------------------------------------------
@@ -150,47 +177,47 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 def write_sid(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     sid = _value(e)
     if s.storage(sid) is not None:
-        return _bio(s, replace(s.bio, sid=sid)), None, "select"
-    bio = replace(s.bio, sid=None, flags=(s.bio.flags | ERR) & ~RDY)
+        return _bio(s, _with(s.bio, sid=sid)), None, "select"
+    bio = _with(s.bio, sid=None, flags=(s.bio.flags | ERR) & ~RDY)
     return _bio(s, bio), None, "unknown"
 
 
 def write_block(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, replace(s.bio, block=_value(e))), None, "latch"
+    return _bio(s, _with(s.bio, block=_value(e))), None, "latch"
 
 
 def write_count(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, replace(s.bio, count=_value(e), wbuf=b"")), None, "latch"
+    return _bio(s, _with(s.bio, count=_value(e), wbuf=b"")), None, "latch"
 
 
 def write_addr(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, replace(s.bio, addr=_value(e))), None, "latch"
+    return _bio(s, _with(s.bio, addr=_value(e))), None, "latch"
 
 
 def write_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     if len(bio.wbuf) + WORD_SIZE > bio.count * cfg.block_size:
-        return _bio(s, replace(bio, flags=_fail_flags(bio.flags))), None, "overrun"
+        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), None, "overrun"
     wbuf = bio.wbuf + _value(e).to_bytes(WORD_SIZE, "little")
-    return _bio(s, replace(bio, wbuf=wbuf)), None, "append"
+    return _bio(s, _with(bio, wbuf=wbuf)), None, "append"
 
 
 def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    value = _value(e) & GUEST_SETTABLE
+    value = _value(e) & _SETTABLE
     steps: list[str] = []
     bio = s.bio
-    if value & Flag.SRST:
+    if value & _SRST:
         bio = RESET_BIO
         steps.append("reset")
-    if value & Flag.DMA:
-        bio = replace(bio, dma=True)
+    if value & _DMA:
+        bio = _with(bio, dma=True)
         steps.append("dma")
-    op = Op.READ if value & Flag.READ else Op.WRITE if value & Flag.WRITE else None
+    op = Op.READ if value & _READ else Op.WRITE if value & _WRITE else None
     s = _bio(s, bio)
     if op is None:
         return s, None, "+".join(steps) or "none"
     command = Command(op, bio.sid, bio.block, bio.count, bio.addr, bio.dma, cfg.latency)
-    s = _bio(s, replace(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
+    s = _bio(s, _with(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
     steps.append(f"start-{op.value}")
     if cfg.latency == 0:
         s, ok = _complete(cfg, s)
@@ -205,8 +232,8 @@ def ignore(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 # --- while busy -------------------------------------------------------------
 
 def write_status_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    if _value(e) & Flag.SRST:
-        return _bio(s, replace(s.bio, reset_pending=True)), None, "reset-deferred"
+    if _value(e) & _SRST:
+        return _bio(s, _with(s.bio, reset_pending=True)), None, "reset-deferred"
     return s, None, "ignored"
 
 
@@ -214,7 +241,7 @@ def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     command = s.bio.command
     assert command is not None
     if command.ticks_left > 1:
-        bio = replace(s.bio, command=replace(command, ticks_left=command.ticks_left - 1))
+        bio = _with(s.bio, command=command._replace(ticks_left=command.ticks_left - 1))
         return _bio(s, bio), None, "wait"
     s, ok = _complete(cfg, s)
     return s, None, ok
@@ -257,7 +284,7 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
         s = s.with_faults(c.sid, c.op, s.pending_faults(c.sid, c.op) - 1)
         ok, outcome = False, IO_ERROR
     if not ok:
-        bio = replace(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
+        bio = _with(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
                       command=None)
     else:
         assert c.sid is not None
@@ -274,7 +301,7 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
             else:
                 data = bio.wbuf + bytes(length - len(bio.wbuf))
             s = s.with_storage(c.sid, storage[:offset] + data + storage[offset + length:])
-        bio = replace(bio, flags=(bio.flags & ~BUSY) | RDY, rbuf=data, cursor=0, wbuf=b"",
+        bio = _with(bio, flags=(bio.flags & ~BUSY) | RDY, rbuf=data, cursor=0, wbuf=b"",
                       command=None)
     if bio.reset_pending:
         bio = RESET_BIO
@@ -309,13 +336,21 @@ TABLE: Final[dict[tuple[Activity, EventKind], Handler]] = {
 }
 
 
+#: The table split by activity, keyed by event kind alone (one lookup a step).
+_IDLE_TABLE: Final = {k: h for (a, k), h in TABLE.items() if a is Activity.IDLE}
+_BUSY_TABLE: Final = {k: h for (a, k), h in TABLE.items() if a is Activity.BUSY}
+
+
 def step(cfg: ModelConfig, state: MachineState, event: Event) -> tuple[MachineState, Output]:
     """The next state and the output of ``event`` in ``state``."""
-    activity = Activity.BUSY if state.bio.busy else Activity.IDLE
+    bio = state.bio
+    phase = _PHASES.get(bio.flags)
+    if phase is None:
+        phase = phase_of(bio)  # raises
     kind = kind_of(event)
-    phase = phase_of(state.bio)
-    nxt, value, outcome = TABLE[activity, kind](cfg, state, event)
-    return nxt, Output(value, Transition(phase, kind, outcome))
+    table = _IDLE_TABLE if bio.command is None else _BUSY_TABLE
+    nxt, value, outcome = table[kind](cfg, state, event)
+    return nxt, _new(Output, (value, _new(Transition, (phase, kind, outcome))))
 
 
 def run(cfg: ModelConfig, state: MachineState, events: list[Event]) -> MachineState:

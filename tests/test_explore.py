@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -130,14 +129,14 @@ def _err_cleared_by_success(cfg: ModelConfig, s: MachineState,
                             e: Event) -> tuple[MachineState, Output]:
     nxt, out = step(cfg, s, e)
     if out.transition.outcome.endswith("ok"):
-        nxt = replace(nxt, bio=replace(nxt.bio, flags=nxt.bio.flags & ~Flag.ERR))
+        nxt = nxt._replace(bio=nxt.bio._replace(flags=nxt.bio.flags & ~Flag.ERR))
     return nxt, out
 
 
 def _rdy_with_busy(cfg: ModelConfig, s: MachineState, e: Event) -> tuple[MachineState, Output]:
     nxt, out = step(cfg, s, e)
     if nxt.bio.command is not None:
-        nxt = replace(nxt, bio=replace(nxt.bio, flags=nxt.bio.flags | Flag.RDY))
+        nxt = nxt._replace(bio=nxt.bio._replace(flags=nxt.bio.flags | Flag.RDY))
     return nxt, out
 
 
@@ -148,7 +147,7 @@ def _mirror_first_block(cfg: ModelConfig, s: MachineState,
     if nxt.storages != s.storages:
         bs = cfg.block_size
         storages = tuple((sid, data[:-bs] + data[:bs]) for sid, data in nxt.storages)
-        nxt = replace(nxt, storages=storages)
+        nxt = nxt._replace(storages=storages)
     return nxt, out
 
 

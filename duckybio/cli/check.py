@@ -15,10 +15,12 @@ from pathlib import Path
 
 from ..kit.deviations import AllowFile
 from ..kit.errors import InputError, TargetSpecError
+from ..kit.instance import Instance
 from ..kit.junit import Case, render_junit
 from ..kit.repro import render_c, render_pytest
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
+from ..kit.workers import WorkerJob, run_workers
 from .html_report import render_html
 from .options import add_target_options, integer, positive, write_text
 
@@ -51,6 +53,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--fresh-process", action="store_true",
                    help="start the target command anew for every sequence (default: one "
                         "process serves them all, each sequence beginning with 'machine')")
+    p.add_argument("--workers", type=positive, default=1, metavar="N",
+                   help="run the check in N processes, each with its own target and its "
+                        "own seeds, reported as one run (default 1)")
     p.add_argument("--keep-going", action="store_true",
                    help="go on after a nonconformance and report every distinct deviation, "
                         "each shrunk and saved in its own folder under --out")
@@ -80,6 +85,21 @@ def run(args: argparse.Namespace) -> int:
     if args.write_allow is not None and not args.keep_going:
         print("duckybio: --write-allow needs --keep-going", file=sys.stderr)
         return 2
+    if args.workers > 1 and (args.keep_going or args.allow is not None):
+        print("duckybio: --keep-going and --allow need --workers 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        spec.close()
+        job = WorkerJob(target=args.target, latency=args.latency, timeout=args.timeout,
+                        reuse=not args.fresh_process, busy_bound=args.busy_bound,
+                        examples=args.examples, steps=args.steps, seed=args.seed,
+                        instance=Instance(), database=args.database, shard=(0, 1))
+        try:
+            report = run_workers(job, args.workers)
+        except TargetSpecError as exc:
+            print(f"duckybio: {exc}", file=sys.stderr)
+            return 2
+        return _finish(report, args)
     progress = None if args.quiet else _progress(args.examples)
     config = CheckConfig(target=spec, busy_bound=args.busy_bound, examples=args.examples,
                          steps=args.steps, seed=args.seed, database=args.database,
@@ -94,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             sys.stderr.write("\r\033[K")
+    return _finish(report, args)
+
+
+def _finish(report: CheckReport, args: argparse.Namespace) -> int:
+    """Print and save what the run found; the exit code."""
     # Every file is attempted; one that cannot be written is reported on stderr. A
     # nonconformance or target failure keeps its exit code; a conforming run gets 2.
     if args.keep_going:

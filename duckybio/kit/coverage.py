@@ -10,6 +10,10 @@ symbolic trace (same registers, values chosen relative to the geometry)
 takes the same class in any instance of the same shape.  Which classes are
 reachable does depend on the latency: "wait" ticks exist only with a latency
 of 2 or more, BUSY phases only with a latency of 1 or more.
+
+Pair coverage adds one step of history: which two classes a run took one
+right after the other, out of the pairs exploration proves reachable
+(:mod:`duckybio.explore.pairs`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict
 
 from ..explore import ExploreInstance, ExploreResult, ExploreStorage, explore
+from ..explore.pairs import Pair, PairPlan, pair_name, plan_pairs
 from ..model import Transition
 
 
@@ -94,3 +99,38 @@ def coverage(seen: Iterable[Transition], reachable: Iterable[Transition]) -> Cov
         covered=sorted(map(str, covered)), reachable=sorted(map(str, reach_set)),
         missing=sorted(map(str, reach_set - seen_set)),
         unexpected=sorted(map(str, seen_set - reach_set)), percentage=percentage)
+
+
+@lru_cache(maxsize=4)
+def pair_plan(latency: int) -> PairPlan:
+    """The pairs of classes a run at exact ``latency`` can take, with walks that take them.
+
+    A latency of 2 stands for every latency >= 2 (see :func:`coverage_instance`).
+    """
+    instance = coverage_instance(latency)
+    return plan_pairs(instance, instance.latencies[0])
+
+
+class PairCoverageReport(BaseModel):
+    """How many reachable pairs of consecutive classes a run took; those it missed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    covered: int
+    reachable: int
+    missing: list[str]
+    percentage: float
+
+    def summary(self) -> str:
+        return (f"{self.covered}/{self.reachable} pairs of consecutive classes covered "
+                f"({self.percentage:.1f}%)")
+
+
+def pair_coverage(seen: Iterable[Pair], reachable: Iterable[Pair]) -> PairCoverageReport:
+    """The coverage of the ``reachable`` pairs by those ``seen``."""
+    reach_set = frozenset(reachable)
+    covered = frozenset(seen) & reach_set
+    percentage = 100.0 * len(covered) / len(reach_set) if reach_set else 100.0
+    return PairCoverageReport(
+        covered=len(covered), reachable=len(reach_set),
+        missing=sorted(pair_name(p) for p in reach_set - covered), percentage=percentage)

@@ -13,12 +13,21 @@ The Hypothesis rules (:mod:`.lockstep`) and :func:`replay_lockstep` (the
 minimizer's and any user's way to re-run recorded operations) drive the same
 harness, so a replay makes exactly the comparisons of the run it came from.
 A :class:`RunLog` tallies what the harnesses of one run did.
+
+Black box, an out-of-process target (:class:`~.target.Pipelined`) is not
+waited for: operations are sent in batches of :data:`PIPELINE_DEPTH`, the
+answers of one batch are compared when the next is sent (the target works
+while the next batch is generated) and all of them at the end of a sequence
+or before a STATUS value decides what the model does.  The first mismatch
+is still located exactly: the trace is cut right after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from hypothesis import event
 
@@ -33,11 +42,13 @@ from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
 from .replay import execute
-from .target import FaultTarget, Target
+from .target import FaultTarget, Pipelined, Target
 from .trace import Step
 
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
 Operation = tuple[str, str | None]
+#: Operations sent to a pipelined target before their answers are awaited.
+PIPELINE_DEPTH = 128
 
 #: Transition kinds that only observe: the signature names the step before them.
 _OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
@@ -84,7 +95,8 @@ class RunLog:
     """What the harnesses of one run did, gathered while it runs.
 
     ``sequences`` and ``operations`` count every harness and every operation
-    sent; ``covered`` holds every transition class the model took; ``trace``
+    sent; ``covered`` holds every transition class the model took and
+    ``pairs`` every two classes it took one right after the other; ``trace``
     and ``target`` are those of the latest sequence (after a failing run: of
     the failing one); ``first_failure`` is the sequence in which the target
     first disagreed or failed.  ``on_progress(sequences, operations)`` is
@@ -95,6 +107,7 @@ class RunLog:
     sequences: int = 0
     operations: int = 0
     covered: set[Transition] = field(default_factory=set)
+    pairs: set[tuple[Transition, Transition]] = field(default_factory=set)
     trace: list[Operation] = field(default_factory=list)
     target: Target | None = None
     first_failure: int | None = None
@@ -140,6 +153,13 @@ class Harness:
         self.trace: list[Operation] = []
         self.busy_steps = 0
         self.gone = False
+        #: Pipelined: (trace index, command) of the operations not yet sent, and the
+        #: trace indices of those sent whose answers were not compared yet.
+        self.pending: list[tuple[int, wire.Command]] = []
+        self.in_flight: list[int] = []
+        #: What a comparison made later needs: per trace index, the command and the
+        #: transition its mismatch is named by (SPEC section 18).
+        self.context: dict[int, tuple[wire.Command, str]] = {}
         #: A deviation already counted ended this sequence: nothing more is sent.
         self.stopped = False
         #: The model's latest transition class that changed something (SPEC section 18).
@@ -152,6 +172,7 @@ class Harness:
         self._flags_changed = ""
         self.last_observed: wire.Answer = wire.Ok()
         self.seen: set[Transition] = set()
+        self.last: Transition | None = None
         log = self.log
         log.trace = self.trace
         log.sequences += 1
@@ -163,6 +184,8 @@ class Harness:
             log.failed()
             raise TargetGone(exc) from None
         log.target = self.target
+        self.pipe = (self.target if isinstance(self.target, Pipelined)
+                     and not config.policy.white_box else None)
 
     @property
     def busy(self) -> bool:
@@ -171,23 +194,36 @@ class Harness:
 
     # --- operations -----------------------------------------------------------
 
-    def send(self, command: wire.Command, *, compare: bool = True,
+    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False,
              shown: str | None = None) -> str:
         """Send ``command`` to both; record it; compare answers; the model's answer.
 
-        ``shown`` is how the trace states the command (e.g. with a fill
-        pattern by reference); the wire gets the bytes.
+        Pipelined, the target's answer is compared later, unless it is
+        ``needed`` (then ``last_observed`` holds it) or a command an injected
+        fault failed leaves bytes to read back.  ``shown`` is how the trace
+        states the command (a fill pattern by reference); the wire gets bytes.
         """
         if self.stopped:
             return ""
         try:
-            expected_answer = execute(self.model, command)
-            expected = wire.format_answer(expected_answer)
+            expected = wire.format_answer(execute(self.model, command))
+            if shown is None and isinstance(command, wire.StorageWrite | wire.Write):
+                shown = fill_reference(command)
             line = shown or wire.format_command(command)
             self.trace.append((line, expected if compare else None))
             self.log.operations += 1
+            self._note_outputs()
+            index = len(self.trace) - 1
+            self.context[index] = (command, self._named_by(command, compare))
+            if self.pipe is not None and not needed and not self.model.faulted:
+                self.pending.append((index, command))
+                if len(self.pending) >= PIPELINE_DEPTH:
+                    self._flush(wait=False)
+                return expected
+            self._flush()
             try:
-                observed_answer = self.last_observed = execute(self.target, command)
+                self.last_observed = execute(self.target, command)
+                observed = wire.format_answer(self.last_observed)
             except TargetBroken as exc:
                 raise self._gone(exc) from None
             except KitError:
@@ -196,18 +232,9 @@ class Harness:
                 raise TargetRaised(f"{abbreviate(line)}: the target raised "
                                    f"{type(exc).__name__}: {exc}",
                                    what=f"crash ({type(exc).__name__})",
-                                   transition=self._next_transition()) from exc
-            observed = wire.format_answer(observed_answer)
+                                   transition=self.transition) from exc
             self._adopt_unspecified()
-            self._note_transitions()
-            status = isinstance(command, wire.Readl) and (
-                command.addr == self.instance.mmio_base + Reg.STATUS)
-            if compare and observed != expected and not Step(
-                    command=line, expect=expected).matches(observed):
-                raise self._difference(command, line, expected_answer, observed_answer,
-                                       self._status_anchor() if status else self.transition)
-            if status and compare:
-                self._status_agreed()
+            self._compare(index, expected if compare else None, observed)
             return expected
         except TargetGone:
             self.log.failed()
@@ -216,15 +243,120 @@ class Harness:
             self._deviation(exc)
             return ""
 
-    def _next_transition(self) -> str:
-        """The transition class the model took for the operation that crashed the target."""
-        self._note_transitions()
+    def _named_by(self, command: wire.Command, compare: bool) -> str:
+        """The transition a mismatch of ``command`` will be named by (SPEC section 18).
+
+        For a STATUS read, the earliest transition that changed the model's
+        flags since STATUS last agreed (this read is assumed to agree: if it
+        does not, the sequence ends with it).
+        """
+        if compare and isinstance(command, wire.Readl) and (
+                command.addr == self.instance.mmio_base + Reg.STATUS):
+            anchor = self._flags_changed or self.transition
+            self._flags_changed = ""
+            return anchor
         return self.transition
 
-    def _note_transitions(self) -> None:
+    def _compare(self, index: int, expected: str | None, observed: str) -> None:
+        """Compare the answer of the operation at ``index`` of the trace."""
+        line = self.trace[index][0]
+        if expected is None or observed == expected or Step(
+                command=line, expect=expected).matches(observed):
+            return
+        command, transition = self.context.get(index, (None, self.transition))
+        try:
+            if command is not None:
+                raise describe(command, line, wire.parse_answer(expected),
+                               wire.parse_answer(observed), mmio_base=self.instance.mmio_base,
+                               transition=transition, effect=self.effect)
+        except wire.WireError:
+            pass
+        raise Mismatch(f"{abbreviate(line)}: expected {abbreviate(expected)}, observed "
+                       f"{abbreviate(observed)}", what="host answer", transition=transition)
+
+    def _deviation(self, exc: Exception) -> None:
+        """A disagreement: raise it, or (allowed, or keeping going) record it and stop."""
+        log = self.log
+        signature = exc.signature if isinstance(exc, Mismatch) else None
+        if signature is None or not (log.keep_going or signature in log.known):
+            log.failed()
+            raise exc
+        self.stopped = True
+        self.pending = []
+        log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
+        if signature not in log.known and signature not in log.found:
+            log.failed()
+            assert isinstance(exc, Mismatch)
+            log.found[signature] = Found(exc, tuple(self.trace))
+
+    def flush(self) -> None:
+        """Pipelined: await every answer not yet seen and compare them in order.
+
+        The first disagreement (or the operation the target broke on) is
+        located exactly: the trace is cut right after it.
+        """
+        if self.stopped:
+            return
+        try:
+            self._flush()
+        except TargetGone:
+            self.log.failed()
+            raise
+        except Exception as exc:
+            self._deviation(exc)
+
+    def _flush(self, *, wait: bool = True) -> None:
+        """Submit the pending operations; compare the answers of those submitted before.
+
+        With ``wait``, every answer is awaited; without, only those of the
+        batch submitted before this one (the target works on this batch
+        while the next is generated).  Where it stops depends only on
+        counts, never on timing, so a run is the same every time.
+        """
+        pipe = self.pipe
+        if pipe is None:
+            return
+        earlier = len(self.in_flight)
+        if self.pending:
+            batch, self.pending = self.pending, []
+            pipe.submit([command for _, command in batch],
+                        [self.trace[index][1] for index, _ in batch])
+            self.in_flight += [index for index, _ in batch]
+        self._collect(len(self.in_flight) if wait else earlier)
+
+    def _collect(self, count: int) -> None:
+        """Compare the answers of the ``count`` oldest operations in flight."""
+        assert self.pipe is not None
+        indices, self.in_flight = self.in_flight[:count], self.in_flight[count:]
+        broken: TargetBroken | None = None
+        try:
+            answers = self.pipe.collect(count)
+        except TargetBroken as exc:
+            broken = exc
+            answers = list(getattr(exc, "answers", []))
+            self.in_flight = []
+        for index, answer in zip(indices, answers, strict=False):
+            expected = self.trace[index][1]
+            try:
+                self._compare(index, expected, answer)
+            except Mismatch:
+                del self.trace[index + 1:]
+                raise
+        if broken is not None:
+            if indices:
+                del self.trace[indices[min(len(answers), len(indices) - 1)] + 1:]
+            raise self._gone(broken) from None
+
+    def _note_outputs(self) -> None:
+        """Tally the classes (and pairs of classes) the model took since the last call.
+
+        Also keeps the latest transition that changed something, which names
+        a deviation (SPEC section 18), and where the model's flags changed.
+        """
+        pairs = self.log.pairs
         counts = self.log.counts
         for out in self.model.outputs:
-            t = out.transition
+            transition = t = out.transition
             counts[t] = counts.get(t, 0) + 1
             if t.kind is EventKind.WRITE_STATUS and "start-" in t.outcome:
                 self._started = f"{t.kind.value}/{t.outcome}".removesuffix(
@@ -237,46 +369,19 @@ class Harness:
             elif t.kind not in _OBSERVING and not (
                     t.kind is EventKind.TICK and t.outcome == "ignored"):
                 self.transition = f"{t.kind.value}/{t.outcome}"
-            if out.transition not in self.seen:
-                self.seen.add(out.transition)
-                self.log.covered.add(out.transition)
+            if self.last is not None:
+                pairs.add((self.last, transition))
+            self.last = transition
+            if transition not in self.seen:
+                self.seen.add(transition)
+                self.log.covered.add(transition)
                 if self.events:
-                    event(str(out.transition))
+                    event(str(transition))
         self.model.outputs.clear()
         flags = self.model.state.bio.flags
         if flags != self._flags:
             self._flags = flags
             self._flags_changed = self._flags_changed or self.transition
-
-    def _status_anchor(self) -> str:
-        """The transition a STATUS mismatch is named by (SPEC section 18).
-
-        The earliest one that changed the model's flags since STATUS last
-        agreed: there the device's flags first went another way.
-        """
-        return self._flags_changed or self.transition
-
-    def _status_agreed(self) -> None:
-        self._flags_changed = ""
-
-    def _deviation(self, exc: Exception) -> None:
-        """A disagreement: raise it, or (allowed, or keeping going) record it and stop."""
-        log = self.log
-        signature = exc.signature if isinstance(exc, Mismatch) else None
-        if signature is None or not (log.keep_going or signature in log.known):
-            log.failed()
-            raise exc
-        self.stopped = True
-        log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
-        if signature not in log.known and signature not in log.found:
-            log.failed()
-            assert isinstance(exc, Mismatch)
-            log.found[signature] = Found(exc, tuple(self.trace))
-
-    def _difference(self, command: wire.Command, line: str, expected: wire.Answer,
-                    observed: wire.Answer, transition: str) -> Mismatch:
-        return describe(command, line, expected, observed, mmio_base=self.instance.mmio_base,
-                        transition=transition, effect=self.effect)
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -344,6 +449,11 @@ class Harness:
 
     def _sync(self, before: BioState, starts: bool) -> None:
         addr = self.instance.mmio_base + Reg.STATUS
+        if self.pipe is not None and self.policy.exact_latency:
+            self.send(wire.Readl(addr))  # the answer is compared, never needed
+            self._after_sync(before, starts)
+            return
+        self._flush()
         line = wire.format_command(wire.Readl(addr))
         try:
             observed = self.target.readl(addr)
@@ -356,10 +466,13 @@ class Harness:
         expected = self.model.readl(addr)
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         self.log.operations += 1
-        self._note_transitions()
+        self._note_outputs()
+        anchor = self._named_by(wire.Readl(addr), True)
         if observed != expected:
-            raise register_mismatch(Reg.STATUS, expected, observed, line, self._status_anchor())
-        self._status_agreed()
+            raise register_mismatch(Reg.STATUS, expected, observed, line, anchor)
+        self._after_sync(before, starts)
+
+    def _after_sync(self, before: BioState, starts: bool) -> None:
         if self.busy:
             if self.busy_steps >= self.policy.busy_bound:
                 raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
@@ -410,7 +523,7 @@ class Harness:
         if not self.instance.storages or not isinstance(self.target, FaultTarget):
             return False
         probe = wire.Fault(self.instance.storages[0].sid, "read", 0)
-        self.faults = self.send(probe, compare=False) == "OK" and wire.format_answer(
+        self.faults = self.send(probe, compare=False, needed=True) == "OK" and wire.format_answer(
             self.last_observed) == "OK"
         self.log.faults = self.log.faults or self.faults
         return self.faults
@@ -420,7 +533,7 @@ class Harness:
         self.gone = True
         if getattr(self.target, "crashed", False):
             return TargetCrashed(f"target crashed: {exc}", what="crash",
-                                 transition=self._next_transition())
+                                 transition=self.transition)
         return TargetGone(exc)
 
     # --- set-up and comparisons ----------------------------------------------------
@@ -431,26 +544,13 @@ class Harness:
         The contents are fixed, not drawn, so that shrinking cannot zero them:
         a wrong block, address, byte order or cursor shows in the first word.
         """
-        inst = self.instance
-        self.send(wire.Machine(inst.ram_size, inst.mmio_base))
-        for shape in inst.storages:
-            self.send(wire.Storage(shape.sid, shape.size))
-            if shape.size:
-                self.fill(shape.sid, 0, shape.size, shape.sid)
+        commands = power_on_commands(self.instance)
+        storages = 1 + sum(1 + bool(shape.size) for shape in self.instance.storages)
+        for command in commands[:storages]:
+            self.send(command, shown=fill_reference(command))
         self.probe_faults()
-        self.fill(None, 0, inst.mmio_base, 0x5A)
-        upper = inst.mmio_base + PAGE_SIZE
-        if upper < inst.ram_size:
-            self.fill(None, upper, inst.ram_size - upper, 0xA5)
-
-    def fill(self, sid: int | None, start: int, length: int, seed: int) -> None:
-        """Fill a storage (``sid``) or RAM with the pattern ``words`` (SPEC section 18)."""
-        data, ref = words(seed, length), reference(seed, length)
-        if sid is None:
-            self.send(wire.Write(start, data), shown=f"write {start:#x} {length:#x} {ref}")
-        else:
-            self.send(wire.StorageWrite(sid, start, data),
-                      shown=f"storage-write {sid:#x} {start:#x} {ref}")
+        for command in commands[storages:]:
+            self.send(command, shown=fill_reference(command))
 
     def states_agree(self) -> None:
         """White box: the abstraction of the implementation equals the model."""
@@ -472,6 +572,7 @@ class Harness:
         """Compare all of RAM and every storage (when idle), then let the target go."""
         try:
             self.final_compare()
+            self.flush()
         finally:
             self.release()
 
@@ -486,7 +587,12 @@ class Harness:
                 self.send(wire.StorageRead(sid, 0, len(data)))
 
     def release(self) -> None:
-        """Let the target go."""
+        """Let the target go (answers still pending are awaited, not compared)."""
+        if self.pipe is not None and (self.pending or self.in_flight):
+            pending, self.pending, self.in_flight = self.pending, [], []
+            with contextlib.suppress(TargetBroken):  # a new process serves the next one
+                self.pipe.submit([command for _, command in pending])
+                self.pipe.collect(self.pipe.in_flight)
         try:
             self.target.close()
         except TargetBroken as exc:
@@ -540,6 +646,7 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
             harness.states_agree()
         harness.read(Reg.STATUS)
         harness.final_compare()
+        harness.flush()
     except TargetGone as exc:
         broken = exc.broken
     except Exception as exc:  # a disagreement, or any error the target raised
@@ -552,9 +659,40 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
     return ReplayOutcome(tuple(harness.trace), failure, broken)
 
 
+def power_on_commands(inst: Instance) -> list[wire.Command]:
+    """The host commands that power on ``inst`` and fill its storages and RAM."""
+    commands: list[wire.Command] = [wire.Machine(inst.ram_size, inst.mmio_base)]
+    for shape in inst.storages:
+        commands.append(wire.Storage(shape.sid, shape.size))
+        if shape.size:
+            commands.append(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
+    commands.append(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
+    upper = inst.mmio_base + PAGE_SIZE
+    if upper < inst.ram_size:
+        commands.append(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
+    return commands
+
+
+@lru_cache(maxsize=32)
 def pattern(length: int, salt: int) -> bytes:
     """``length`` bytes in which no aligned 4-byte word repeats (the pattern ``words``)."""
     return words(salt, length)
+
+
+#: The seeds of the harness's fills (SPEC section 18): RAM below and above the MMIO page.
+_RAM_SEEDS = (0x5A, 0xA5)
+
+
+def fill_reference(command: wire.Command) -> str | None:
+    """``command`` as a trace states it when it writes a harness fill, else ``None``."""
+    match command:
+        case wire.StorageWrite(sid, offset, data) if data and data == pattern(len(data), sid):
+            return f"storage-write {sid:#x} {offset:#x} {reference(sid, len(data))}"
+        case wire.Write(addr, data) if data:
+            for seed in _RAM_SEEDS:
+                if data == pattern(len(data), seed):
+                    return f"write {addr:#x} {len(data):#x} {reference(seed, len(data))}"
+    return None
 
 
 def as_steps(trace: Sequence[Operation]) -> list[Step]:
@@ -565,7 +703,7 @@ def as_steps(trace: Sequence[Operation]) -> list[Step]:
 def describe_difference(expected: MachineState, observed: MachineState) -> str:
     """One line per field where the two states differ."""
     lines: list[str] = []
-    for name in expected.bio.__slots__:
+    for name in expected.bio._fields:
         e, o = getattr(expected.bio, name), getattr(observed.bio, name)
         if e != o:
             lines.append(f"bio.{name}: model {_short(e)}, implementation {_short(o)}")

@@ -27,6 +27,8 @@ STATUS_COMBOS = [v for v in range(GUEST_SETTABLE + 1) if v & ~GUEST_SETTABLE == 
 STATUS_VALUES = [*STATUS_COMBOS, U32_MASK, int(Flag.RDY | Flag.ERR | Flag.BUSY),
                  int(Flag.READ | Flag.BUSY)]
 COUNT_VALUES = [0, 1, 2, 3, 4, U32_MASK, 1 << 22]
+#: What happens between a successful PIO read and the DATA accesses of ``data_flow``.
+DATA_FLOW_AFTER = ["none", "fail-block", "fail-sid", "fail-dma", "srst", "count"]
 
 
 class LockstepMachine(RuleBasedStateMachine):
@@ -118,6 +120,51 @@ class LockstepMachine(RuleBasedStateMachine):
         if not write and not dma:
             for _ in range(min(words, length // 4 + 1)):
                 h.read(Reg.DATA)
+
+    @rule(data=st.data(), after=st.sampled_from(DATA_FLOW_AFTER),
+          reads=st.integers(min_value=0, max_value=4), writes=st.integers(min_value=0, max_value=3),
+          command=st.sampled_from([None, int(Flag.WRITE), int(Flag.READ)]))
+    def data_flow(self, data: st.DataObject, after: str, reads: int, writes: int,
+                  command: int | None) -> None:
+        """DATA after a PIO read: after a later failure (E14), SRST, COUNT, or nothing.
+
+        A PIO read of one block succeeds, one word is read, then ``after``
+        happens; then ``reads`` DATA reads, ``writes`` DATA writes and
+        ``command`` (a PIO write or read of the same block, or none).
+        """
+        h = self.harness
+        inst = h.instance
+        shape = max(inst.storages, key=lambda s: s.size)
+        block = data.draw(st.integers(min_value=0, max_value=shape.size // BLOCK_SIZE - 1))
+        h.write(Reg.SID, shape.sid)
+        h.write(Reg.BLOCK, block)
+        h.write(Reg.COUNT, 1)
+        h.write(Reg.STATUS, Flag.READ)
+        h.wait()
+        h.read(Reg.DATA)
+        if after.startswith("fail"):
+            if after == "fail-sid":
+                h.write(Reg.SID, inst.unknown_sids()[0])
+            elif after == "fail-dma":
+                h.write(Reg.ADDR, inst.ram_size)
+            else:
+                h.write(Reg.BLOCK, U32_MASK)
+            h.write(Reg.STATUS, Flag.READ | (Flag.DMA if after == "fail-dma" else 0))
+            h.wait()
+        elif after == "srst":
+            h.write(Reg.STATUS, Flag.SRST)
+        elif after == "count":
+            h.write(Reg.COUNT, 1)
+        for _ in range(reads):
+            h.read(Reg.DATA)
+        for i in range(writes):
+            h.write(Reg.DATA, 0x0BADF00D + i)
+        if command is not None:
+            h.write(Reg.SID, shape.sid)
+            h.write(Reg.BLOCK, block)
+            h.write(Reg.STATUS, command)
+            h.wait()
+            h.read(Reg.DATA)
 
     @rule(data=st.data(), write=st.booleans())
     def dma_out_of_ram(self, data: st.DataObject, write: bool) -> None:

@@ -28,15 +28,24 @@ from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
 from ..model import EventKind
-from .coverage import CoverageReport, coverage, coverage_instance, reachable_classes
+from .coverage import (
+    CoverageReport,
+    PairCoverageReport,
+    coverage,
+    coverage_instance,
+    pair_coverage,
+    pair_plan,
+    reachable_classes,
+)
 from .deviations import Deviation
 from .errors import InputError, Mismatch, TargetCrashed
 from .fill import abbreviate
-from .harness import HarnessConfig, RunLog, TargetGone, as_steps
+from .harness import HarnessConfig, Operation, RunLog, TargetGone, as_steps
 from .instance import Instance
 from .lockstep import lockstep_class
 from .minimize import shrink
 from .policy import Policy, policy_for
+from .systematic import run_systematic
 from .targets import TargetSpec
 from .trace import Step, Trace
 
@@ -51,9 +60,13 @@ class CheckConfig:
     rules each, from ``seed``; ``database``: Hypothesis's example database,
     to retry earlier failures first.  ``minimize``: shrink a failing trace
     operation by operation; ``coverage``: measure transition coverage of a
-    conforming run.  ``on_progress(sequences, operations)`` is called as
-    every sequence starts.  ``keep_going``: report every distinct deviation;
-    ``allowed``: known deviations by signature, with their reasons.
+    conforming run; ``systematic``: run the fixed sequences
+    (:mod:`.systematic`) before the generated ones; ``shard`` ``(k, n)``:
+    only the fixed sequences whose index is ``k`` modulo ``n`` (one worker
+    of ``n``).
+    ``on_progress(sequences, operations)`` is called as every sequence starts.
+    ``keep_going``: report every distinct deviation; ``allowed``: known
+    deviations by signature, with their reasons.
     """
 
     target: TargetSpec
@@ -65,6 +78,8 @@ class CheckConfig:
     database: Path | None = None
     minimize: bool = True
     coverage: bool = True
+    systematic: bool = True
+    shard: tuple[int, int] = (0, 1)
     on_progress: Callable[[int, int], None] | None = None
     keep_going: bool = False
     allowed: dict[str, str] = field(default_factory=dict)
@@ -108,6 +123,7 @@ class CheckReport(BaseModel):
     transcript: list[str] = []
     stderr_tail: str = ""
     coverage: CoverageReport | None = None
+    pair_coverage: PairCoverageReport | None = None
     #: Whether the target injected storage faults (R-HOST-7); false: the fault rule was skipped.
     faults: bool = False
     deviations: list[Deviation] = []
@@ -159,23 +175,34 @@ def run_check(config: CheckConfig) -> CheckReport:
     mismatch: Mismatch | None = None
     broken: str | None = None
     chatter: list[object] = []
-    try:
-        with with_reporter(chatter.append):
-            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)
-    except TargetGone as exc:
-        broken = str(exc)
-    except InputError:
-        raise
-    except Exception as exc:  # any failure of the target under the harness
-        text = str(exc).strip()
-        failure = text.splitlines()[0] if text else type(exc).__name__
-        if not isinstance(exc, AssertionError):
-            failure = f"{type(exc).__name__}: {failure}"
-        crash = _crash_in(exc)
-        if crash is not None:
-            failure = broken = str(crash)
-        mismatch = _mismatch_in(exc)
-    trace = list(log.trace)
+    trace: list[Operation] = []
+    found = run_systematic(harness, log, config.shard) if config.systematic else None
+    if found is not None:
+        outcome, harness = found.outcome, found.config
+        trace = list(outcome.trace)
+        if outcome.broken is not None:
+            broken = str(outcome.broken)
+        elif outcome.failure is not None:
+            failure = _describe(outcome.failure)
+            mismatch = _mismatch_in(outcome.failure)
+            if isinstance(outcome.failure, TargetCrashed):
+                broken = failure
+    else:
+        try:
+            with with_reporter(chatter.append):
+                run_state_machine_as_test(seed(config.seed)(machine),
+                                          settings=hypothesis_settings)
+        except TargetGone as exc:
+            broken = str(exc)
+        except InputError:
+            raise
+        except Exception as exc:  # any failure of the target under the harness
+            failure = _describe(exc)
+            crash = _crash_in(exc)
+            if crash is not None:
+                failure = broken = str(crash)
+            mismatch = _mismatch_in(exc)
+        trace = list(log.trace)
     signature = mismatch.signature if mismatch is not None else None
     if failure is not None and config.minimize:
         shrunk = shrink(harness, trace, log=log, signature=signature)
@@ -215,6 +242,7 @@ def run_check(config: CheckConfig) -> CheckReport:
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
         coverage=_coverage(config, log) if conforms else None,
+        pair_coverage=_pair_coverage(config, log) if conforms else None,
         deviations=deviations,
         no_longer_occurring=sorted(set(config.allowed) - set(log.occurrences)),
         transition_counts={str(t): n for t, n in sorted(log.counts.items(), key=str)},
@@ -272,6 +300,32 @@ def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
     reachable = {t for t in reachable_classes(coverage_instance(latency))
                  if t.kind is not EventKind.COMPLETE}
     return coverage(log.covered, reachable)
+
+
+def _pair_coverage(config: CheckConfig, log: RunLog) -> PairCoverageReport | None:
+    """The run's coverage of the pairs of classes reachable at the model's fixed latency.
+
+    Black box, the harness reads STATUS after every STATUS write and clock
+    step, so only those pairs can follow them.
+    """
+    latency = config.policy.coverage_latency
+    if not config.coverage or latency is None:
+        return None
+    reachable = pair_plan(latency).pairs
+    if not config.policy.white_box:  # every STATUS write and clock step is followed by a sync
+        synced = (EventKind.WRITE_STATUS, EventKind.TICK)
+        reachable = frozenset((a, b) for a, b in reachable
+                              if a.kind not in synced or b.kind is EventKind.READ_STATUS)
+    return pair_coverage(log.pairs, reachable)
+
+
+def _describe(exc: BaseException) -> str:
+    """The first line of a failure, with its type unless it is an assertion."""
+    if isinstance(exc, TargetCrashed):
+        return str(exc)
+    text = str(exc).strip()
+    failure = text.splitlines()[0] if text else type(exc).__name__
+    return failure if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {failure}"
 
 
 def _crash_in(exc: BaseException) -> TargetCrashed | None:

@@ -7,7 +7,10 @@ program over stdin/stdout are all driven the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Protocol, runtime_checkable
+
+from ..spec.wire import Command
 
 #: The ``FAIL`` message of a target that does not inject faults (SPEC section 13).
 UNSUPPORTED: Final = "unsupported: fault injection"
@@ -46,6 +49,28 @@ class Target(Protocol):
     def clock_step(self, ns: int | None = None) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Pipelined(Protocol):
+    """A target that takes commands without waiting for their answers (out of process).
+
+    ``submit`` sends commands; ``collect(n)`` returns the answer lines of the
+    ``n`` oldest submitted, in order, normalized like
+    :func:`~.replay.execute` returns them (a refusal is a ``FAIL`` answer); an
+    answer equal to its ``expect`` line may be returned as it is, unchecked.
+    ``in_flight`` counts the commands submitted and not collected.  When the
+    target breaks, :class:`~.errors.TargetBroken` is raised; one that carries
+    an ``answers`` list tells which came before.
+    """
+
+    @property
+    def in_flight(self) -> int: ...
+
+    def submit(self, commands: Sequence[Command],
+               expect: Sequence[str | None] | None = None) -> None: ...
+
+    def collect(self, count: int) -> list[str]: ...
 
 
 @runtime_checkable

@@ -145,6 +145,13 @@ class _Lease:
         self.read = target.read
         self.clock_step = target.clock_step
         self.fault = target.fault
+        self.pipeline = target.pipeline
+        self.submit = target.submit
+        self.collect = target.collect
+
+    @property
+    def in_flight(self) -> int:
+        return self._target.in_flight
 
     @property
     def transcript(self) -> list[str]:

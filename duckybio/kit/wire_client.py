@@ -30,6 +30,7 @@ from typing import IO, Final, NoReturn
 from ..spec.regmap import U32_MASK, WORD_SIZE
 from ..spec.wire import (
     PROTOCOL_VERSION,
+    Answer,
     ClockStep,
     Command,
     Fail,
@@ -49,7 +50,11 @@ from ..spec.wire import (
     answer_bytes,
     answer_empty,
     answer_number,
+    fail,
+    format_answer,
     format_command,
+    ok_bytes,
+    ok_number,
     parse_answer,
 )
 from .errors import TargetBroken, TargetRefused
@@ -64,6 +69,18 @@ STDERR_TAIL: Final = 4096
 #: Longest answer accepted to a command that returns no byte string.
 SHORT_ANSWER: Final = 4096
 _CHUNK: Final = 1 << 16
+
+
+class PipelineBroken(TargetBroken):
+    """The target broke in the middle of a pipelined batch.
+
+    ``answers`` holds the answers that arrived before, one per command, in
+    order: the command that broke it is ``commands[len(answers)]``.
+    """
+
+    def __init__(self, message: str, answers: list[str]) -> None:
+        super().__init__(message)
+        self.answers = answers
 
 
 def _brief(text: str, limit: int = 60) -> str:
@@ -145,6 +162,13 @@ def _reap(p: _Process, grace: float) -> None:
     p.stderr.close()
 
 
+def _limit(command: Command) -> int:
+    """The longest answer accepted to ``command``."""
+    if isinstance(command, Read | StorageRead):
+        return 2 * command.length + SHORT_ANSWER
+    return SHORT_ANSWER
+
+
 def _exit_text(returncode: int | None) -> str:
     if returncode is None:
         return "closed its output"
@@ -184,6 +208,9 @@ class WireTarget:
         #: Whether the program ended by itself in the middle of an exchange.
         self.crashed = False
         self._closed = False
+        #: Pipelined commands sent and not yet answered: command, line, expected answer.
+        self._queue: deque[tuple[Command, str, str | None]] = deque()
+        self._eof = False
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         token = secrets.token_hex(8)
         child_env = dict(os.environ if env is None else env)
@@ -387,6 +414,154 @@ class WireTarget:
         answer = self._exchange(command, 2 * length + SHORT_ANSWER)
         try:
             return answer_bytes(answer, length)
+        except WireError as exc:
+            self._shape_error(command, exc)
+
+    # --- pipelining ---------------------------------------------------------------------
+
+    def pipeline(self, commands: Sequence[Command],
+                 expect: Sequence[str | None] | None = None) -> list[str]:
+        """Send all ``commands`` at once; their answer lines, in order (see :meth:`collect`)."""
+        self.submit(commands, expect)
+        return self.collect(self.in_flight)
+
+    @property
+    def in_flight(self) -> int:
+        """Commands submitted whose answers were not collected yet."""
+        return len(self._queue)
+
+    def submit(self, commands: Sequence[Command],
+               expect: Sequence[str | None] | None = None) -> None:
+        """Send ``commands`` without waiting for their answers (:meth:`collect` reads them).
+
+        Output that arrives meanwhile is kept, so neither side ever blocks
+        the other.  ``expect`` gives, per command, the answer line taken as
+        it is when it arrives.  A target that stops reading is found by
+        :meth:`collect`.
+        """
+        if self._failure is not None:
+            raise PipelineBroken(f"target already failed: {self._failure}", [])
+        if self._closed:
+            raise PipelineBroken("target is closed", [])
+        if not commands:
+            return
+        lines = [format_command(c) for c in commands]
+        if not self._queue:
+            self._drain()
+            if self._buffer:
+                extra = self._buffer.decode("ascii", "replace").splitlines()[0]
+                try:
+                    self._break(f"target wrote {_brief(extra)!r} before "
+                                f"{_brief(lines[0])!r} was sent")
+                except TargetBroken as exc:
+                    raise PipelineBroken(str(exc), []) from None
+        wanted = list(expect) if expect is not None else [None] * len(lines)
+        self._queue.extend(zip(commands, lines, wanted, strict=True))
+        if self._eof:
+            return
+        out = memoryview(("\n".join(lines) + "\n").encode("ascii"))
+        deadline = time.monotonic() + self.timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._stdin_fd, selectors.EVENT_WRITE)
+            sel.register(self._stdout_fd, selectors.EVENT_READ)
+            while out:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return  # collect reports the answer that does not come
+                for key, _ in sel.select(remaining):
+                    if key.fd == self._stdin_fd:
+                        try:
+                            sent = os.write(self._stdin_fd, out[:_CHUNK])
+                        except BlockingIOError:
+                            continue
+                        except (BrokenPipeError, ConnectionResetError):
+                            self._eof = True
+                            return
+                        out = out[sent:]
+                        deadline = time.monotonic() + self.timeout
+                    elif not self._receive():
+                        self._eof = True
+                        return
+
+    def collect(self, count: int) -> list[str]:
+        """The answer lines of the ``count`` oldest submitted commands, in order.
+
+        An answer equal to its expected line is taken as it is; any other is
+        checked like the matching method checks it (a number that fits, the
+        right number of bytes, a bare ``OK``) and returned normalized; a
+        ``FAIL`` is returned, not raised.  No answer waits longer than
+        ``timeout`` seconds after the previous one.  When the target breaks,
+        :class:`PipelineBroken` carries the answers that arrived before.
+        """
+        answers: list[str] = []
+        try:
+            self._collect(min(count, len(self._queue)), answers)
+        except TargetBroken as exc:
+            self._queue.clear()
+            raise PipelineBroken(str(exc), answers) from None
+        return answers
+
+    def _collect(self, count: int, answers: list[str]) -> None:
+        queue = self._queue
+        deadline = time.monotonic() + self.timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._stdout_fd, selectors.EVENT_READ)
+            while len(answers) < count:
+                command, line, expected = queue[0]
+                shown = repr(_brief(line))
+                end = self._buffer.find(b"\n")
+                limit = _limit(command)
+                if (len(self._buffer) if end < 0 else end) > limit:
+                    self._break(f"answer to {shown} is longer than {limit} bytes")
+                if end >= 0:
+                    raw = bytes(self._buffer[:end])
+                    del self._buffer[:end + 1]
+                    queue.popleft()
+                    self._note("> " + line)
+                    text = self._decode(raw, shown)
+                    self._note("< " + text)
+                    answers.append(text if text == expected
+                                   else format_answer(self._normalize(command, text)))
+                    deadline = time.monotonic() + self.timeout
+                    continue
+                if self._eof:
+                    self._note("> " + line)
+                    self.crashed = True
+                    self._break(f"target {self._exit_status()} while answering {shown}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._note("> " + line)
+                    self._break(f"target did not answer {shown} within {self.timeout:g}s")
+                if sel.select(remaining) and not self._receive():
+                    self._eof = True
+
+    def _normalize(self, command: Command, text: str) -> Answer:
+        """The answer ``text`` to ``command`` as its method would read it."""
+        try:
+            answer = parse_answer(text)
+        except WireError as exc:
+            self._break(f"unparsable answer to {format_command(command)[:60]!r}: {exc}")
+        if isinstance(answer, Fail):
+            return fail(answer.message)
+        try:
+            match command:
+                case Readl():
+                    value = answer_number(answer)
+                    if value >> (8 * WORD_SIZE):
+                        raise WireError(f"{value:#x} does not fit in {8 * WORD_SIZE} bits")
+                    return ok_number(value)
+                case ClockStep():
+                    value = answer_number(answer)
+                    if value >> 64:
+                        raise WireError(f"{value:#x} does not fit in 64 bits")
+                    return ok_number(value)
+                case Read(_, length) | StorageRead(_, _, length):
+                    return ok_bytes(answer_bytes(answer, length))
+                case Version():
+                    return answer
+                case _:
+                    answer_empty(answer)
+                    return Ok()
         except WireError as exc:
             self._shape_error(command, exc)
 

@@ -1,0 +1,289 @@
+"""Systematic sequences: what every run tries, before anything is drawn at random.
+
+Random generation covers every transition class, but a class says nothing
+about the state it was taken in or what came before it.  Every run therefore
+starts with fixed sequences, the same for every seed:
+
+- the *pair tour*: for every pair of consecutive classes that exploration
+  proves reachable (:mod:`duckybio.explore.pairs`), a walk that takes it.
+  The walks are planned on the small coverage instance and carried over,
+  event by event, to a machine of the same shape in real sizes
+  (:func:`tour_instance`); DATA accesses that fill the staging buffer or
+  empty the read buffer there are repeated until they do the same here;
+- the *page sweep*: in every phase the device can be in, a read of every
+  offset of the MMIO page, aligned or not, and a write of every offset that
+  is not a register (R-RD-3, R-WR-6; SPEC.md section 13, item 7);
+- the *data flow*: DATA reads and PIO writes after a successful read, after
+  a failure that followed it (R-CMD-10, erratum E14), after SRST and after a
+  COUNT write.
+
+Each sequence is a list of wire commands from power-on, run like a replay
+(:func:`~.harness.replay_lockstep`: the same comparisons as a run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..explore.pairs import Pair
+from ..model import (
+    Event,
+    MachineState,
+    ModelConfig,
+    Read,
+    StorageSpec,
+    Tick,
+    Transition,
+    Write,
+    power_on,
+    step,
+)
+from ..spec import wire
+from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
+from .coverage import coverage_instance, pair_plan
+from .harness import HarnessConfig, ReplayOutcome, RunLog, power_on_commands, replay_lockstep
+from .instance import Instance, StorageShape
+
+#: Walks of the pair tour per sequence: a failure is shrunk from one of these.
+WALKS_PER_SEQUENCE = 64
+_REGISTERS = frozenset(int(r) for r in Reg)
+
+
+class _DataAccess:
+    """Membership test: whether an event reads or writes DATA."""
+
+    def __contains__(self, event: object) -> bool:
+        return isinstance(event, Read | Write) and event.offset == Reg.DATA
+
+
+_DATA_ACCESS = _DataAccess()
+
+
+@dataclass(frozen=True, slots=True)
+class Systematic:
+    """One fixed sequence: its name, the machine it powers on, its wire commands."""
+
+    name: str
+    instance: Instance
+    commands: tuple[str, ...] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A fixed sequence that did not conform: its name, how it went, its harness."""
+
+    name: str
+    outcome: ReplayOutcome
+    config: HarnessConfig
+
+
+def tour_instance() -> Instance:
+    """The machine of the pair tour and the page sweeps: the coverage instance, full size.
+
+    One block of RAM, the MMIO page right after it, one storage (id 1) of
+    one block: every walk planned on the coverage instance takes the same
+    classes here, its register values unchanged.
+    """
+    return Instance(ram_size=BLOCK_SIZE + PAGE_SIZE, mmio_base=BLOCK_SIZE,
+                    storages=(StorageShape(sid=1, size=BLOCK_SIZE),))
+
+
+@lru_cache(maxsize=8)
+def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, ...]:
+    """The fixed sequences of a run on ``instance`` whose commands take ``latency`` steps.
+
+    Computed once per instance and latency.
+    """
+    lat = min(latency, 2)
+    tour = tour_instance()
+    out = [Systematic(f"data flow {i + 1}", instance, _lines(instance, events))
+           for i, events in enumerate(_data_flow(instance, latency))]
+    out += [Systematic(f"page sweep ({phase})", tour, _lines(tour, events))
+            for phase, events in _page_sweeps(lat, latency)]
+    out += [Systematic(f"pair tour {i + 1}", tour, _lines(tour, events))
+            for i, events in enumerate(_tour(lat, latency))]
+    return tuple(out)
+
+
+def run_systematic(config: HarnessConfig, log: RunLog,
+                   shard: tuple[int, int] = (0, 1)) -> Found | None:
+    """Run every fixed sequence; the first that does not conform, with its outcome.
+
+    With ``shard`` ``(k, n)``, only the sequences whose index is ``k`` modulo ``n``.
+    """
+    latency = config.policy.latency
+    k, n = shard
+    for sequence in systematic_sequences(config.instance, latency)[k::n]:
+        harness = HarnessConfig(config.factory, config.policy, sequence.instance)
+        outcome = replay_lockstep(harness, sequence.commands, log=log)
+        if not outcome.conforms:
+            return Found(sequence.name, outcome, harness)
+    return None
+
+
+# --- carrying walks over from the coverage instance ------------------------------------
+
+class _Translator:
+    """Replays events of the coverage instance on :func:`tour_instance`, class for class."""
+
+    def __init__(self, latency: int, small_latency: int) -> None:
+        self.small_cfg = coverage_instance(small_latency).config(small_latency)
+        tour = tour_instance()
+        self.cfg = ModelConfig(ram_size=tour.ram_size, mmio_base=tour.mmio_base,
+                               storages=tuple(StorageSpec(s.sid, s.size) for s in tour.storages),
+                               latency=latency)
+        self.latency = latency
+        self.reset()
+
+        #: The pairs of classes taken here so far.
+        self.pairs: set[Pair] = set()
+
+    def reset(self) -> None:
+        self.small: MachineState = power_on(self.small_cfg)
+        self.state: MachineState = power_on(self.cfg)
+        self.last: Transition | None = None
+
+    def _step(self, event: Event, small: Event | None = None) -> Event:
+        self.state, out = step(self.cfg, self.state, event)
+        if self.last is not None:
+            self.pairs.add((self.last, out.transition))
+        self.last = out.transition
+        if small is not None:
+            self.small, _ = step(self.small_cfg, self.small, small)
+        return event
+
+    def carry(self, small_event: Event, *, pad: bool = True) -> Iterator[Event]:
+        """The events standing for ``small_event`` here.
+
+        With ``pad`` (a later DATA access depends on it), a DATA access that
+        fills W or empties R there is repeated until it does the same here; at
+        a latency above the planned one, the first clock step waits the
+        difference.
+        """
+        event = small_event
+        yield self._step(event, small_event)
+        if isinstance(event, Tick):  # a slower device: wait as long as the rest of it
+            small_cmd, command = self.small.bio.command, self.state.bio.command
+            while (small_cmd is not None and command is not None
+                   and command.ticks_left > small_cmd.ticks_left):
+                yield self._step(event)
+                command = self.state.bio.command
+        if not pad:
+            return
+        if event == Read(Reg.DATA):
+            small, bio = self.small.bio, self.state.bio
+            if small.cursor == len(small.rbuf) and not small.busy:
+                while not bio.busy and bio.cursor + WORD_SIZE <= len(bio.rbuf):
+                    yield self._step(event)
+                    bio = self.state.bio
+        elif isinstance(event, Write) and event.offset == Reg.DATA:
+            small, bio = self.small.bio, self.state.bio
+            full = small.count * self.small_cfg.block_size
+            if not small.busy and len(small.wbuf) == full > 0:
+                while not bio.busy and len(bio.wbuf) + WORD_SIZE <= bio.count * BLOCK_SIZE:
+                    yield self._step(event)
+                    bio = self.state.bio
+
+    def separate(self) -> Iterator[Event]:
+        """SRST and enough clock steps for a deferred one: back to the reset state."""
+        events: list[Event] = [Write(Reg.STATUS, Flag.SRST)]
+        events += [Tick()] * self.latency
+        for event in events:
+            yield self._step(event, event)
+
+
+def _tour(lat: int, latency: int) -> list[list[Event]]:
+    """The pair tour, cut into sequences of :data:`WALKS_PER_SEQUENCE` walks."""
+    plan = pair_plan(lat)
+    walks = sorted(plan.walks.items(), key=lambda item: (len(item[1]), str(item[0])))
+    carrier = _Translator(latency, lat)
+    sequences: list[list[Event]] = []
+    current: list[Event] = []
+    count = 0
+    for pair, walk in walks:
+        if pair in carrier.pairs:
+            continue
+        data_at = [i for i, e in enumerate(walk) if e in _DATA_ACCESS]
+        for i, small_event in enumerate(walk):
+            current.extend(carrier.carry(small_event, pad=bool(data_at) and data_at[-1] > i))
+        current.extend(carrier.separate())
+        count += 1
+        if count == WALKS_PER_SEQUENCE:
+            sequences.append(current)
+            current, count = [], 0
+            carrier.reset()
+    if current:
+        sequences.append(current)
+    return sequences
+
+
+def _page_sweeps(lat: int, latency: int) -> list[tuple[str, list[Event]]]:
+    """In each reachable phase: read every offset, write every non-register offset."""
+    sweeps: list[tuple[str, list[Event]]] = []
+    for phase, walk in sorted(pair_plan(lat).phases.items(), key=lambda i: i[0].value):
+        carrier = _Translator(latency, lat)
+        events = [e for small in walk for e in carrier.carry(small)]
+        events += [Read(offset) for offset in range(PAGE_SIZE)]
+        events += [Write(offset, U32_MASK) for offset in range(PAGE_SIZE)
+                   if offset not in _REGISTERS]
+        events += [Read(offset) for offset in sorted(_REGISTERS)]
+        sweeps.append((phase.value, events))
+    return sweeps
+
+
+def _data_flow(instance: Instance, latency: int) -> list[list[Event]]:
+    """DATA reads and PIO writes after a success, a later failure, SRST and COUNT."""
+    shape = max(instance.storages, key=lambda s: s.size)
+    last = shape.size // BLOCK_SIZE - 1
+    wait: list[Event] = [Tick()] * latency
+
+    def command(block: int, count: int, flags: int, sid: int = shape.sid,
+                addr: int = 0) -> list[Event]:
+        return [Write(Reg.SID, sid), Write(Reg.BLOCK, block), Write(Reg.COUNT, count),
+                Write(Reg.ADDR, addr), Write(Reg.STATUS, flags), *wait, Read(Reg.STATUS)]
+
+    reads = [Read(Reg.DATA)] * 3
+    writes = [Write(Reg.DATA, 0x11223344), Write(Reg.DATA, 0x55667788)]
+    pio_write = [*writes, Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)]
+    successes: list[list[Event]] = [
+        command(last, 1, Flag.READ),
+        [*command(0, 2, Flag.READ), Read(Reg.DATA)],
+        command(last, 1, Flag.DMA | Flag.READ),
+        [Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last), Write(Reg.COUNT, 1), *writes,
+         Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)],
+    ]
+    afters: list[list[Event]] = [
+        [],
+        command(last, 2, Flag.READ),  # past the end of the storage
+        command(0, 1, Flag.READ, sid=instance.unknown_sids()[0]),
+        command(0, 1, Flag.DMA | Flag.READ, addr=instance.ram_size),  # outside RAM
+        command(last, 2, Flag.WRITE),
+        [Write(Reg.STATUS, Flag.SRST)],
+        [Write(Reg.COUNT, 1)],
+        [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last),
+         Write(Reg.COUNT, 1)],
+    ]
+    flows: list[list[Event]] = []
+    for success in successes:
+        flow: list[Event] = []
+        for after in afters:
+            flow += [Write(Reg.STATUS, Flag.SRST), *success, *after, *reads, *pio_write,
+                     *reads]
+        flows.append(flow)
+    return flows
+
+
+def _lines(instance: Instance, events: Sequence[Event]) -> tuple[str, ...]:
+    """Power-on, then ``events`` as wire commands on the MMIO page of ``instance``."""
+    base = instance.mmio_base
+    commands: list[wire.Command] = power_on_commands(instance)
+    for event in events:
+        if isinstance(event, Read):
+            commands.append(wire.Readl(base + event.offset))
+        elif isinstance(event, Write):
+            commands.append(wire.Writel(base + event.offset, event.value))
+        else:
+            commands.append(wire.ClockStep())
+    return tuple(wire.format_command(c) for c in commands)

@@ -1,0 +1,81 @@
+"""Campaigns beyond one process: check --workers, and sharded plugin tests under pytest-xdist."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from planted import StaleReadBuffer
+
+from duckybio.kit.instance import Instance
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.run import CheckConfig, CheckReport, run_check
+from duckybio.kit.targets import TargetSpec
+from duckybio.kit.workers import SEED_STRIDE, WorkerJob, jobs_for, merge
+
+HERE = Path(__file__).parent
+
+
+def _job(examples: int) -> WorkerJob:
+    return WorkerJob(target=None, latency=0, timeout=10.0, reuse=True, busy_bound=None,
+                     examples=examples, steps=5, seed=7, instance=Instance(), database=None,
+                     shard=(0, 1))
+
+
+def test_the_budget_is_split_with_disjoint_seeds() -> None:
+    jobs = jobs_for(_job(7), 3)
+    assert [j.examples for j in jobs] == [3, 2, 2]
+    assert [j.seed for j in jobs] == [7, 7 + SEED_STRIDE, 7 + 2 * SEED_STRIDE]
+    assert [j.shard for j in jobs] == [(0, 3), (1, 3), (2, 3)]
+    assert jobs_for(_job(7), 1)[0] == _job(7)
+    assert len(jobs_for(_job(1), 4)) == 1
+
+
+def test_reports_merge_as_one_run() -> None:
+    a = run_check(CheckConfig(target=TargetSpec("ref", ReferenceTarget, in_process_reference=True),
+                              examples=2, steps=5, shard=(0, 2)))
+    b = run_check(CheckConfig(target=TargetSpec("ref", ReferenceTarget, in_process_reference=True),
+                              examples=2, steps=5, seed=SEED_STRIDE, shard=(1, 2)))
+    merged = merge([a, b], seed=0)
+    assert merged.conforms and merged.examples == a.examples + b.examples
+    assert merged.pair_coverage is not None and a.pair_coverage is not None
+    assert merged.pair_coverage.covered >= a.pair_coverage.covered
+    assert merged.pair_coverage.percentage == 100.0  # the shards of the tour add up
+    bad = run_check(CheckConfig(target=TargetSpec("stale", StaleReadBuffer), examples=2))
+    failed = merge([a, bad], seed=0)
+    assert not failed.conforms and failed.failure == bad.failure
+    assert failed.first_failure == a.examples + (bad.first_failure or 0)
+
+
+def test_check_workers_reports_one_run() -> None:
+    done = subprocess.run([sys.executable, "-m", "duckybio", "check", "--workers", "2",
+                           "--examples", "4", "--steps", "5", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "CONFORMS" in done.stdout
+    assert "pair coverage:        2294/2294" in done.stdout
+
+
+def test_a_failure_saved_by_one_shard_is_replayed_first_by_another(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    spec = TargetSpec("stale", StaleReadBuffer)
+    first = run_check(CheckConfig(target=spec, seed=1, database=db, systematic=False))
+    assert not first.conforms
+    again: CheckReport = run_check(CheckConfig(target=spec, seed=1 + SEED_STRIDE, database=db,
+                                               systematic=False, minimize=False))
+    assert not again.conforms and again.first_failure == 1
+
+
+def test_a_short_campaign_runs_under_pytest_xdist(tmp_path: Path) -> None:
+    shutil.copy(HERE / "planted.py", tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
+         "--duckybio-target", "planted:StaleReadBuffer", "--duckybio-shards", "2",
+         "--duckybio-examples", "5", "--duckybio-steps", "5",
+         "--duckybio-database", str(tmp_path / "db")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "2 failed" in done.stdout
+    assert "duckybio-conformance[0]" in done.stdout and "duckybio-conformance[1]" in done.stdout
