@@ -207,8 +207,8 @@ def run_check(config: CheckConfig) -> CheckReport:
     if failure is not None and config.minimize:
         shrunk = shrink(harness, trace, log=log, signature=signature)
         trace = shrunk.trace
-        if shrunk.failure is not None and shrunk.failure.signature != signature:
-            mismatch, signature = shrunk.failure, shrunk.failure.signature  # as it replays
+        if shrunk.failure is not None:  # the failure as the shrunk trace shows it
+            mismatch, signature = shrunk.failure, shrunk.failure.signature
             failure = _first_line(mismatch) if broken is None else failure
     deviations = _deviations(config, log)
     if failure is not None:
