@@ -14,7 +14,7 @@ around the first difference, so the saved trace states only what fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..spec import wire
@@ -41,21 +41,23 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
 
 
 def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
-           budget: int = 400, signature: str | None = None) -> Shrunk:
+           budget: int = 400, signature: str | None = None,
+           avoid: Collection[str] = ()) -> Shrunk:
     """:func:`minimize`, with the failure the shrunk trace ends with.
 
     With ``signature``, a candidate counts as failing only with that
     signature; when the trace does not fail with it outside Hypothesis (a
     device whose behaviour depends on its history), any failure of the same
-    kind counts.  Every replay is tallied in ``log`` (but replays never keep
+    kind counts.  A failure whose signature is in ``avoid`` (a known
+    deviation) never counts.  Every replay is tallied in ``log`` (but replays never keep
     going nor skip known deviations).  A trace whose failure does not
     reproduce at all is returned as it is.
     """
     own = RunLog()
     try:
-        shrunk = _minimize(config, trace, own, budget, signature)
+        shrunk = _minimize(config, trace, own, budget, signature, avoid)
         if shrunk.failure is None and signature is not None:
-            shrunk = _minimize(config, trace, own, budget, None)
+            shrunk = _minimize(config, trace, own, budget, None, avoid)
         return shrunk
     finally:
         if log is not None:
@@ -65,20 +67,20 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
 
 
 def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
-              signature: str | None) -> Shrunk:
+              signature: str | None, avoid: Collection[str]) -> Shrunk:
     commands = [line for line, _ in trace]
     setup_n = _setup_length(commands)
     setup, body = commands[:setup_n], commands[setup_n:]
     # Prefer a trace whose failure shows in the answers alone, so that it
     # replays on the target without the white-box comparison.
     if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log,
-                                          signature) is not None:
+                                          signature, avoid) is not None:
         config = config.black_box()
     kind: type[Mismatch] = TargetCrashed
-    found = _fails(config, commands, kind, log, signature)
+    found = _fails(config, commands, kind, log, signature, avoid)
     if found is None:
         kind = Mismatch
-        found = _fails(config, commands, kind, log, signature)
+        found = _fails(config, commands, kind, log, signature, avoid)
     if found is None:  # not reproducible outside Hypothesis: keep what we have
         return Shrunk(list(trace), None)
     best = found
@@ -87,7 +89,7 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
     keep = 1
     while keep < len(body) and replays < budget:
         replays += 1
-        result = _fails(config, setup + body[-keep:], kind, log, signature)
+        result = _fails(config, setup + body[-keep:], kind, log, signature, avoid)
         if result is not None:
             body, best = body[-keep:], result
             break
@@ -99,7 +101,7 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
         while i < len(body) and replays < budget:
             candidate = body[:i] + body[i + chunk:]
             replays += 1
-            result = _fails(config, setup + candidate, kind, log, signature)
+            result = _fails(config, setup + candidate, kind, log, signature, avoid)
             if result is not None:
                 body, best, removed = candidate, result, True
             else:
@@ -113,7 +115,7 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
                 break
             candidate = [c for c in setup if c != line]
             replays += 1
-            result = _fails(config, candidate + body, kind, log, signature)
+            result = _fails(config, candidate + body, kind, log, signature, avoid)
             if result is not None:
                 setup, best = candidate, result
     ops, failure = best
@@ -139,7 +141,7 @@ def _is_byte_read(line: str) -> bool:
 
 
 def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
-           log: RunLog, signature: str | None
+           log: RunLog, signature: str | None, avoid: Collection[str] = ()
            ) -> tuple[list[Operation], Mismatch] | None:
     """The recorded trace and failure if ``commands`` still fail with ``kind`` (and
     ``signature``)."""
@@ -148,6 +150,8 @@ def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
     if not isinstance(failure, kind):
         return None
     if signature is not None and failure.signature != signature:
+        return None
+    if failure.signature in avoid:
         return None
     return list(outcome.trace), failure
 
