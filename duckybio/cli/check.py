@@ -247,6 +247,8 @@ def print_report(report: CheckReport) -> None:
               "exploration proves reachable")
         for missing in report.coverage.missing:
             print(f"    not covered: {missing}")
+    if report.pair_coverage is not None:
+        print(f"  pair coverage:        {report.pair_coverage.summary()}")
     else:
         print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
     print("  fault injection:      " + ("on (R-HOST-7)" if report.faults else

@@ -56,10 +56,13 @@ _OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.R
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """A deviation met while a run keeps going: its first occurrence, not yet shrunk."""
+    """A deviation met while a run keeps going: its first occurrence, not yet shrunk,
+    and what the harness that met it was built from (its machine may not be the
+    run's default)."""
 
     failure: Mismatch
     trace: tuple[Operation, ...]
+    config: HarnessConfig
 
 
 class TargetGone(BaseException):
@@ -142,6 +145,7 @@ class Harness:
 
     def __init__(self, config: HarnessConfig, log: RunLog | None = None, *,
                  events: bool = False) -> None:
+        self.config = config
         self.instance = config.instance
         self.policy = config.policy
         self.log = RunLog() if log is None else log
@@ -287,7 +291,7 @@ class Harness:
         if signature not in log.known and signature not in log.found:
             log.failed()
             assert isinstance(exc, Mismatch)
-            log.found[signature] = Found(exc, tuple(self.trace))
+            log.found[signature] = Found(exc, tuple(self.trace), self.config)
 
     def flush(self) -> None:
         """Pipelined: await every answer not yet seen and compare them in order.

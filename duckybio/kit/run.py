@@ -256,7 +256,7 @@ def _deviations(config: CheckConfig, log: RunLog) -> list[Deviation]:
     for signature, found in log.found.items():
         ops, failure = list(found.trace), found.failure
         if config.minimize:
-            shrunk = shrink(config.harness, ops, log=log, signature=signature)
+            shrunk = shrink(found.config, ops, log=log, signature=signature)
             ops, failure = shrunk.trace, shrunk.failure or failure
         count = log.occurrences.get(signature, 1)
         same = next((d for d in out if d.signature == failure.signature), None)
