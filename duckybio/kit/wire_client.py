@@ -494,6 +494,11 @@ class WireTarget:
         :class:`PipelineBroken` carries the answers that arrived before.
         """
         answers: list[str] = []
+        if min(count, len(self._queue)) == 0:
+            return answers
+        if self._closed:  # it broke before: its pipes are closed
+            self._queue.clear()
+            raise PipelineBroken(self._failure or "the target has exited", answers)
         try:
             self._collect(min(count, len(self._queue)), answers)
         except TargetBroken as exc:
