@@ -120,8 +120,11 @@ class RunLog:
     known: set[str] = field(default_factory=set)
     #: Keep going: record each new deviation in ``found`` instead of failing.
     keep_going: bool = False
+    #: Keep going, or a replay past ``known``: a value deviation is counted and the
+    #: sequence goes on (SPEC section 18).
+    resume: bool = False
     found: dict[str, Found] = field(default_factory=dict)
-    #: How many sequences each signature ended.
+    #: How many sequences each signature ended (or, resuming, occurred in).
     occurrences: dict[str, int] = field(default_factory=dict)
     #: How many times the model took each transition class.
     counts: dict[Transition, int] = field(default_factory=dict)
@@ -166,6 +169,8 @@ class Harness:
         self.context: dict[int, tuple[wire.Command, str]] = {}
         #: A deviation already counted ended this sequence: nothing more is sent.
         self.stopped = False
+        #: Signatures counted in this sequence (resuming past known deviations).
+        self.met: set[str] = set()
         #: The model's latest transition class that changed something (SPEC section 18).
         self.transition = ""
         #: The latest command compared: what it latched, its direction, the bytes it staged.
@@ -268,15 +273,63 @@ class Harness:
                 command=line, expect=expected).matches(observed):
             return
         command, transition = self.context.get(index, (None, self.transition))
+        mismatch: Mismatch | None = None
+        answer: wire.Answer | None = None
         try:
             if command is not None:
-                raise describe(command, line, wire.parse_answer(expected),
-                               wire.parse_answer(observed), mmio_base=self.instance.mmio_base,
-                               transition=transition, effect=self.effect)
+                answer = wire.parse_answer(observed)
+                mismatch = describe(command, line, wire.parse_answer(expected), answer,
+                                    mmio_base=self.instance.mmio_base,
+                                    transition=transition, effect=self.effect)
         except wire.WireError:
             pass
-        raise Mismatch(f"{abbreviate(line)}: expected {abbreviate(expected)}, observed "
-                       f"{abbreviate(observed)}", what="host answer", transition=transition)
+        if mismatch is None:
+            mismatch = Mismatch(f"{abbreviate(line)}: expected {abbreviate(expected)}, "
+                                f"observed {abbreviate(observed)}", what="host answer",
+                                transition=transition)
+        if not self._resumes(mismatch, index):
+            raise mismatch
+        if command is not None and isinstance(answer, wire.Ok):
+            with contextlib.suppress(wire.WireError):
+                self._adopt(command, answer)
+
+    def _resumes(self, mismatch: Mismatch, index: int) -> bool:
+        """Whether the sequence goes on past ``mismatch`` of the operation at ``index``.
+
+        Keeping going, a deviation of a value always lets the sequence go on
+        (SPEC section 18): a new signature is recorded in ``found`` with the
+        trace up to it, and every signature is counted once per sequence.  A
+        replay that resumes goes on only past the signatures it knows.  The
+        operation is then recorded as not compared.  A crash or a hang ends
+        the sequence (:meth:`_deviation`).  Whether a sequence goes on never
+        depends on what earlier sequences found, so that a run is the same
+        whatever order Hypothesis tries its examples in.
+        """
+        log = self.log
+        signature = mismatch.signature
+        if isinstance(mismatch, TargetRaised | TargetCrashed) or not (
+                log.keep_going or (log.resume and signature in log.known)):
+            return False
+        if log.keep_going and signature not in log.known and signature not in log.found:
+            log.failed()
+            log.found[signature] = Found(mismatch, tuple(self.trace[:index + 1]), self.config)
+        if signature not in self.met:
+            self.met.add(signature)
+            log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
+        self.trace[index] = (self.trace[index][0], None)
+        # STATUS still disagrees: the next one is named by the same transition
+        if mismatch.what == "STATUS value":
+            self._flags_changed = mismatch.transition
+        return True
+
+    def _adopt(self, command: wire.Command, answer: wire.Ok) -> None:
+        """Resuming past a byte deviation: the model takes the target's bytes, so that
+        the same difference is not met again by every later comparison."""
+        match command:
+            case wire.StorageRead(sid, offset, length):
+                self.model.storage_write(sid, offset, wire.answer_bytes(answer, length))
+            case wire.Read(addr, length):
+                self.model.write(addr, wire.answer_bytes(answer, length))
 
     def _deviation(self, exc: Exception) -> None:
         """A disagreement: raise it, or (allowed, or keeping going) record it and stop."""
@@ -287,7 +340,8 @@ class Harness:
             raise exc
         self.stopped = True
         self.pending = []
-        log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
+        if signature not in self.met:
+            log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
         if signature not in log.known and signature not in log.found:
             log.failed()
             assert isinstance(exc, Mismatch)
@@ -473,7 +527,9 @@ class Harness:
         self._note_outputs()
         anchor = self._named_by(wire.Readl(addr), True)
         if observed != expected:
-            raise register_mismatch(Reg.STATUS, expected, observed, line, anchor)
+            mismatch = register_mismatch(Reg.STATUS, expected, observed, line, anchor)
+            if not self._resumes(mismatch, len(self.trace) - 1):
+                raise mismatch
         self._after_sync(before, starts)
 
     def _after_sync(self, before: BioState, starts: bool) -> None:

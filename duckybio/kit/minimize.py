@@ -42,7 +42,7 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
 
 def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
            budget: int = 400, signature: str | None = None,
-           avoid: Collection[str] = ()) -> Shrunk:
+           avoid: Collection[str] = (), tolerate: Collection[str] = ()) -> Shrunk:
     """:func:`minimize`, with the failure the shrunk trace ends with.
 
     With ``signature``, a candidate counts as failing only with that
@@ -52,18 +52,28 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
     deviation) never counts.  Every replay is tallied in ``log`` (but replays never keep
     going nor skip known deviations).  A trace whose failure does not
     reproduce at all is returned as it is.
+
+    With ``tolerate`` (the allowed deviations and, keeping going, the others
+    found), a trace whose first deviation counts is preferred; when there is none (an
+    earlier deviation cannot be avoided on the way), the replays go on past
+    the tolerated signatures like the run did (SPEC section 18) and the
+    operations that met them are recorded as not compared.
     """
     own = RunLog()
+    tolerant = RunLog(known=set(tolerate), resume=True)
     try:
         shrunk = _minimize(config, trace, own, budget, signature, avoid)
+        if shrunk.failure is None and tolerate:
+            shrunk = _minimize(config, trace, tolerant, budget, signature, avoid)
         if shrunk.failure is None and signature is not None:
             shrunk = _minimize(config, trace, own, budget, None, avoid)
         return shrunk
     finally:
         if log is not None:
-            log.sequences += own.sequences
-            log.operations += own.operations
-            log.covered |= own.covered
+            for replays in (own, tolerant):
+                log.sequences += replays.sequences
+                log.operations += replays.operations
+                log.covered |= replays.covered
 
 
 def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
@@ -123,13 +133,14 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
 
 
 def compact(trace: Sequence[Operation], failure: Mismatch) -> list[Operation]:
-    """``trace`` without the byte comparisons that passed, the failing one narrowed.
+    """``trace`` without the byte reads before its end, the failing one narrowed.
 
     ``trace`` ends with the operation that failed with ``failure``.  Host
-    reads change nothing, so the rest replays the same; a failing byte read
-    keeps only the bytes around its first difference (``failure.narrowed``).
+    reads change nothing, so the rest replays the same (those before the end
+    passed, or were not compared); a failing byte read keeps only the bytes
+    around its first difference (``failure.narrowed``).
     """
-    out = [op for op in trace[:-1] if not (op[1] is not None and _is_byte_read(op[0]))]
+    out = [op for op in trace[:-1] if not _is_byte_read(op[0])]
     last = list(trace[-1:])
     if last and failure.narrowed is not None and _is_byte_read(last[0][0]):
         last = [failure.narrowed]

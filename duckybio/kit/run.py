@@ -156,7 +156,8 @@ def run_check(config: CheckConfig) -> CheckReport:
     propagates.
     """
     log = RunLog(on_progress=config.on_progress, known=set(config.allowed),
-                 keep_going=config.keep_going)
+                 keep_going=config.keep_going,
+                 resume=config.keep_going or bool(config.allowed))
     harness = config.harness
     machine = lockstep_class(harness, log)
     hypothesis_settings = settings(
@@ -206,7 +207,8 @@ def run_check(config: CheckConfig) -> CheckReport:
     signature = mismatch.signature if mismatch is not None else None
     if failure is not None and config.minimize:
         # the smallest trace that fails with any deviation not known (SPEC section 18)
-        shrunk = shrink(harness, trace, log=log, avoid=set(config.allowed))
+        shrunk = shrink(harness, trace, log=log, avoid=set(config.allowed),
+                        tolerate=set(config.allowed))
         trace = shrunk.trace
         if shrunk.failure is not None:  # the failure as the shrunk trace shows it
             mismatch, signature = shrunk.failure, shrunk.failure.signature
@@ -258,7 +260,8 @@ def _deviations(config: CheckConfig, log: RunLog) -> list[Deviation]:
     for signature, found in log.found.items():
         ops, failure = list(found.trace), found.failure
         if config.minimize:
-            shrunk = shrink(found.config, ops, log=log, signature=signature)
+            others = (set(config.allowed) | set(log.found)) - {signature}
+            shrunk = shrink(found.config, ops, log=log, signature=signature, tolerate=others)
             ops, failure = shrunk.trace, shrunk.failure or failure
         count = log.occurrences.get(signature, 1)
         same = next((d for d in out if d.signature == failure.signature), None)
