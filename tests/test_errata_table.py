@@ -9,9 +9,12 @@ the machine.  The double with nothing planted conforms, so every finding is the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pytest
 from errata_double import (
     CHECKABLE,
+    LATENCY,
     NOT_ON_THE_WIRE,
     PLANTABLE,
     VECTORS_ONLY,
@@ -20,10 +23,16 @@ from errata_double import (
 )
 from test_deviations import MAX_REPRO_C, MAX_TEST_REPRO, MAX_TRACE_JSON, mmio_ops, sizes
 
+from duckybio.kit.replay import replay_steps
 from duckybio.kit.run import CheckConfig, CheckReport, run_check
+from duckybio.kit.target import Target
 from duckybio.kit.targets import TargetSpec
+from duckybio.kit.trace import Step
 from duckybio.kit.vectors import DEFAULT_DIR, load_all, run_vector
 from duckybio.spec.rules import ERRATA_IDS
+
+#: Errata the keep-going run on the all-errata double reports distinctly (of the 15 checkable).
+ALL_AT_ONCE = 13
 
 
 def _run(*errata: str, examples: int = 200) -> CheckReport:
@@ -79,3 +88,36 @@ def test_the_golden_vectors_find_the_planted_erratum(erratum: str) -> None:
         assert all(not run_vector(clean, v) for v in vectors)
     finally:
         clean.close()
+
+
+def _fails(factory: Callable[[], Target], steps: Sequence[Step]) -> bool:
+    """Whether the reproducer ``steps`` fails on a fresh target of ``factory`` (a crash too)."""
+    target = factory()
+    try:
+        return bool(replay_steps(target, steps))
+    except Exception:  # the double's planted crash
+        return True
+    finally:
+        target.close()
+
+
+def test_keep_going_reports_the_errata_planted_at_once_distinctly() -> None:
+    """Every erratum planted at once: each reported deviation's reproducer fails on the
+    double, passes on the clean one and is the erratum's (it fails with that erratum alone,
+    or passes once it is removed); together they account for :data:`ALL_AT_ONCE` errata."""
+    spec = TargetSpec("errata double every", errata_factory(*PLANTABLE), latency=LATENCY)
+    report = run_check(CheckConfig(target=spec, keep_going=True))
+    clean = errata_factory(latency=LATENCY)
+    every = errata_factory(*PLANTABLE)
+    accounted: set[str] = set()
+    for deviation in report.deviations:
+        steps = deviation.trace
+        assert _fails(every, steps), f"{deviation.signature}: its reproducer does not fail"
+        assert not _fails(clean, steps), f"{deviation.signature}: fails on the clean double"
+        mine = {e for e in CHECKABLE
+                if _fails(errata_factory(e, latency=LATENCY), steps) or not _fails(
+                    errata_factory(*(x for x in PLANTABLE if x != e), latency=LATENCY), steps)}
+        print(f"{deviation.signature}: {len(steps)} steps, {sorted(mine)}")
+        accounted |= mine
+    print(f"{len(report.deviations)} signatures; {len(accounted)} errata: {sorted(accounted)}")
+    assert len(accounted) >= ALL_AT_ONCE, sorted(set(CHECKABLE) - accounted)

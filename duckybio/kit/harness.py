@@ -673,6 +673,8 @@ class ReplayOutcome:
     trace: tuple[Operation, ...]
     failure: Exception | None = None
     broken: TargetBroken | None = None
+    #: Keeping going: the index of the command at which a deviation ended the sequence.
+    stopped_at: int | None = None
 
     @property
     def conforms(self) -> bool:
@@ -697,13 +699,17 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
         return ReplayOutcome((), broken=exc.broken)
     failure: Exception | None = None
     broken: TargetBroken | None = None
+    stopped_at: int | None = None
     try:
-        for command, shown in parsed:
+        for index, (command, shown) in enumerate(parsed):
             if shown is not None:
                 harness.send(command, shown=shown)
             else:
                 harness.feed(command)
             harness.states_agree()
+            if harness.stopped:
+                stopped_at = index
+                break
         harness.read(Reg.STATUS)
         harness.final_compare()
         harness.flush()
@@ -716,7 +722,7 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
             harness.release()
         except TargetGone as exc:
             broken = broken or exc.broken
-    return ReplayOutcome(tuple(harness.trace), failure, broken)
+    return ReplayOutcome(tuple(harness.trace), failure, broken, stopped_at)
 
 
 def power_on_commands(inst: Instance) -> list[wire.Command]:

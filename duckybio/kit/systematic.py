@@ -112,15 +112,28 @@ def run_systematic(config: HarnessConfig, log: RunLog,
     """Run every fixed sequence; the first that does not conform, with its outcome.
 
     With ``shard`` ``(k, n)``, only the sequences whose index is ``k`` modulo ``n``.
+    Keeping going, a sequence that a deviation ended (a crash, a hang) is run
+    again without the command it ended at, up to :data:`RETRIES` times, so
+    that the rest of it still reaches what it was made for (SPEC section 18).
     """
     latency = config.policy.latency
     k, n = shard
     for sequence in systematic_sequences(config.instance, latency)[k::n]:
         harness = HarnessConfig(config.factory, config.policy, sequence.instance)
-        outcome = replay_lockstep(harness, sequence.commands, log=log)
-        if not outcome.conforms:
-            return Found(sequence.name, outcome, harness)
+        commands = list(sequence.commands)
+        for _ in range(RETRIES + 1):
+            outcome = replay_lockstep(harness, commands, log=log)
+            if not outcome.conforms:
+                return Found(sequence.name, outcome, harness)
+            if not log.keep_going or outcome.stopped_at is None:
+                break
+            del commands[outcome.stopped_at]
     return None
+
+
+#: Keeping going: how many times a fixed sequence is run again without the command a
+#: deviation ended it at.
+RETRIES = 8
 
 
 # --- carrying walks over from the coverage instance ------------------------------------
