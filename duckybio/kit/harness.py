@@ -7,7 +7,8 @@ says how the model keeps time with the target (section 9, R-BSY-1..7) and
 whether the reference implementation's internal state is compared too
 (white box).  Bytes the spec leaves open while BUSY (R-BSY-6) are never
 compared.  A disagreement raises :class:`~.errors.Mismatch` (a crash of the
-target process :class:`~.errors.TargetCrashed`).
+target process :class:`~.errors.TargetCrashed`); keeping going, a sequence
+goes on past a deviation of a value (SPEC section 18, :meth:`Harness._resumes`).
 
 The Hypothesis rules (:mod:`.lockstep`) and :func:`replay_lockstep` (the
 minimizer's and any user's way to re-run recorded operations) drive the same
@@ -116,7 +117,8 @@ class RunLog:
     first_failure: int | None = None
     #: Whether the target injected faults (R-HOST-7); false: the fault rule never ran.
     faults: bool = False
-    #: Signatures that end a sequence quietly: allowed ones, and (keep going) those found.
+    #: Known signatures (allowed ones): a sequence goes on past a value deviation with
+    #: one (``resume``), a crash or hang with one ends it quietly.
     known: set[str] = field(default_factory=set)
     #: Keep going: record each new deviation in ``found`` instead of failing.
     keep_going: bool = False

@@ -7,11 +7,12 @@ bound, the budget, the seed), runs Hypothesis on a
 shrinks a failure further (:mod:`.minimize`) and returns a
 :class:`CheckReport` (a pydantic model, so it can be written as JSON).
 
-With ``keep_going`` a deviation does not end the run: the sequence that met
-it stops, the run goes on, and every distinct deviation (by signature, SPEC
-section 18) is shrunk and reported.  Signatures in ``allowed`` are known:
-they end their sequences quietly and do not fail the run; an allowed one
-that no longer occurs is reported too.
+With ``keep_going`` a deviation does not end the run: a sequence goes on
+past a deviation of a value (a crash or a hang ends it), the run goes on,
+and every distinct deviation (by signature, SPEC section 18) is shrunk and
+reported.  Signatures in ``allowed`` are known: sequences go on past them
+(or end quietly on a known crash) and they do not fail the run; an allowed
+one that no longer occurs is reported too.
 """
 
 from __future__ import annotations

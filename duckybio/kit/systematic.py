@@ -112,9 +112,10 @@ def run_systematic(config: HarnessConfig, log: RunLog,
     """Run every fixed sequence; the first that does not conform, with its outcome.
 
     With ``shard`` ``(k, n)``, only the sequences whose index is ``k`` modulo ``n``.
-    Keeping going, a sequence that a deviation ended (a crash, a hang) is run
-    again without the command it ended at, up to :data:`RETRIES` times, so
-    that the rest of it still reaches what it was made for (SPEC section 18).
+    Keeping going (or with known deviations), a sequence that a deviation
+    ended (a crash, a hang) is run again without the command it ended at, up
+    to :data:`RETRIES` times, so that the rest of it still reaches what it
+    was made for (SPEC section 18).
     """
     latency = config.policy.latency
     k, n = shard
@@ -125,14 +126,14 @@ def run_systematic(config: HarnessConfig, log: RunLog,
             outcome = replay_lockstep(harness, commands, log=log)
             if not outcome.conforms:
                 return Found(sequence.name, outcome, harness)
-            if not log.keep_going or outcome.stopped_at is None:
+            if not log.resume or outcome.stopped_at is None:
                 break
             del commands[outcome.stopped_at]
     return None
 
 
-#: Keeping going: how many times a fixed sequence is run again without the command a
-#: deviation ended it at.
+#: Keeping going (or with known deviations): how many times a fixed sequence is run
+#: again without the command a deviation ended it at.
 RETRIES = 8
 
 
