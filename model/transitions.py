@@ -353,6 +353,30 @@ def step(cfg: ModelConfig, state: MachineState, event: Event) -> tuple[MachineSt
     return nxt, _new(Output, (value, _new(Transition, (phase, kind, outcome))))
 
 
+def data_free(cfg: ModelConfig, bio: BioState, event: Event) -> bool:
+    """Whether ``step`` of ``event`` depends on the controller ``bio`` alone.
+
+    True when the step neither reads nor changes RAM, storage contents or
+    pending faults, in any state whose controller is ``bio`` and whose
+    storages are those of ``cfg`` (a SID write looks only at which ids are
+    attached).  Only running a command to its end moves data (R-CMD-6..R-CMD-9,
+    R-HOST-7): a STATUS write that starts one at latency 0 (R-BSY-1), the
+    tick that ends one and a forced completion.  A search may then memoize
+    the step on ``(bio, event)``.
+    """
+    command = bio.command
+    if command is None:
+        if type(event) is Write and event.offset == _STATUS_OFFSET:
+            return cfg.latency > 0 or not event.value & (_READ | _WRITE)
+        return True
+    if type(event) is Tick:
+        return command.ticks_left > 1
+    return kind_of(event) is not EventKind.COMPLETE
+
+
+_STATUS_OFFSET: Final = int(Reg.STATUS)
+
+
 def run(cfg: ModelConfig, state: MachineState, events: list[Event]) -> MachineState:
     """The state after ``events``, one step at a time."""
     for event in events:
