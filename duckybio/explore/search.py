@@ -16,6 +16,7 @@ block instead.)
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -141,6 +142,16 @@ class BreadthFirst:
         bound), and states ``max_depth`` events away from power-on are not
         expanded; either bound, once it cuts, makes the search incomplete.
         """
+        collecting = gc.isenabled()
+        gc.disable()  # states hold no cycles; collections would rescan every state kept
+        try:
+            return self._run(max_states, max_depth, admit, visit, fail, memo)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self, max_states: int | None, max_depth: int | None, admit: AdmitHook,
+             visit: VisitHook, fail: FailHook, memo: Memo | None) -> Self:
         cfg, alphabet, step_fn = self.cfg, self.alphabet, self.step_fn
         start = power_on(cfg)
         parent: dict[MachineState, Link] = {start: None}
@@ -166,6 +177,8 @@ class BreadthFirst:
                 continue
             bio = state.bio
             known = rows.get(bio) if memoize else None
+            row: list[_Entry | None]
+            indices: range | list[int]
             if known is None:
                 row, indices = ([None] * len(alphabet) if memoize else unmemoized), every
             else:
@@ -265,12 +278,13 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
 
     def check_edge(checks: Sequence[TransitionInvariant], state: MachineState, index: int,
                    nxt: MachineState, out: Output) -> tuple[tuple[str, str], ...]:
-        failed: list[tuple[str, str]] = []
+        failed: tuple[tuple[str, str], ...] = ()
+        event = alphabet[index]
         for inv in checks:
-            message = inv.check(cfg, state, alphabet[index], nxt, out)
+            message = inv.check(cfg, state, event, nxt, out)
             if message is not None:
-                failed.append((inv.name, message))
-        return tuple(failed)
+                failed += ((inv.name, message),)
+        return failed
 
     def visit(state: MachineState, index: int, nxt: MachineState, out: Output) -> None:
         if out.transition not in witnesses:
@@ -286,8 +300,10 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
             if out.transition not in witnesses:
                 witnesses[out.transition] = (before, index)
             failed = check_edge(bio_edge_checks, before, index, after, out)
-            self.again(before, index, after, out, failed)
-            return failed if failed or other_edge_checks else None
+            if failed or other_edge_checks:
+                self.again(before, index, after, out, failed)
+                return failed
+            return None
 
         def again(self, before: MachineState, index: int, after: MachineState, out: Output,
                   token: object) -> None:
