@@ -225,7 +225,8 @@ def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     if op is None:
         return s, None, steps or "none"
     command = _new(Command, (op, bio.sid, bio.block, bio.count, bio.addr, bio.dma, cfg.latency))
-    s = _bio(s, _with(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
+    s = _bio(s, _new(BioState, (
+        (bio.flags | BUSY) & ~RDY, *bio[_SID:_COMMAND], command, bio.reset_pending)))
     started = _STARTED[op]
     steps = f"{steps}+{started}" if steps else started
     if cfg.latency == 0:
@@ -298,8 +299,8 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
         s = s.with_faults(c.sid, c.op, s.pending_faults(c.sid, c.op) - 1)
         ok, outcome = False, IO_ERROR
     if not ok:
-        bio = _with(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
-                      command=None)
+        bio = _new(BioState, (_fail_flags(bio.flags), *bio[_SID:_RBUF], b"", 0, b"", None,
+                              bio.reset_pending))
     else:
         assert c.sid is not None
         storage = s.storage(c.sid)
@@ -315,8 +316,8 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
             else:
                 data = bio.wbuf + bytes(length - len(bio.wbuf))
             s = s.with_storage(c.sid, storage[:offset] + data + storage[offset + length:])
-        bio = _with(bio, flags=(bio.flags & ~BUSY) | RDY, rbuf=data, cursor=0, wbuf=b"",
-                      command=None)
+        bio = _new(BioState, ((bio.flags & ~BUSY) | RDY, *bio[_SID:_RBUF], data, 0, b"", None,
+                              bio.reset_pending))
     if bio.reset_pending:
         bio = RESET_BIO
     return _bio(s, bio), outcome
