@@ -46,7 +46,7 @@ def test_the_fuzz_campaign_runs_in_quick_mode(script: str, figure: str) -> None:
 
 def test_the_mutation_run_scores_each_file_in_quick_mode() -> None:
     """mutmut through the duckybio/ links: a seeded sample of two mutants, scored per file."""
-    done = subprocess.run([sys.executable, str(BENCH / "mutation.py"), "--quick"],
+    done = subprocess.run([sys.executable, str(BENCH / "mutation_score.py"), "--quick"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "impl/bio.py: 2 sampled of " in done.stdout
