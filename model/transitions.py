@@ -105,13 +105,6 @@ _KIND_OF_WRITE: Final = {
 
 def kind_of(event: Event) -> EventKind:
     """The table key of an event."""
-    cls = type(event)
-    if cls is Write:
-        assert isinstance(event, Write)
-        return _KIND_OF_WRITE.get(event.offset, EventKind.WRITE_OTHER)
-    if cls is Read:
-        assert isinstance(event, Read)
-        return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
     if isinstance(event, Read):
         return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
     if isinstance(event, Write):
