@@ -285,11 +285,12 @@ def test_memoized_steps_explore_exactly_what_plain_steps_explore(clean: ExploreR
     instance = ONE_BLOCK.model_copy(update={"latencies": (0, 1)})
     plain = explore(instance, step_fn=_unmemoized)
     assert clean.model_dump(exclude={"seconds"}) == plain.model_dump(exclude={"seconds"})
-    cfg = instance.config(1)
-    search = BreadthFirst(cfg, instance.alphabet()).run()
-    for state in search.parent:
-        for event in instance.alphabet():
-            if data_free(cfg, state.bio, event):
-                nxt, _out = step(cfg, state, event)
-                assert (nxt.ram, nxt.storages, nxt.faults) == (
-                    state.ram, state.storages, state.faults), (state, event)
+    for latency in instance.latencies:
+        cfg = instance.config(latency)
+        search = BreadthFirst(cfg, instance.alphabet()).run()
+        for state in search.parent:
+            for event in instance.alphabet():
+                if data_free(cfg, state.bio, event):
+                    nxt, _out = step(cfg, state, event)
+                    assert (nxt.ram, nxt.storages, nxt.faults) == (
+                        state.ram, state.storages, state.faults), (state, event)
