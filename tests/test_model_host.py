@@ -23,9 +23,9 @@ def test_host_storage_writes_land_within_the_storage_and_name_what_they_refuse()
     assert state.storage(1) == bytes(4) + b"\x01\x02\x03\x04"
     with pytest.raises(ValueError, match="no storage with id 9"):
         host_write_storage(state, 9, 0, b"\x00")
-    with pytest.raises(ValueError, match="storage 1 write .* past its end"):
+    with pytest.raises(ValueError, match=r"storage 1 write .* past its end"):
         host_write_storage(state, 1, 6, b"\x00" * 4)
-    with pytest.raises(ValueError, match="storage 1 write .* past its end"):
+    with pytest.raises(ValueError, match=r"storage 1 write .* past its end"):
         host_write_storage(state, 1, -1, b"\x00")
 
 
