@@ -74,7 +74,8 @@ class Idle(Harness):
     def busy(self) -> bool:
         return False
 
-    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False) -> str:
+    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False,
+             shown: str | None = None) -> str:
         return "OK"
 
     def write(self, offset: int, value: int) -> None:

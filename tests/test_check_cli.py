@@ -125,6 +125,10 @@ def test_a_broken_target_fails_the_run_cleanly(
     assert report.broken and "\n" not in report.broken
     assert report.broken in reason[0]
     assert "Traceback" not in out + err
+    # the last lines exchanged abbreviate the host's fills (SPEC section 18)
+    assert all(len(line) <= 120 for line in report.transcript), report.transcript
+    fills = [line for line in report.transcript if line.startswith(("> storage-write", "> write"))]
+    assert all(line.endswith("bytes)") for line in fills), fills
     # A process that dies mid-run is shrunk like a mismatch: its reproducer is
     # saved; a hang or nonsense stops the run at once with nothing to shrink.
     crashes_mid_run = "exit 4" in script

@@ -77,7 +77,9 @@ def test_a_replay_makes_the_comparisons_of_a_run() -> None:
     assert clean.conforms and clean.trace[0] == ("machine 0x4000 0x2000", "OK")
     flipped = replay_lockstep(black_box, [*setup, "writel 0x2000 0x1"])
     assert isinstance(flipped.failure, Mismatch) and flipped.broken is None
-    assert str(flipped.failure).startswith("readl 0x2000"), "the sync after STATUS shows it"
+    assert str(flipped.failure) == "STATUS reads 0x3, expected 0x1 (readl 0x2000)", \
+        "the sync after STATUS shows it, in one line naming the register"
+    assert flipped.failure.signature == "write STATUS/none: STATUS value"
     assert flipped.trace[-1][0] == "readl 0x2000"
 
 

@@ -22,6 +22,7 @@ import pytest
 from cdevice import MUTANTS
 
 from duckybio.cli import vectors as vectors_cmd
+from duckybio.cli.vectors import DEVICE, PLUMBING
 from duckybio.kit.errors import Mismatch, ScenarioError, TargetBroken, VectorError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
@@ -423,8 +424,33 @@ def test_cli_target_that_breaks(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert _cli("--dir", str(directory), "--target", target, "--timeout", "5") == 3
     out = capsys.readouterr().out
     assert "ERROR command-dma-read: target failed" in out
-    assert "1 broke the target, 1 not run" in out
+    assert "2 broke the target" in out and "not run" not in out, "restarted for each vector"
     assert _cli("--dir", str(directory), "--target", "false") == 3
+
+
+def test_cli_keeps_going_after_a_vector_crashes_the_target(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A device that crashes on a DATA read past R (erratum E2) gets every other verdict."""
+    assert _cli("--target", "errata_double:e2") == 3
+    out = capsys.readouterr().out
+    crashed = [line for line in out.splitlines() if line.startswith("ERROR ")]
+    passed = [line for line in out.splitlines() if line.startswith("PASS ")]
+    assert crashed and "IndexError" in crashed[0]
+    assert len(passed) > 2 * len(crashed), "the vectors after a crash ran too"
+    assert "not run" not in out
+    device = next(line for line in out.splitlines() if line.strip().startswith(DEVICE))
+    assert any(line.strip().startswith(PLUMBING) for line in out.splitlines())
+    assert "broke the target" in device
+
+
+def test_cli_gives_the_device_verdict_apart_from_host_plumbing(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A bridge that maps MMIO base 0 elsewhere (E16) fails plumbing vectors only."""
+    assert _cli("--target", "errata_double:e16") == 1
+    out = capsys.readouterr().out
+    device = next(line for line in out.splitlines() if line.strip().startswith(DEVICE))
+    plumbing = next(line for line in out.splitlines() if line.strip().startswith(PLUMBING))
+    assert device.strip().endswith(" 0 failed") and " 0 failed" not in plumbing
 
 
 def test_cli_check_and_regenerate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,8 +1,8 @@
 """``duckybio check``: check an implementation against the model, step by step.
 
-Exit codes: 0 conforms, 1 nonconformance (with the minimal failing sequence),
-2 usage or configuration error, 3 the target failed (crashed, hung, broke the
-protocol).
+Exit codes: 0 conforms (or every deviation found is known: ``--allow``),
+1 nonconformance (with the minimal failing sequence), 2 usage or configuration
+error, 3 the target failed (crashed, hung, broke the protocol).
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..kit.errors import TargetSpecError
+from ..kit.deviations import AllowFile
+from ..kit.errors import InputError, TargetSpecError
 from ..kit.instance import Instance
 from ..kit.junit import Case, render_junit
 from ..kit.repro import render_c, render_pytest
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
 from ..kit.workers import WorkerJob, run_workers
+from .html_report import render_html
 from .options import add_target_options, integer, positive, write_text
 
 
@@ -42,6 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="also write the report as JSON")
     p.add_argument("--junit-xml", type=Path, default=None, metavar="FILE",
                    help="also write the result as JUnit XML")
+    p.add_argument("--html", type=Path, default=None, metavar="FILE",
+                   help="also write a self-contained HTML page: the summary, every deviation "
+                        "with its reproducer, and the state diagram shaded by the run")
     p.add_argument("--out", type=Path, default=Path("duckybio-counterexample"), metavar="DIR",
                    help="where a counterexample is saved as trace.json, repro.c and "
                         "test_repro.py (default ./duckybio-counterexample)")
@@ -51,6 +56,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--workers", type=positive, default=1, metavar="N",
                    help="run the check in N processes, each with its own target and its "
                         "own seeds, reported as one run (default 1)")
+    p.add_argument("--keep-going", action="store_true",
+                   help="go on after a nonconformance and report every distinct deviation, "
+                        "each shrunk and saved in its own folder under --out")
+    p.add_argument("--allow", type=Path, default=None, metavar="FILE",
+                   help="known deviations (an allow file): reported as known, they do not "
+                        "fail the run; an allowed one that no longer occurs is reported")
+    p.add_argument("--write-allow", type=Path, default=None, metavar="FILE",
+                   help="write an allow file listing every deviation found (with "
+                        "--keep-going); edit the reasons before committing it")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -60,6 +74,19 @@ def run(args: argparse.Namespace) -> int:
                               reuse=not args.fresh_process)
     except TargetSpecError as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
+        return 2
+    allow = AllowFile()
+    if args.allow is not None:
+        try:
+            allow = AllowFile.load(args.allow)
+        except InputError as exc:
+            print(f"duckybio: {exc}", file=sys.stderr)
+            return 2
+    if args.write_allow is not None and not args.keep_going:
+        print("duckybio: --write-allow needs --keep-going", file=sys.stderr)
+        return 2
+    if args.workers > 1 and (args.keep_going or args.allow is not None):
+        print("duckybio: --keep-going and --allow need --workers 1", file=sys.stderr)
         return 2
     if args.workers > 1:
         spec.close()
@@ -76,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else _progress(args.examples)
     config = CheckConfig(target=spec, busy_bound=args.busy_bound, examples=args.examples,
                          steps=args.steps, seed=args.seed, database=args.database,
-                         on_progress=progress)
+                         on_progress=progress, keep_going=args.keep_going,
+                         allowed=allow.reasons())
     try:
         with spec:
             report = run_check(config)
@@ -91,13 +119,25 @@ def run(args: argparse.Namespace) -> int:
 
 def _finish(report: CheckReport, args: argparse.Namespace) -> int:
     """Print and save what the run found; the exit code."""
-    print_report(report)
     # Every file is attempted; one that cannot be written is reported on stderr. A
     # nonconformance or target failure keeps its exit code; a conforming run gets 2.
-    written = [report.failure is None or _save_counterexample(report, args.out, args.target),
-               args.json is None or write_text(args.json,
-                                               report.model_dump_json(indent=2) + "\n"),
-               args.junit_xml is None or write_text(args.junit_xml, junit(report))]
+    if args.keep_going:
+        saved = _save_deviations(report, args.out, args.target)
+        print_report(report)
+    else:
+        print_report(report)
+        saved = report.failure is None or _save_counterexample(report, args.out, args.target)
+    written = [saved]
+    if args.write_allow is not None:
+        text = AllowFile.of(report.deviations, "TODO: say why this deviation is accepted")
+        written.append(write_text(args.write_allow, text.to_json()))
+        if written[-1]:
+            print(f"  allow file written: {args.write_allow} ({len(report.deviations)} "
+                  "signatures)")
+    written += [args.json is None or write_text(args.json,
+                                                report.model_dump_json(indent=2) + "\n"),
+                args.junit_xml is None or write_text(args.junit_xml, junit(report)),
+                args.html is None or write_text(args.html, render_html(report, args.target))]
     return report.exit_code if report.exit_code or all(written) else 2
 
 
@@ -133,13 +173,68 @@ def _save_counterexample(report: CheckReport, out: Path, target: str | None) -> 
     return True
 
 
+def _save_deviations(report: CheckReport, out: Path, target: str | None) -> bool:
+    """Each new deviation's reproducer in its own folder ``out/NN-<slug>``."""
+    for number, deviation in enumerate(report.new_deviations, 1):
+        folder = out / f"{number:02}-{_slug(deviation.signature)}"
+        trace = deviation.reproducer(report.target)
+        files = {
+            folder / "trace.json": trace.model_dump_json(indent=1) + "\n",
+            folder / "repro.c": render_c(trace),
+            folder / "test_repro.py": render_pytest(trace, target),
+        }
+        for path, text in files.items():
+            if not write_text(path, text):
+                return False
+        deviation.folder = str(folder)
+    return True
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in slug.split("-") if part)[:60]
+
+
 def junit(report: CheckReport) -> str:
+    """One test case for the run, and one per deviation signature."""
     details = "\n".join(f"{i}. {s}" for i, s in enumerate(report.trace, 1))
     if report.broken:
         details = "\n".join([*report.transcript, report.stderr_tail])
-    case = Case(name=f"conformance of {report.target}", seconds=report.seconds,
-                failure=report.failure, error=report.broken, details=details)
-    return render_junit("duckybio", [case])
+    cases = [Case(name=f"conformance of {report.target}", seconds=report.seconds,
+                  failure=report.failure, error=report.broken, details=details)]
+    for deviation in report.deviations:
+        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(deviation.trace, 1))
+        cases.append(Case(
+            name=f"deviation {deviation.signature}", seconds=0.0,
+            failure=None if deviation.known else deviation.failure,
+            skipped=f"known: {deviation.reason}" if deviation.known else None,
+            details="\n".join(part for part in (deviation.detail, steps) if part)))
+    for signature in report.no_longer_occurring:
+        cases.append(Case(name=f"deviation {signature}", seconds=0.0,
+                          skipped="allowed, but no longer occurs"))
+    return render_junit("duckybio", cases)
+
+
+def _summary(report: CheckReport) -> None:
+    """The table of deviations that ends a report."""
+    rows = report.deviations
+    if not rows and not report.no_longer_occurring:
+        return
+    print(f"  deviations: {len(report.new_deviations)} new, "
+          f"{len(rows) - len(report.new_deviations)} known, "
+          f"{len(report.no_longer_occurring)} allowed but no longer occurring")
+    print(f"    {'':5} {'seen':>5} {'steps':>5}  signature")
+    for deviation in rows:
+        status = "known" if deviation.known else "NEW"
+        steps = str(len(deviation.trace)) if deviation.trace else "-"
+        print(f"    {status:5} {deviation.occurrences:5} {steps:>5}  {deviation.signature}")
+        if not deviation.known:
+            print(f"    {'':17}  {deviation.failure}")
+            if deviation.folder:
+                print(f"    {'':17}  saved: {deviation.folder}")
+    for signature in report.no_longer_occurring:
+        print(f"    {'GONE':5} {0:5} {'-':>5}  {signature} (allowed, no longer occurs: "
+              "remove it from the allow file)")
 
 
 def print_report(report: CheckReport) -> None:
@@ -172,8 +267,11 @@ def print_report(report: CheckReport) -> None:
                 print(f"    {line}")
     if report.failure is not None:
         print(f"  failure:              {report.failure}")
+        for line in report.detail.splitlines():
+            print(f"    {line}")
         print(f"  minimal failing sequence ({len(report.trace)} steps; "
               "'=>' is the model's answer):")
         for i, step in enumerate(report.trace, 1):
             text = str(step)
             print(f"    {i:3}. {text if len(text) <= 110 else text[:100] + ' ...'}")
+    _summary(report)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..kit.errors import TargetBroken, TargetSpecError, TraceError
+from ..kit.errors import KitError, TargetBroken, TargetSpecError, TraceError
 from ..kit.replay import replay_steps
 from ..kit.targets import resolve_target
 from ..kit.trace import Trace
@@ -42,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except TargetBroken as exc:
         print(f"duckybio: target failed: {exc}", file=sys.stderr)
+        return 3
+    except KitError:
+        raise
+    except Exception as exc:  # an in-process target's own crash
+        print(f"duckybio: target failed: it raised {type(exc).__name__}: {exc}",
+              file=sys.stderr)
         return 3
     print(f"{trace.name}: {len(trace.steps)} steps on {spec.description}: "
           f"{'all answers match the model' if not problems else 'MISMATCH'}")

@@ -8,6 +8,12 @@ of any other latency are reported as not applicable.  ``--regenerate``
 rewrites the vector files from the model; ``--check`` only says whether they
 are current.
 
+A vector that breaks the target (a crash, a hang) does not end the run: the
+target is started again and the remaining vectors run.  The summary counts
+device behaviour and wire/host plumbing (machine geometry, routing, attach:
+the ``host-*`` vectors) separately, so that a device whose test bridge is
+lenient on host commands still sees its device verdict.
+
 Exit codes: 0 every applicable vector passes (or, with ``--check``, the files
 are current), 1 a vector fails (or files are stale), 2 bad options or vector
 files, 3 the target failed.
@@ -16,13 +22,14 @@ files, 3 the target failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ..kit.errors import TargetBroken, TargetSpecError, VectorError
+from ..kit.errors import KitError, TargetBroken, TargetSpecError, VectorError
 from ..kit.junit import Case, render_junit
 from ..kit.target import Target
 from ..kit.targets import resolve_target
@@ -33,6 +40,17 @@ from .options import add_target_options, write_text
 SHOWN_PROBLEMS: Final = 5
 #: The JUnit suite name.
 SUITE: Final = "duckybio.vectors"
+#: The two groups of vectors, in the order the summary gives them.
+DEVICE: Final = "device behaviour"
+PLUMBING: Final = "wire/host plumbing"
+
+
+def group_of(vector: Vector) -> str:
+    """:data:`PLUMBING` for the vectors of host accesses (R-HOST-*), else :data:`DEVICE`."""
+    if vector.trace.name.startswith("host-") or all(
+            rule.startswith("R-HOST-") or rule == "E16" for rule in vector.trace.rules):
+        return PLUMBING
+    return DEVICE
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +85,7 @@ class _Outcome:
     seconds: float
     problems: tuple[str, ...] = ()
     broken: str | None = None
+    group: str = DEVICE
 
 
 def _regenerate(directory: Path) -> int:
@@ -96,11 +115,18 @@ def _check(directory: Path) -> int:
 
 def _run_one(target: Target, vector: Vector) -> _Outcome:
     start = time.perf_counter()
+    group = group_of(vector)
     try:
         problems = run_vector(target, vector)
     except TargetBroken as exc:
-        return _Outcome(vector.trace.name, time.perf_counter() - start, broken=str(exc))
-    return _Outcome(vector.trace.name, time.perf_counter() - start, tuple(problems))
+        return _Outcome(vector.trace.name, time.perf_counter() - start, broken=str(exc),
+                        group=group)
+    except KitError:
+        raise
+    except Exception as exc:  # an in-process target's own crash
+        return _Outcome(vector.trace.name, time.perf_counter() - start,
+                        broken=f"the target raised {type(exc).__name__}: {exc}", group=group)
+    return _Outcome(vector.trace.name, time.perf_counter() - start, tuple(problems), group=group)
 
 
 def _report(outcome: _Outcome) -> None:
@@ -127,6 +153,26 @@ def _case(outcome: _Outcome) -> Case:
     return Case(outcome.name, outcome.seconds)
 
 
+def _let_go(target: Target) -> None:
+    """Close ``target``; a broken one may fail to close, which changes nothing."""
+    with contextlib.suppress(TargetBroken):
+        target.close()
+
+
+def _broke(outcomes: list[_Outcome]) -> str:
+    n = sum(o.broken is not None for o in outcomes)
+    return f", {n} broke the target" if n else ""
+
+
+def _tally(group: str, outcomes: list[_Outcome]) -> str:
+    """One summary line for ``group`` (empty when it ran nothing)."""
+    if not outcomes:
+        return ""
+    passed = sum(o.broken is None and not o.problems for o in outcomes)
+    failed = sum(o.broken is None and bool(o.problems) for o in outcomes)
+    return f"{group}: {passed} passed, {failed} failed{_broke(outcomes)}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``vectors`` with the parsed ``args``; the exit code."""
     directory: Path = args.dir
@@ -148,29 +194,39 @@ def run(args: argparse.Namespace) -> int:
               f"(they need latency {have})", file=sys.stderr)
         return 2
     outcomes: list[_Outcome] = []
-    try:
-        with spec.open() as target:
+    with spec:
+        target: Target | None = None
+        try:
             for vector in vectors:
                 if vector.latency != latency:
                     print(f"N/A   {vector.trace.name} (needs latency {vector.latency})")
                     continue
+                if target is None:
+                    try:
+                        target = spec.factory()
+                    except TargetBroken as exc:  # the target could not be (re)started
+                        print(f"duckybio: target failed: {exc}", file=sys.stderr)
+                        return 3
                 outcome = _run_one(target, vector)
                 outcomes.append(outcome)
                 _report(outcome)
-                if outcome.broken is not None:
-                    break
-    except TargetBroken as exc:  # the target could not be started
-        print(f"duckybio: target failed: {exc}", file=sys.stderr)
-        return 3
+                if outcome.broken is not None:  # start it again for the rest
+                    _let_go(target)
+                    target = None
+        finally:
+            if target is not None:
+                _let_go(target)
+    skipped = len(vectors) - len(applicable)
+    parts = [_tally(name, [o for o in outcomes if o.group == name]) for name in (DEVICE,
+                                                                                 PLUMBING)]
     passed = sum(o.broken is None and not o.problems for o in outcomes)
     failed = sum(o.broken is None and bool(o.problems) for o in outcomes)
     broken = any(o.broken is not None for o in outcomes)
-    skipped = len(vectors) - len(applicable)
-    not_run = len(applicable) - len(outcomes)
-    extra = (", 1 broke the target" if broken else "") + (
-        f", {not_run} not run" if not_run else "")
-    print(f"vectors on {spec.description}: {passed} passed, {failed} failed{extra}, "
-          f"{skipped} not applicable")
+    print(f"vectors on {spec.description}: {passed} passed, {failed} failed"
+          f"{_broke(outcomes)}, {skipped} not applicable")
+    for line in parts:
+        if line:
+            print(f"  {line}")
     if args.junit_xml is not None and not write_text(
             args.junit_xml, render_junit(SUITE, [_case(o) for o in outcomes])):
         return 2

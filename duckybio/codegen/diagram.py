@@ -11,7 +11,9 @@ page holding both (``state-diagram.md``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import html
+import math
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -215,4 +217,65 @@ def render_diagram_doc() -> str:
         "```",
         "",
     ]
+    return "\n".join(out)
+
+
+def class_name(before: Phase, kind: EventKind, outcome: str) -> str:
+    """A transition class as the kit names it (``str`` of the model's ``Transition``)."""
+    return f"{before.value} --{kind.value}--> {outcome}"
+
+
+def _shade(count: int, most: int, deviating: bool) -> tuple[str, str, str]:
+    """Background colour, font colour and mark of a class exercised ``count`` times."""
+    if deviating:
+        return "#d32f2f", "#ffffff", "\u2716 "
+    if count == 0:
+        return "#ffffff", "#9e9e9e", "\u25cb "
+    level = math.log1p(count) / math.log1p(max(most, 1))
+    light = round(235 - 120 * level)
+    return f"#{light:02x}{light + 10:02x}ff", "#000000", ""
+
+
+def _row(edge: Edge, counts: Mapping[str, int], most: int, deviating: Collection[str]) -> str:
+    name = class_name(edge.before, edge.kind, edge.outcome)
+    count = counts.get(name, 0)
+    bg, fg, mark = _shade(count, most, name in deviating)
+    text = html.escape(f"{mark}{edge.kind.value} / {edge.outcome}  ({count})")
+    return (f'<TR><TD ALIGN="LEFT" BGCOLOR="{bg}"><FONT COLOR="{fg}">{text}</FONT>'
+            "</TD></TR>")
+
+
+def render_dot_shaded(counts: Mapping[str, int], deviating: Collection[str]) -> str:
+    """The phase diagram with every transition class shaded by how often a run took it.
+
+    ``counts`` maps class names (:func:`class_name`) to how many times the run
+    took them; a class never taken is marked with a circle, and a class in
+    ``deviating`` (where the device diverged) is red.  One table row per
+    class, inside its phase's box when it stays in the phase, else on its arrow.
+    """
+    edges = derive_edges()
+    most = max(counts.values(), default=1)
+    by_pair: dict[tuple[Phase, Phase], list[Edge]] = {}
+    for edge in edges:
+        by_pair.setdefault((edge.before, edge.after), []).append(edge)
+    out = [
+        "digraph bio_phases_run {",
+        "    rankdir=LR;",
+        "    nodesep=0.5;",
+        '    node [shape=plaintext, fontname="Helvetica", fontsize=10];',
+        '    edge [fontname="Helvetica", fontsize=9];',
+        '    power_on [shape=point, label=""];',
+    ]
+    for phase in _phases(edges):
+        rows = "".join(_row(e, counts, most, deviating) for e in by_pair.get((phase, phase), []))
+        title = html.escape(f"{phase.name} ({phase.value})")
+        out.append(f'    {phase.name} [label=<<TABLE BORDER="1" CELLBORDER="0" '
+                   f'CELLSPACING="1"><TR><TD><B>{title}</B></TD></TR>{rows}</TABLE>>];')
+    out.append(f'    power_on -> {Phase.READY.name} [label="power-on"];')
+    for (before, after), group in by_pair.items():
+        if before is not after:
+            rows = "".join(_row(e, counts, most, deviating) for e in group)
+            out.append(f'    {before.name} -> {after.name} [label=<<TABLE BORDER="0" '
+                       f'CELLBORDER="0" CELLSPACING="1">{rows}</TABLE>>];')
+    out += ["}", ""]
     return "\n".join(out)

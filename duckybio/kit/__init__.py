@@ -18,11 +18,15 @@ What users call is exported here; everything else in the package is internal.
   :class:`HarnessConfig`, returning a :class:`ReplayOutcome`); the comparing
   :class:`Harness` itself and the :class:`RunLog` that tallies a run.
 - Traces: :class:`Trace`, :class:`Step`, :func:`parse_steps`; reproducers:
-  :func:`render_c`, :func:`render_pytest`.
+  :func:`render_c`, :func:`render_pytest`; the fill pattern of SPEC section 18:
+  :func:`words`.
+- Deviations: :class:`Deviation` (one per signature, SPEC section 18) and the
+  :class:`AllowFile` of known ones.
 - Errors: :class:`KitError` and everything under it.
 """
 
 from .coverage import CoverageReport
+from .deviations import AllowedDeviation, AllowFile, Deviation
 from .errors import (
     InputError,
     KitError,
@@ -31,11 +35,13 @@ from .errors import (
     TargetBroken,
     TargetCrashed,
     TargetError,
+    TargetRaised,
     TargetRefused,
     TargetSpecError,
     TraceError,
     VectorError,
 )
+from .fill import words
 from .harness import Harness, HarnessConfig, ReplayOutcome, RunLog, replay_lockstep
 from .instance import Instance, StorageShape
 from .lockstep import LockstepMachine, lockstep_class
@@ -52,9 +58,12 @@ from .wire_client import WireTarget
 from .wire_server import serve
 
 __all__ = [
+    "AllowFile",
+    "AllowedDeviation",
     "CheckConfig",
     "CheckReport",
     "CoverageReport",
+    "Deviation",
     "Harness",
     "HarnessConfig",
     "InputError",
@@ -74,6 +83,7 @@ __all__ = [
     "TargetBroken",
     "TargetCrashed",
     "TargetError",
+    "TargetRaised",
     "TargetRefused",
     "TargetSpec",
     "TargetSpecError",
@@ -93,4 +103,5 @@ __all__ = [
     "resolve_target",
     "run_check",
     "serve",
+    "words",
 ]

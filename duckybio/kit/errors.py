@@ -47,11 +47,35 @@ class ScenarioError(KitError):
 
 
 class Mismatch(KitError, AssertionError):
-    """The target disagrees with the model."""
+    """The target disagrees with the model.
+
+    The message's first line says what differed; ``detail`` may hold a short
+    hexdump window.  ``what`` names what diverged and ``transition`` the
+    model's transition class at the divergence: together they are the
+    deviation's signature (SPEC section 18).
+    """
+
+    def __init__(self, message: str, *, what: str = "", transition: str = "",
+                 detail: str = "", narrowed: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.what = what
+        self.transition = transition
+        self.detail = detail
+        #: A byte comparison cut to the bytes around the first difference: (command, answer).
+        self.narrowed = narrowed
+
+    @property
+    def signature(self) -> str:
+        """``<transition class>: <what diverged>`` (SPEC section 18)."""
+        return f"{self.transition or 'power-on'}: {self.what or 'answer'}"
 
 
 class TargetCrashed(Mismatch):
     """The target process died mid-sequence: a failure that is shrunk like any other."""
+
+
+class TargetRaised(Mismatch):
+    """An in-process target raised an exception while answering: its crash."""
 
 
 __all__ = [
@@ -62,6 +86,7 @@ __all__ = [
     "TargetBroken",
     "TargetCrashed",
     "TargetError",
+    "TargetRaised",
     "TargetRefused",
     "TargetSpecError",
     "TraceError",

@@ -31,11 +31,13 @@ from functools import lru_cache
 
 from hypothesis import event
 
-from ..model import BioState, Command, MachineState, Transition
+from ..model import BioState, Command, EventKind, MachineState, Op, Transition
 from ..spec import wire
-from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, Flag, Reg
+from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
-from .errors import Mismatch, TargetBroken, TargetCrashed
+from .difference import Effect, describe, register_mismatch
+from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
+from .fill import abbreviate, expand, has_reference, reference, words
 from .instance import Instance
 from .model_target import ModelTarget
 from .policy import Policy
@@ -47,6 +49,20 @@ from .trace import Step
 Operation = tuple[str, str | None]
 #: Operations sent to a pipelined target before their answers are awaited.
 PIPELINE_DEPTH = 128
+
+#: Transition kinds that only observe: the signature names the step before them.
+_OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A deviation met while a run keeps going: its first occurrence, not yet shrunk,
+    and what the harness that met it was built from (its machine may not be the
+    run's default)."""
+
+    failure: Mismatch
+    trace: tuple[Operation, ...]
+    config: HarnessConfig
 
 
 class TargetGone(BaseException):
@@ -100,6 +116,15 @@ class RunLog:
     first_failure: int | None = None
     #: Whether the target injected faults (R-HOST-7); false: the fault rule never ran.
     faults: bool = False
+    #: Signatures that end a sequence quietly: allowed ones, and (keep going) those found.
+    known: set[str] = field(default_factory=set)
+    #: Keep going: record each new deviation in ``found`` instead of failing.
+    keep_going: bool = False
+    found: dict[str, Found] = field(default_factory=dict)
+    #: How many sequences each signature ended.
+    occurrences: dict[str, int] = field(default_factory=dict)
+    #: How many times the model took each transition class.
+    counts: dict[Transition, int] = field(default_factory=dict)
 
     def failed(self) -> None:
         """Note that the sequence in progress failed (only the first one counts)."""
@@ -120,6 +145,7 @@ class Harness:
 
     def __init__(self, config: HarnessConfig, log: RunLog | None = None, *,
                  events: bool = False) -> None:
+        self.config = config
         self.instance = config.instance
         self.policy = config.policy
         self.log = RunLog() if log is None else log
@@ -135,6 +161,19 @@ class Harness:
         #: trace indices of those sent whose answers were not compared yet.
         self.pending: list[tuple[int, wire.Command]] = []
         self.in_flight: list[int] = []
+        #: What a comparison made later needs: per trace index, the command and the
+        #: transition its mismatch is named by (SPEC section 18).
+        self.context: dict[int, tuple[wire.Command, str]] = {}
+        #: A deviation already counted ended this sequence: nothing more is sent.
+        self.stopped = False
+        #: The model's latest transition class that changed something (SPEC section 18).
+        self.transition = ""
+        #: The latest command compared: what it latched, its direction, the bytes it staged.
+        self.effect: Effect | None = None
+        self._starting: Op | None = None
+        self._started = ""
+        self._flags = int(Flag.RDY)
+        self._flags_changed = ""
         self.last_observed: wire.Answer = wire.Ok()
         self.seen: set[Transition] = set()
         self.last: Transition | None = None
@@ -159,21 +198,29 @@ class Harness:
 
     # --- operations -----------------------------------------------------------
 
-    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False) -> str:
+    def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False,
+             shown: str | None = None) -> str:
         """Send ``command`` to both; record it; compare answers; the model's answer.
 
         Pipelined, the target's answer is compared later, unless it is
         ``needed`` (then ``last_observed`` holds it) or a command an injected
-        fault failed leaves bytes to read back.
+        fault failed leaves bytes to read back.  ``shown`` is how the trace
+        states the command (a fill pattern by reference); the wire gets bytes.
         """
+        if self.stopped:
+            return ""
         try:
             expected = wire.format_answer(execute(self.model, command))
-            line = wire.format_command(command)
+            if shown is None and isinstance(command, wire.StorageWrite | wire.Write):
+                shown = fill_reference(command)
+            line = shown or wire.format_command(command)
             self.trace.append((line, expected if compare else None))
             self.log.operations += 1
             self._note_outputs()
+            index = len(self.trace) - 1
+            self.context[index] = (command, self._named_by(command, compare))
             if self.pipe is not None and not needed and not self.model.faulted:
-                self.pending.append((len(self.trace) - 1, command))
+                self.pending.append((index, command))
                 if len(self.pending) >= PIPELINE_DEPTH:
                     self._flush(wait=False)
                 return expected
@@ -183,18 +230,68 @@ class Harness:
                 observed = wire.format_answer(self.last_observed)
             except TargetBroken as exc:
                 raise self._gone(exc) from None
+            except KitError:
+                raise
+            except Exception as exc:  # an in-process target's own crash
+                raise TargetRaised(f"{abbreviate(line)}: the target raised "
+                                   f"{type(exc).__name__}: {exc}",
+                                   what=f"crash ({type(exc).__name__})",
+                                   transition=self.transition) from exc
             self._adopt_unspecified()
-            self._compare(line, expected if compare else None, observed)
+            self._compare(index, expected if compare else None, observed)
             return expected
-        except BaseException:
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
+            return ""
 
-    @staticmethod
-    def _compare(line: str, expected: str | None, observed: str) -> None:
-        if expected is not None and observed != expected and not Step(
+    def _named_by(self, command: wire.Command, compare: bool) -> str:
+        """The transition a mismatch of ``command`` will be named by (SPEC section 18).
+
+        For a STATUS read, the earliest transition that changed the model's
+        flags since STATUS last agreed (this read is assumed to agree: if it
+        does not, the sequence ends with it).
+        """
+        if compare and isinstance(command, wire.Readl) and (
+                command.addr == self.instance.mmio_base + Reg.STATUS):
+            anchor = self._flags_changed or self.transition
+            self._flags_changed = ""
+            return anchor
+        return self.transition
+
+    def _compare(self, index: int, expected: str | None, observed: str) -> None:
+        """Compare the answer of the operation at ``index`` of the trace."""
+        line = self.trace[index][0]
+        if expected is None or observed == expected or Step(
                 command=line, expect=expected).matches(observed):
-            raise Mismatch(f"{line}: expected {expected}, observed {observed}")
+            return
+        command, transition = self.context.get(index, (None, self.transition))
+        try:
+            if command is not None:
+                raise describe(command, line, wire.parse_answer(expected),
+                               wire.parse_answer(observed), mmio_base=self.instance.mmio_base,
+                               transition=transition, effect=self.effect)
+        except wire.WireError:
+            pass
+        raise Mismatch(f"{abbreviate(line)}: expected {abbreviate(expected)}, observed "
+                       f"{abbreviate(observed)}", what="host answer", transition=transition)
+
+    def _deviation(self, exc: Exception) -> None:
+        """A disagreement: raise it, or (allowed, or keeping going) record it and stop."""
+        log = self.log
+        signature = exc.signature if isinstance(exc, Mismatch) else None
+        if signature is None or not (log.keep_going or signature in log.known):
+            log.failed()
+            raise exc
+        self.stopped = True
+        self.pending = []
+        log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
+        if signature not in log.known and signature not in log.found:
+            log.failed()
+            assert isinstance(exc, Mismatch)
+            log.found[signature] = Found(exc, tuple(self.trace), self.config)
 
     def flush(self) -> None:
         """Pipelined: await every answer not yet seen and compare them in order.
@@ -202,11 +299,15 @@ class Harness:
         The first disagreement (or the operation the target broke on) is
         located exactly: the trace is cut right after it.
         """
+        if self.stopped:
+            return
         try:
             self._flush()
-        except BaseException:
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
 
     def _flush(self, *, wait: bool = True) -> None:
         """Submit the pending operations; compare the answers of those submitted before.
@@ -239,9 +340,9 @@ class Harness:
             answers = list(getattr(exc, "answers", []))
             self.in_flight = []
         for index, answer in zip(indices, answers, strict=False):
-            line, expected = self.trace[index]
+            expected = self.trace[index][1]
             try:
-                self._compare(line, expected, answer)
+                self._compare(index, expected, answer)
             except Mismatch:
                 del self.trace[index + 1:]
                 raise
@@ -251,10 +352,27 @@ class Harness:
             raise self._gone(broken) from None
 
     def _note_outputs(self) -> None:
-        """Tally the classes (and pairs of classes) the model took since the last call."""
+        """Tally the classes (and pairs of classes) the model took since the last call.
+
+        Also keeps the latest transition that changed something, which names
+        a deviation (SPEC section 18), and where the model's flags changed.
+        """
         pairs = self.log.pairs
+        counts = self.log.counts
         for out in self.model.outputs:
-            transition = out.transition
+            transition = t = out.transition
+            counts[t] = counts.get(t, 0) + 1
+            if t.kind is EventKind.WRITE_STATUS and "start-" in t.outcome:
+                self._started = f"{t.kind.value}/{t.outcome}".removesuffix(
+                    "+ok").removesuffix("+fail")
+            if t.kind in (EventKind.TICK, EventKind.COMPLETE) and self._started and (
+                    t.outcome in ("ok", "fail", "wait")):
+                # a command's end is named by the STATUS write that started it
+                self.transition = (f"{self._started}+{t.outcome}" if t.outcome != "wait"
+                                   else f"{self._started} (in flight)")
+            elif t.kind not in _OBSERVING and not (
+                    t.kind is EventKind.TICK and t.outcome == "ignored"):
+                self.transition = f"{t.kind.value}/{t.outcome}"
             if self.last is not None:
                 pairs.add((self.last, transition))
             self.last = transition
@@ -264,6 +382,10 @@ class Harness:
                 if self.events:
                     event(str(transition))
         self.model.outputs.clear()
+        flags = self.model.state.bio.flags
+        if flags != self._flags:
+            self._flags = flags
+            self._flags_changed = self._flags_changed or self.transition
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -272,6 +394,8 @@ class Harness:
         if not before.busy and self.busy:
             self.busy_steps = 0
         if offset == Reg.STATUS and self.abstraction is None:
+            self._starting = (Op.READ if value & Flag.READ else
+                              Op.WRITE if value & Flag.WRITE else None)
             self.sync(before, starts=bool(value & (Flag.READ | Flag.WRITE)))
 
     def read(self, offset: int) -> None:
@@ -290,7 +414,7 @@ class Harness:
     def wait(self) -> None:
         """Poll like a driver: step the clock while the command is BUSY (bounded)."""
         for _ in range(self.policy.polls):
-            if not self.busy:
+            if not self.busy or self.stopped:
                 return
             self.tick()
             self.read(Reg.STATUS)
@@ -317,11 +441,15 @@ class Harness:
         has left BUSY.  When a command has just ended, the bytes it may have
         changed are compared too.
         """
+        if self.stopped:
+            return
         try:
             self._sync(before, starts)
-        except BaseException:
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
 
     def _sync(self, before: BioState, starts: bool) -> None:
         addr = self.instance.mmio_base + Reg.STATUS
@@ -342,23 +470,30 @@ class Harness:
         expected = self.model.readl(addr)
         self.trace.append((line, wire.format_answer(wire.ok_number(expected))))
         self.log.operations += 1
+        self._note_outputs()
+        anchor = self._named_by(wire.Readl(addr), True)
         if observed != expected:
-            raise Mismatch(f"{line}: expected {expected:#x}, observed {observed:#x}")
+            raise register_mismatch(Reg.STATUS, expected, observed, line, anchor)
         self._after_sync(before, starts)
 
     def _after_sync(self, before: BioState, starts: bool) -> None:
         if self.busy:
             if self.busy_steps >= self.policy.busy_bound:
                 raise Mismatch(f"command still BUSY after {self.busy_steps} clock steps "
-                               f"(bound {self.policy.busy_bound})")
+                               f"(bound {self.policy.busy_bound})", what="hang (BUSY past "
+                               "the bound)", transition=self.transition)
         elif before.busy or starts:
-            self._compare_effects(before.command or before)
+            self._compare_effects(before.command or before, len(before.wbuf))
 
-    def _compare_effects(self, latched: Command | BioState) -> None:
+    def _compare_effects(self, latched: Command | BioState, staged: int) -> None:
         """After a command ended: its storage, and its DMA range in RAM."""
         data = self.model.state.storage(latched.sid)
         if latched.sid is None or data is None:
             return
+        if isinstance(latched, Command):
+            self.effect = (latched, latched.op, latched.dma, staged)
+        else:  # started and ended within this STATUS write, which may have set DMA
+            self.effect = (latched, self._starting, self.model.state.bio.dma, staged)
         self.send(wire.StorageRead(latched.sid, 0, len(data)))
         length = latched.count * BLOCK_SIZE
         if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
@@ -401,7 +536,8 @@ class Harness:
         """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
         self.gone = True
         if getattr(self.target, "crashed", False):
-            return TargetCrashed(f"target crashed: {exc}")
+            return TargetCrashed(f"target crashed: {exc}", what="crash",
+                                 transition=self.transition)
         return TargetGone(exc)
 
     # --- set-up and comparisons ----------------------------------------------------
@@ -415,23 +551,26 @@ class Harness:
         commands = power_on_commands(self.instance)
         storages = 1 + sum(1 + bool(shape.size) for shape in self.instance.storages)
         for command in commands[:storages]:
-            self.send(command)
+            self.send(command, shown=fill_reference(command))
         self.probe_faults()
         for command in commands[storages:]:
-            self.send(command)
+            self.send(command, shown=fill_reference(command))
 
     def states_agree(self) -> None:
         """White box: the abstraction of the implementation equals the model."""
-        if self.abstraction is None or not self.trace:
+        if self.abstraction is None or not self.trace or self.stopped:
             return
         try:
             observed = self.abstraction(self.target)
             expected = self.model.state
             if observed != expected:
-                raise Mismatch(describe_difference(expected, observed))
-        except BaseException:
+                raise Mismatch(describe_difference(expected, observed), what="internal state",
+                               transition=self.transition)
+        except TargetGone:
             self.log.failed()
             raise
+        except Exception as exc:
+            self._deviation(exc)
 
     def finish(self) -> None:
         """Compare all of RAM and every storage (when idle), then let the target go."""
@@ -443,7 +582,7 @@ class Harness:
 
     def final_compare(self) -> None:
         """All of RAM and every storage, when no command is in flight."""
-        if self.trace and not self.busy and not self.gone:
+        if self.trace and not self.busy and not self.gone and not self.stopped:
             self.send(wire.Read(0, self.instance.mmio_base))
             upper = self.instance.mmio_base + PAGE_SIZE
             if upper < self.instance.ram_size:
@@ -494,7 +633,8 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
     behind in the device's state is seen.  A malformed command raises
     :class:`~duckybio.spec.wire.WireError` before the target is started.
     """
-    parsed = [wire.parse_command(line) for line in commands]
+    parsed = [(wire.parse_command(expand(line)), line if has_reference(line) else None)
+              for line in commands]
     try:
         harness = Harness(config, log)
     except TargetGone as exc:
@@ -502,8 +642,11 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
     failure: Exception | None = None
     broken: TargetBroken | None = None
     try:
-        for command in parsed:
-            harness.feed(command)
+        for command, shown in parsed:
+            if shown is not None:
+                harness.send(command, shown=shown)
+            else:
+                harness.feed(command)
             harness.states_agree()
         harness.read(Reg.STATUS)
         harness.final_compare()
@@ -536,9 +679,24 @@ def power_on_commands(inst: Instance) -> list[wire.Command]:
 
 @lru_cache(maxsize=32)
 def pattern(length: int, salt: int) -> bytes:
-    """``length`` bytes in which no aligned 4-byte word repeats."""
-    words = ((i * 0x9E3779B1 + salt * 0x85EBCA77) & U32_MASK for i in range((length + 3) // 4))
-    return b"".join(w.to_bytes(4, "little") for w in words)[:length]
+    """``length`` bytes in which no aligned 4-byte word repeats (the pattern ``words``)."""
+    return words(salt, length)
+
+
+#: The seeds of the harness's fills (SPEC section 18): RAM below and above the MMIO page.
+_RAM_SEEDS = (0x5A, 0xA5)
+
+
+def fill_reference(command: wire.Command) -> str | None:
+    """``command`` as a trace states it when it writes a harness fill, else ``None``."""
+    match command:
+        case wire.StorageWrite(sid, offset, data) if data and data == pattern(len(data), sid):
+            return f"storage-write {sid:#x} {offset:#x} {reference(sid, len(data))}"
+        case wire.Write(addr, data) if data:
+            for seed in _RAM_SEEDS:
+                if data == pattern(len(data), seed):
+                    return f"write {addr:#x} {len(data):#x} {reference(seed, len(data))}"
+    return None
 
 
 def as_steps(trace: Sequence[Operation]) -> list[Step]:

@@ -60,7 +60,10 @@ class LockstepMachine(RuleBasedStateMachine):
     )
     def transaction(self, reset: bool, sid: st.DataObject, block: st.DataObject, count: int,
                     addr: st.DataObject, command: int, wait: bool) -> None:
-        """A whole driver sequence: SRST, SID, BLOCK, COUNT, ADDR, command, STATUS."""
+        """A whole driver sequence: SRST, SID, BLOCK, COUNT, ADDR, command, STATUS.
+
+        After a command that failed, one DATA read: R must be empty (R-CMD-6).
+        """
         h = self.harness
         inst = h.instance
         if reset:
@@ -73,6 +76,8 @@ class LockstepMachine(RuleBasedStateMachine):
         h.read(Reg.STATUS)
         if wait:
             h.wait()
+        if not h.busy and not h.model.state.bio.flags & Flag.RDY:
+            h.read(Reg.DATA)  # a failed command emptied R (R-CMD-6)
 
     @rule(data=st.data(), reset=st.booleans(), dma=st.booleans(), write=st.booleans(),
           words=st.integers(min_value=0, max_value=1024), stale=st.booleans())

@@ -4,14 +4,18 @@ Hypothesis shrinks the sequence of *rules*; a rule may send many operations
 (a whole driver transaction, a sweep of STATUS values).  This pass works on
 the recorded wire operations themselves: it replays subsets of them with
 :func:`~.harness.replay_lockstep` (same model, same comparisons) and keeps
-any subset that still fails the same way, until no single chunk can be
-dropped (delta debugging).  The setup (``machine`` and ``storage``) is
-always kept.
+any subset that still fails with the same deviation signature (SPEC section
+18), until no single chunk can be dropped (delta debugging).  Then the setup
+the failure does not need goes too: a fill of a storage or of RAM, a storage
+not involved (``machine`` always stays).  Last, :func:`compact` drops the
+comparisons that passed and narrows the failing byte comparison to the bytes
+around the first difference, so the saved trace states only what fails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from ..spec import wire
 from ..spec.regmap import PAGE_SIZE, Reg
@@ -22,29 +26,74 @@ from .harness import HarnessConfig, Operation, RunLog, replay_lockstep
 _SETUP_COMMANDS = ("machine", "storage", "storage-write", "write")
 
 
-def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
-             budget: int = 400) -> list[Operation]:
-    """A 1-minimal failing subsequence of ``trace`` (within ``budget`` replays).
+@dataclass(frozen=True, slots=True)
+class Shrunk:
+    """A shrunk trace and the failure it ends with (``None``: it did not reproduce)."""
 
-    Every replay is tallied in ``log``.  A trace whose failure does not
-    reproduce outside Hypothesis is returned as it is.
+    trace: list[Operation]
+    failure: Mismatch | None
+
+
+def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
+             budget: int = 400, signature: str | None = None) -> list[Operation]:
+    """A 1-minimal failing subsequence of ``trace`` (within ``budget`` replays)."""
+    return shrink(config, trace, log=log, budget=budget, signature=signature).trace
+
+
+def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
+           budget: int = 400, signature: str | None = None,
+           avoid: Collection[str] = ()) -> Shrunk:
+    """:func:`minimize`, with the failure the shrunk trace ends with.
+
+    With ``signature``, a candidate counts as failing only with that
+    signature; when the trace does not fail with it outside Hypothesis (a
+    device whose behaviour depends on its history), any failure of the same
+    kind counts.  A failure whose signature is in ``avoid`` (a known
+    deviation) never counts.  Every replay is tallied in ``log`` (but replays never keep
+    going nor skip known deviations).  A trace whose failure does not
+    reproduce at all is returned as it is.
     """
+    own = RunLog()
+    try:
+        shrunk = _minimize(config, trace, own, budget, signature, avoid)
+        if shrunk.failure is None and signature is not None:
+            shrunk = _minimize(config, trace, own, budget, None, avoid)
+        return shrunk
+    finally:
+        if log is not None:
+            log.sequences += own.sequences
+            log.operations += own.operations
+            log.covered |= own.covered
+
+
+def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
+              signature: str | None, avoid: Collection[str]) -> Shrunk:
     commands = [line for line, _ in trace]
     setup_n = _setup_length(commands)
     setup, body = commands[:setup_n], commands[setup_n:]
     # Prefer a trace whose failure shows in the answers alone, so that it
     # replays on the target without the white-box comparison.
-    if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log):
+    if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log,
+                                          signature, avoid) is not None:
         config = config.black_box()
-    kind: type[Exception] = TargetCrashed
-    best: list[Operation] | None = None
-    for kind in (TargetCrashed, Mismatch, Exception):  # a crash, a mismatch, any error
-        best = _fails(config, commands, kind, log)
-        if best is not None:
-            break
-    if best is None:  # not reproducible outside Hypothesis: keep what we have
-        return list(trace)
+    kind: type[Mismatch] = TargetCrashed
+    found = _fails(config, commands, kind, log, signature, avoid)
+    if found is None:
+        kind = Mismatch
+        found = _fails(config, commands, kind, log, signature, avoid)
+    if found is None:  # not reproducible outside Hypothesis: keep what we have
+        return Shrunk(list(trace), None)
+    best = found
     replays = 1
+    # The failure is at the end: first the shortest suffix of the body that still fails.
+    keep = 1
+    while keep < len(body) and replays < budget:
+        replays += 1
+        result = _fails(config, setup + body[-keep:], kind, log, signature, avoid)
+        if result is not None:
+            body, best = body[-keep:], result
+            break
+        keep *= 2
     chunk = max(len(body) // 2, 1)
     while chunk >= 1 and replays < budget:
         i = 0
@@ -52,21 +101,59 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
         while i < len(body) and replays < budget:
             candidate = body[:i] + body[i + chunk:]
             replays += 1
-            result = _fails(config, setup + candidate, kind, log)
+            result = _fails(config, setup + candidate, kind, log, signature, avoid)
             if result is not None:
                 body, best, removed = candidate, result, True
             else:
                 i += chunk
         if not removed:
             chunk //= 2
-    return _drop_redundant_sync(best)
+    # The setup the failure does not need: fills first, then storages.
+    for name in ("write", "storage-write", "storage"):
+        for line in [c for c in setup if c.split()[0] == name]:
+            if replays >= budget:
+                break
+            candidate = [c for c in setup if c != line]
+            replays += 1
+            result = _fails(config, candidate + body, kind, log, signature, avoid)
+            if result is not None:
+                setup, best = candidate, result
+    ops, failure = best
+    return Shrunk(compact(_drop_redundant_sync(ops), failure), failure)
 
 
-def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Exception],
-           log: RunLog | None) -> list[Operation] | None:
-    """The recorded trace if ``commands`` still fail with ``kind``, else ``None``."""
+def compact(trace: Sequence[Operation], failure: Mismatch) -> list[Operation]:
+    """``trace`` without the byte comparisons that passed, the failing one narrowed.
+
+    ``trace`` ends with the operation that failed with ``failure``.  Host
+    reads change nothing, so the rest replays the same; a failing byte read
+    keeps only the bytes around its first difference (``failure.narrowed``).
+    """
+    out = [op for op in trace[:-1] if not (op[1] is not None and _is_byte_read(op[0]))]
+    last = list(trace[-1:])
+    if last and failure.narrowed is not None and _is_byte_read(last[0][0]):
+        last = [failure.narrowed]
+    return [*out, *last]
+
+
+def _is_byte_read(line: str) -> bool:
+    return line.split()[0] in ("read", "storage-read")
+
+
+def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
+           log: RunLog, signature: str | None, avoid: Collection[str] = ()
+           ) -> tuple[list[Operation], Mismatch] | None:
+    """The recorded trace and failure if ``commands`` still fail with ``kind`` (and
+    ``signature``)."""
     outcome = replay_lockstep(config, commands, log=log)
-    return list(outcome.trace) if isinstance(outcome.failure, kind) else None
+    failure = outcome.failure
+    if not isinstance(failure, kind):
+        return None
+    if signature is not None and failure.signature != signature:
+        return None
+    if failure.signature in avoid:
+        return None
+    return list(outcome.trace), failure
 
 
 def _setup_length(commands: Sequence[str]) -> int:

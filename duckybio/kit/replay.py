@@ -28,6 +28,7 @@ from ..spec.wire import (
     parse_command,
 )
 from .errors import TargetRefused
+from .fill import expand
 from .target import UNSUPPORTED, FaultTarget, Target
 from .trace import Step
 
@@ -75,7 +76,7 @@ def replay_steps(target: Target, steps: Sequence[Step]) -> list[str]:
     """Run ``steps`` on ``target``; one line per answer that is not the expected one."""
     problems: list[str] = []
     for number, step in enumerate(steps, 1):
-        answer = format_answer(execute(target, parse_command(step.command)))
+        answer = format_answer(execute(target, parse_command(expand(step.command))))
         if not step.matches(answer):
             problems.append(f"step {number}: {step.command}: expected {step.expect}, got {answer}")
     return problems

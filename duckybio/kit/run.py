@@ -6,6 +6,12 @@ bound, the budget, the seed), runs Hypothesis on a
 :class:`~.lockstep.LockstepMachine` bound to a fresh :class:`~.harness.RunLog`,
 shrinks a failure further (:mod:`.minimize`) and returns a
 :class:`CheckReport` (a pydantic model, so it can be written as JSON).
+
+With ``keep_going`` a deviation does not end the run: the sequence that met
+it stops, the run goes on, and every distinct deviation (by signature, SPEC
+section 18) is shrunk and reported.  Signatures in ``allowed`` are known:
+they end their sequences quietly and do not fail the run; an allowed one
+that no longer occurs is reported too.
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ from .coverage import (
     pair_plan,
     reachable_classes,
 )
-from .errors import InputError, TargetCrashed
+from .deviations import Deviation
+from .errors import InputError, Mismatch, TargetCrashed
+from .fill import abbreviate
 from .harness import HarnessConfig, Operation, RunLog, TargetGone, as_steps
 from .instance import Instance
 from .lockstep import lockstep_class
-from .minimize import minimize
+from .minimize import shrink
 from .policy import Policy, policy_for
 from .systematic import run_systematic
 from .targets import TargetSpec
@@ -57,6 +65,8 @@ class CheckConfig:
     only the fixed sequences whose index is ``k`` modulo ``n`` (one worker
     of ``n``).
     ``on_progress(sequences, operations)`` is called as every sequence starts.
+    ``keep_going``: report every distinct deviation; ``allowed``: known
+    deviations by signature, with their reasons.
     """
 
     target: TargetSpec
@@ -71,6 +81,8 @@ class CheckConfig:
     systematic: bool = True
     shard: tuple[int, int] = (0, 1)
     on_progress: Callable[[int, int], None] | None = None
+    keep_going: bool = False
+    allowed: dict[str, str] = field(default_factory=dict)
 
     @property
     def policy(self) -> Policy:
@@ -88,7 +100,10 @@ class CheckReport(BaseModel):
 
     ``examples`` and ``steps`` count the sequences and operations run on the
     target (the minimizer's replays included); ``first_failure`` is the
-    sequence in which the target first disagreed or failed.
+    sequence in which the target first disagreed or failed.  ``failure`` is
+    the first new deviation's failure line (``detail``: its hexdump window);
+    ``deviations`` lists every distinct deviation, known ones included, and
+    ``no_longer_occurring`` the allowed signatures the run did not meet.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -101,6 +116,7 @@ class CheckReport(BaseModel):
     seconds: float
     transitions: list[str]
     failure: str | None = None
+    detail: str = ""
     broken: str | None = None
     first_failure: int | None = None
     trace: list[Step] = []
@@ -110,6 +126,15 @@ class CheckReport(BaseModel):
     pair_coverage: PairCoverageReport | None = None
     #: Whether the target injected storage faults (R-HOST-7); false: the fault rule was skipped.
     faults: bool = False
+    deviations: list[Deviation] = []
+    no_longer_occurring: list[str] = []
+    #: How many times the run took each transition class (``str`` of the class).
+    transition_counts: dict[str, int] = {}
+
+    @property
+    def new_deviations(self) -> list[Deviation]:
+        """The deviations the allow file does not list."""
+        return [d for d in self.deviations if not d.known]
 
     @property
     def exit_code(self) -> int:
@@ -130,7 +155,8 @@ def run_check(config: CheckConfig) -> CheckReport:
     An :class:`~.errors.InputError` (e.g. a factory that returns no target)
     propagates.
     """
-    log = RunLog(on_progress=config.on_progress)
+    log = RunLog(on_progress=config.on_progress, known=set(config.allowed),
+                 keep_going=config.keep_going)
     harness = config.harness
     machine = lockstep_class(harness, log)
     hypothesis_settings = settings(
@@ -146,6 +172,7 @@ def run_check(config: CheckConfig) -> CheckReport:
     )
     started = time.perf_counter()
     failure: str | None = None
+    mismatch: Mismatch | None = None
     broken: str | None = None
     chatter: list[object] = []
     trace: list[Operation] = []
@@ -157,6 +184,7 @@ def run_check(config: CheckConfig) -> CheckReport:
             broken = str(outcome.broken)
         elif outcome.failure is not None:
             failure = _describe(outcome.failure)
+            mismatch = _mismatch_in(outcome.failure)
             if isinstance(outcome.failure, TargetCrashed):
                 broken = failure
     else:
@@ -173,11 +201,28 @@ def run_check(config: CheckConfig) -> CheckReport:
             crash = _crash_in(exc)
             if crash is not None:
                 failure = broken = str(crash)
+            mismatch = _mismatch_in(exc)
         trace = list(log.trace)
+    signature = mismatch.signature if mismatch is not None else None
     if failure is not None and config.minimize:
-        trace = minimize(harness, trace, log=log)
+        # the smallest trace that fails with any deviation not known (SPEC section 18)
+        shrunk = shrink(harness, trace, log=log, avoid=set(config.allowed))
+        trace = shrunk.trace
+        if shrunk.failure is not None:  # the failure as the shrunk trace shows it
+            mismatch, signature = shrunk.failure, shrunk.failure.signature
+            failure = _first_line(mismatch) if broken is None else failure
+    deviations = _deviations(config, log)
+    if failure is not None:
+        deviations.insert(0, Deviation(
+            signature=signature or f"?: {failure}", failure=failure,
+            detail=mismatch.detail if mismatch is not None else "",
+            occurrences=1, trace=as_steps(trace)))
+    first_new = next((d for d in deviations if not d.known), None)
+    if failure is None and first_new is not None:
+        failure, trace = first_new.failure, [(s.command, s.expect) for s in first_new.trace]
     elapsed = time.perf_counter() - started
-    transcript: list[str] = list(getattr(log.target, "transcript", []) or [])
+    transcript: list[str] = [abbreviate(line)
+                             for line in getattr(log.target, "transcript", []) or []]
     tail_fn = getattr(log.target, "stderr_tail", None)
     stderr_tail = tail_fn() if callable(tail_fn) and broken else ""
     conforms = failure is None and broken is None
@@ -190,6 +235,7 @@ def run_check(config: CheckConfig) -> CheckReport:
         seconds=round(elapsed, 3),
         transitions=sorted(str(t) for t in log.covered),
         failure=failure,
+        detail=first_new.detail if first_new is not None else "",
         broken=broken,
         first_failure=log.first_failure,
         faults=log.faults,
@@ -198,7 +244,51 @@ def run_check(config: CheckConfig) -> CheckReport:
         stderr_tail=str(stderr_tail),
         coverage=_coverage(config, log) if conforms else None,
         pair_coverage=_pair_coverage(config, log) if conforms else None,
+        deviations=deviations,
+        # only a run that went to its end can say an allowed deviation no longer occurs
+        no_longer_occurring=sorted(set(config.allowed) - set(log.occurrences))
+        if broken is None and (config.keep_going or failure is None) else [],
+        transition_counts={str(t): n for t, n in sorted(log.counts.items(), key=str)},
     )
+
+
+def _deviations(config: CheckConfig, log: RunLog) -> list[Deviation]:
+    """The deviations met while keeping going, shrunk, and the known ones met."""
+    out: list[Deviation] = []
+    for signature, found in log.found.items():
+        ops, failure = list(found.trace), found.failure
+        if config.minimize:
+            shrunk = shrink(found.config, ops, log=log, signature=signature)
+            ops, failure = shrunk.trace, shrunk.failure or failure
+        count = log.occurrences.get(signature, 1)
+        same = next((d for d in out if d.signature == failure.signature), None)
+        if same is not None:  # shrunk into a deviation already listed
+            same.occurrences += count
+            continue
+        out.append(Deviation(signature=failure.signature, failure=_first_line(failure),
+                             detail=failure.detail, occurrences=count, trace=as_steps(ops)))
+    for signature, count in sorted(log.occurrences.items()):
+        if signature in config.allowed:
+            out.append(Deviation(signature=signature, failure="known deviation", known=True,
+                                 reason=config.allowed[signature], occurrences=count))
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _mismatch_in(exc: BaseException) -> Mismatch | None:
+    """The disagreement behind ``exc`` (also inside Hypothesis's exception groups)."""
+    if isinstance(exc, Mismatch):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _mismatch_in(inner)
+            if found is not None:
+                return found
+    return None
 
 
 def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:

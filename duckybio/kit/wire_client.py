@@ -58,6 +58,7 @@ from ..spec.wire import (
     parse_answer,
 )
 from .errors import TargetBroken, TargetRefused
+from .fill import abbreviate
 
 #: Lines of the exchange kept for error reports.
 TRANSCRIPT_LINES: Final = 20
@@ -289,7 +290,7 @@ class WireTarget:
     # --- the exchange ---------------------------------------------------------------
 
     def _note(self, line: str) -> None:
-        self._log.append(_brief(line, TRANSCRIPT_WIDTH))
+        self._log.append(_brief(abbreviate(line), TRANSCRIPT_WIDTH))  # fills abbreviated
 
     def _break(self, message: str) -> NoReturn:
         """Record the failure, kill the program, raise TargetBroken."""
@@ -493,6 +494,11 @@ class WireTarget:
         :class:`PipelineBroken` carries the answers that arrived before.
         """
         answers: list[str] = []
+        if min(count, len(self._queue)) == 0:
+            return answers
+        if self._closed:  # it broke before: its pipes are closed
+            self._queue.clear()
+            raise PipelineBroken(self._failure or "the target has exited", answers)
         try:
             self._collect(min(count, len(self._queue)), answers)
         except TargetBroken as exc:

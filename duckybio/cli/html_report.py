@@ -1,0 +1,134 @@
+"""``duckybio check --html FILE``: one self-contained page for people to look at.
+
+The page holds the summary of a run, every deviation with its failure line
+and reproducer (the trace, ``repro.c`` and ``test_repro.py``), and the
+model's state diagram with each transition class shaded by how often the run
+took it, the classes it never took marked, and the classes where the device
+diverged in red (:func:`~duckybio.codegen.diagram.render_dot_shaded`).  The
+diagram is an inline SVG when graphviz ``dot`` is installed, else a table of
+the same classes.  No script, no external resource.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+
+from ..codegen.diagram import class_name, derive_edges, render_dot_shaded
+from ..codegen.svg import dot_executable, render_svg
+from ..kit.repro import render_c, render_pytest
+from ..kit.run import CheckReport
+
+_STYLE = """
+body { font-family: Helvetica, Arial, sans-serif; margin: 2em; color: #212121; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
+.verdict { display: inline-block; padding: .2em .6em; border-radius: .3em; color: #fff; }
+.ok { background: #2e7d32; } .bad { background: #c62828; } .broken { background: #6a1b9a; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .25em .5em;
+  text-align: left; vertical-align: top; font-size: .9em; }
+th { background: #eee; } .new { color: #c62828; font-weight: bold; } .known { color: #555; }
+pre { background: #f7f7f7; padding: .6em; overflow-x: auto; font-size: .85em; }
+details { margin: .4em 0; } summary { cursor: pointer; }
+.diagram svg { max-width: 100%; height: auto; }
+.legend span { display: inline-block; padding: 0 .5em; margin-right: .5em; }
+"""
+
+
+def deviating_classes(report: CheckReport) -> set[str]:
+    """The transition classes where a new deviation of ``report`` diverged."""
+    labels: set[str] = set()
+    for deviation in report.new_deviations:
+        transition = deviation.signature.partition(": ")[0]
+        base = transition.removesuffix(" (in flight)").removesuffix("+ok").removesuffix("+fail")
+        labels |= {transition, base, f"{base}+ok", f"{base}+fail"}
+    return {class_name(e.before, e.kind, e.outcome) for e in derive_edges()
+            if f"{e.kind.value}/{e.outcome}" in labels}
+
+
+def diagram(report: CheckReport) -> str:
+    """The shaded state diagram: inline SVG, or a table when graphviz is missing."""
+    deviating = deviating_classes(report)
+    dot = dot_executable()
+    if dot is not None:
+        try:
+            svg = render_svg(render_dot_shaded(report.transition_counts, deviating), dot)
+        except RuntimeError:
+            svg = ""
+        if "<svg" in svg:
+            return svg[svg.index("<svg"):]
+    return _class_table(report.transition_counts, deviating)
+
+
+def _class_table(counts: dict[str, int], deviating: Collection[str]) -> str:
+    rows = []
+    for edge in derive_edges():
+        name = class_name(edge.before, edge.kind, edge.outcome)
+        n = counts.get(name, 0)
+        mark = "deviates" if name in deviating else ("uncovered" if n == 0 else "")
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{n}</td><td>{mark}</td></tr>")
+    return ("<table><tr><th>transition class</th><th>taken</th><th></th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def render_html(report: CheckReport, target: str | None) -> str:
+    """The page for ``report`` (``target``: the ``--target`` the reproducers name)."""
+    e = html.escape
+    verdict, css = {0: ("CONFORMS", "ok"), 1: ("DOES NOT CONFORM", "bad"),
+                    3: ("TARGET FAILED", "broken")}[report.exit_code]
+    total = len({class_name(x.before, x.kind, x.outcome) for x in derive_edges()})
+    taken = sum(1 for x in derive_edges()
+                if report.transition_counts.get(class_name(x.before, x.kind, x.outcome)))
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>duckybio check: {e(report.target)}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>duckybio check of {e(report.target)} "
+        f'<span class="verdict {css}" id="verdict">{verdict}</span></h1>',
+        "<table id=\"summary\">",
+        f"<tr><th>sequences run</th><td>{report.examples}</td></tr>",
+        f"<tr><th>operations</th><td>{report.steps}</td></tr>",
+        f"<tr><th>seed</th><td>{report.seed}</td></tr>",
+        f"<tr><th>time</th><td>{report.seconds:.1f} s</td></tr>",
+        f"<tr><th>diagram classes taken</th><td>{taken} of {total}</td></tr>",
+        f"<tr><th>deviations</th><td>{len(report.new_deviations)} new, "
+        f"{len(report.deviations) - len(report.new_deviations)} known, "
+        f"{len(report.no_longer_occurring)} allowed but no longer occurring</td></tr>",
+    ]
+    if report.broken:
+        parts.append(f"<tr><th>target failure</th><td>{e(report.broken)}</td></tr>")
+    parts.append("</table>")
+    if report.deviations or report.no_longer_occurring:
+        parts += ["<h2>Deviations</h2>", '<table id="deviations"><tr><th></th><th>seen</th>'
+                  "<th>steps</th><th>signature</th><th>failure</th></tr>"]
+        for d in report.deviations:
+            status = ('<span class="known">known</span>' if d.known
+                      else '<span class="new">NEW</span>')
+            parts.append(f"<tr><td>{status}</td><td>{d.occurrences}</td>"
+                         f"<td>{len(d.trace) or '-'}</td><td>{e(d.signature)}</td>"
+                         f"<td>{e(d.reason if d.known else d.failure)}</td></tr>")
+        for signature in report.no_longer_occurring:
+            parts.append(f"<tr><td>GONE</td><td>0</td><td>-</td><td>{e(signature)}</td>"
+                         "<td>allowed, but no longer occurs</td></tr>")
+        parts.append("</table>")
+    for number, d in enumerate(report.new_deviations, 1):
+        trace = d.reproducer(report.target)
+        steps = "\n".join(f"{i:3}. {s}" for i, s in enumerate(d.trace, 1))
+        parts += [
+            f'<h2 class="deviation">{number}. {e(d.signature)}</h2>',
+            f"<p><b>{e(d.failure)}</b></p>",
+            f"<pre>{e(d.detail)}</pre>" if d.detail else "",
+            f"<pre>{e(steps)}</pre>",
+            f"<details><summary>repro.c</summary><pre>{e(render_c(trace))}</pre></details>",
+            "<details><summary>test_repro.py</summary>"
+            f"<pre>{e(render_pytest(trace, target))}</pre></details>",
+        ]
+    parts += [
+        "<h2>Transition classes</h2>",
+        '<p class="legend"><span style="background:#7381ff">often taken</span>'
+        '<span style="background:#ebf5ff">rarely taken</span>'
+        '<span style="border:1px solid #999">\u25cb never taken</span>'
+        '<span style="background:#d32f2f;color:#fff">\u2716 deviates</span></p>',
+        f'<div class="diagram" id="diagram">{diagram(report)}</div>',
+        "</body></html>", "",
+    ]
+    return "\n".join(p for p in parts if p)
