@@ -60,6 +60,8 @@ from .errors import TargetBroken, TargetRefused
 from .fill import abbreviate
 from .process import TOKEN_VARIABLE, Process, exit_text, reap
 
+#: A line shorter than this holds no byte string long enough to abbreviate (17 bytes).
+_SHORTEST_ABBREVIATED: Final = len("0x") + 2 * 17 - 1
 #: Lines of the exchange kept for error reports.
 TRANSCRIPT_LINES: Final = 20
 #: Characters of one transcript line kept.
@@ -201,7 +203,9 @@ class WireTarget:
     # --- the exchange ---------------------------------------------------------------
 
     def _note(self, line: str) -> None:
-        self._log.append(_brief(abbreviate(line), TRANSCRIPT_WIDTH))  # fills abbreviated
+        if len(line) > _SHORTEST_ABBREVIATED:  # only such a line can hold a fill to abbreviate
+            line = abbreviate(line)
+        self._log.append(_brief(line, TRANSCRIPT_WIDTH))
 
     def _break(self, message: str) -> NoReturn:
         """Record the failure, kill the program, raise TargetBroken."""
