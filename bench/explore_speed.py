@@ -18,8 +18,11 @@ from pathlib import Path
 
 from duckybio.explore import ExploreInstance, ExploreStorage, explore
 
-_PROBE = ("from duckybio.explore import explore; r = explore(); "
-          "print(r.states / r.seconds)")
+#: The explorer lives in ``duckybio.explore``; before the layout of one home per
+#: thing (e.g. commit 31659ad), in ``duckybio.spec.explore``.
+_PROBE = ("try:\n    from duckybio.explore import explore\n"
+          "except ImportError:\n    from duckybio.spec.explore import explore\n"
+          "r = explore(); print(r.states / r.seconds)")
 
 
 def rate(instance: ExploreInstance, jobs: int) -> tuple[int, float]:

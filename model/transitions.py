@@ -15,7 +15,7 @@ from typing import Final, NamedTuple
 
 from ..spec.regmap import DATA_INVALID, GUEST_SETTABLE, WORD_SIZE, Flag, Reg
 from .config import ModelConfig
-from .events import Event, EventKind, Read, Tick, Write
+from .events import Complete, Event, EventKind, Read, Tick, Write
 from .state import RESET_BIO, BioState, Command, MachineState, Op
 
 RDY: Final = int(Flag.RDY)
@@ -105,13 +105,6 @@ _KIND_OF_WRITE: Final = {
 
 def kind_of(event: Event) -> EventKind:
     """The table key of an event."""
-    cls = type(event)
-    if cls is Write:
-        assert isinstance(event, Write)
-        return _KIND_OF_WRITE.get(event.offset, EventKind.WRITE_OTHER)
-    if cls is Read:
-        assert isinstance(event, Read)
-        return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
     if isinstance(event, Read):
         return _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)
     if isinstance(event, Write):
@@ -137,6 +130,14 @@ def _with(bio: BioState, **changes: object) -> BioState:
 
 
 _FIELD: Final = {name: i for i, name in enumerate(BioState._fields)}
+_FLAGS, _SID, _BLOCK, _COUNT, _ADDR, _DMA_FIELD, _RBUF, _CURSOR, _WBUF, _COMMAND, _RESET = range(11)
+
+
+def _set(bio: BioState, field: int, value: object) -> BioState:
+    """``bio`` with one field (by index) changed: the cheapest copy."""
+    fields: list[object] = list(bio)
+    fields[field] = value
+    return _new(BioState, fields)
 
 
 def _value(event: Event) -> int:
@@ -167,9 +168,9 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     end = bio.cursor + WORD_SIZE
     if end > len(bio.rbuf):
-        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, "underrun"
+        return _bio(s, _set(bio, _FLAGS, _fail_flags(bio.flags))), DATA_INVALID, "underrun"
     word = int.from_bytes(bio.rbuf[bio.cursor:end], "little")
-    return _bio(s, _with(bio, cursor=end)), word, "word"
+    return _bio(s, _set(bio, _CURSOR, end)), word, "word"
 
 
 # --- writes while idle -----------------------------------------------------
@@ -177,52 +178,59 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 def write_sid(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     sid = _value(e)
     if s.storage(sid) is not None:
-        return _bio(s, _with(s.bio, sid=sid)), None, "select"
+        return _bio(s, _set(s.bio, _SID, sid)), None, "select"
     bio = _with(s.bio, sid=None, flags=(s.bio.flags | ERR) & ~RDY)
     return _bio(s, bio), None, "unknown"
 
 
 def write_block(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _with(s.bio, block=_value(e))), None, "latch"
+    return _bio(s, _set(s.bio, _BLOCK, _value(e))), None, "latch"
 
 
 def write_count(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _with(s.bio, count=_value(e), wbuf=b"")), None, "latch"
+    bio = s.bio
+    bio = _new(BioState, (*bio[:_COUNT], _value(e), *bio[_COUNT + 1:_WBUF], b"", *bio[_WBUF + 1:]))
+    return _bio(s, bio), None, "latch"
 
 
 def write_addr(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _with(s.bio, addr=_value(e))), None, "latch"
+    return _bio(s, _set(s.bio, _ADDR, _value(e))), None, "latch"
 
 
 def write_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     if len(bio.wbuf) + WORD_SIZE > bio.count * cfg.block_size:
-        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), None, "overrun"
+        return _bio(s, _set(bio, _FLAGS, _fail_flags(bio.flags))), None, "overrun"
     wbuf = bio.wbuf + _value(e).to_bytes(WORD_SIZE, "little")
-    return _bio(s, _with(bio, wbuf=wbuf)), None, "append"
+    return _bio(s, _set(bio, _WBUF, wbuf)), None, "append"
 
 
 def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     value = _value(e) & _SETTABLE
-    steps: list[str] = []
     bio = s.bio
     if value & _SRST:
         bio = RESET_BIO
-        steps.append("reset")
     if value & _DMA:
-        bio = _with(bio, dma=True)
-        steps.append("dma")
+        bio = _set(bio, _DMA_FIELD, True)
+    steps = _STEPS[value & (_SRST | _DMA)]
     op = Op.READ if value & _READ else Op.WRITE if value & _WRITE else None
     s = _bio(s, bio)
     if op is None:
-        return s, None, "+".join(steps) or "none"
-    command = Command(op, bio.sid, bio.block, bio.count, bio.addr, bio.dma, cfg.latency)
-    s = _bio(s, _with(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
-    steps.append(f"start-{op.value}")
+        return s, None, steps or "none"
+    command = _new(Command, (op, bio.sid, bio.block, bio.count, bio.addr, bio.dma, cfg.latency))
+    s = _bio(s, _new(BioState, (
+        (bio.flags | BUSY) & ~RDY, *bio[_SID:_COMMAND], command, bio.reset_pending)))
+    started = _STARTED[op]
+    steps = f"{steps}+{started}" if steps else started
     if cfg.latency == 0:
         s, ok = _complete(cfg, s)
-        steps.append(ok)
-    return s, None, "+".join(steps)
+        return s, None, f"{steps}+{ok}"
+    return s, None, steps
+
+
+#: The outcome's first steps by the SRST and DMA bits of a STATUS write.
+_STEPS: Final = {0: "", _SRST: "reset", _DMA: "dma", _SRST | _DMA: "reset+dma"}
+_STARTED: Final = {op: f"start-{op.value}" for op in Op}
 
 
 def ignore(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
@@ -233,7 +241,7 @@ def ignore(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 
 def write_status_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     if _value(e) & _SRST:
-        return _bio(s, _with(s.bio, reset_pending=True)), None, "reset-deferred"
+        return _bio(s, _set(s.bio, _RESET, True)), None, "reset-deferred"
     return s, None, "ignored"
 
 
@@ -241,7 +249,7 @@ def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     command = s.bio.command
     assert command is not None
     if command.ticks_left > 1:
-        bio = _with(s.bio, command=command._replace(ticks_left=command.ticks_left - 1))
+        bio = _set(s.bio, _COMMAND, _new(Command, (*command[:6], command.ticks_left - 1)))
         return _bio(s, bio), None, "wait"
     s, ok = _complete(cfg, s)
     return s, None, ok
@@ -284,8 +292,8 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
         s = s.with_faults(c.sid, c.op, s.pending_faults(c.sid, c.op) - 1)
         ok, outcome = False, IO_ERROR
     if not ok:
-        bio = _with(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
-                      command=None)
+        bio = _new(BioState, (_fail_flags(bio.flags), *bio[_SID:_RBUF], b"", 0, b"", None,
+                              bio.reset_pending))
     else:
         assert c.sid is not None
         storage = s.storage(c.sid)
@@ -301,8 +309,8 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
             else:
                 data = bio.wbuf + bytes(length - len(bio.wbuf))
             s = s.with_storage(c.sid, storage[:offset] + data + storage[offset + length:])
-        bio = _with(bio, flags=(bio.flags & ~BUSY) | RDY, rbuf=data, cursor=0, wbuf=b"",
-                      command=None)
+        bio = _new(BioState, ((bio.flags & ~BUSY) | RDY, *bio[_SID:_RBUF], data, 0, b"", None,
+                              bio.reset_pending))
     if bio.reset_pending:
         bio = RESET_BIO
     return _bio(s, bio), outcome
@@ -347,10 +355,40 @@ def step(cfg: ModelConfig, state: MachineState, event: Event) -> tuple[MachineSt
     phase = _PHASES.get(bio.flags)
     if phase is None:
         phase = phase_of(bio)  # raises
-    kind = kind_of(event)
+    cls = type(event)  # kind_of, inlined for the common events
+    if cls is Write:
+        kind = _KIND_OF_WRITE.get(event.offset, EventKind.WRITE_OTHER)  # type: ignore[union-attr]
+    elif cls is Read:
+        kind = _KIND_OF_READ.get(event.offset, EventKind.READ_OTHER)  # type: ignore[union-attr]
+    else:
+        kind = kind_of(event)
     table = _IDLE_TABLE if bio.command is None else _BUSY_TABLE
     nxt, value, outcome = table[kind](cfg, state, event)
     return nxt, _new(Output, (value, _new(Transition, (phase, kind, outcome))))
+
+
+def data_free(cfg: ModelConfig, bio: BioState, event: Event) -> bool:
+    """Whether ``step`` of ``event`` depends on the controller ``bio`` alone.
+
+    True when the step neither reads nor changes RAM, storage contents or
+    pending faults, in any state whose controller is ``bio`` and whose
+    storages are those of ``cfg`` (a SID write looks only at which ids are
+    attached).  Only running a command to its end moves data (R-CMD-6..R-CMD-9,
+    R-HOST-7): a STATUS write that starts one at latency 0 (R-BSY-1), the
+    tick that ends one and a forced completion.  A search may then memoize
+    the step on ``(bio, event)``.
+    """
+    command = bio.command
+    if command is None:
+        if type(event) is Write and event.offset == _STATUS_OFFSET:
+            return cfg.latency > 0 or not event.value & (_READ | _WRITE)
+        return True
+    if isinstance(event, Tick):
+        return command.ticks_left > 1
+    return not isinstance(event, Complete)
+
+
+_STATUS_OFFSET: Final = int(Reg.STATUS)
 
 
 def run(cfg: ModelConfig, state: MachineState, events: list[Event]) -> MachineState:

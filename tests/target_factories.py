@@ -53,3 +53,45 @@ TARGET_LATENCY: dict[str, int] = {
 def busy_target_names() -> list[str]:
     """The targets whose commands stay BUSY across clock steps (latency > 0)."""
     return sorted(name for name, latency in TARGET_LATENCY.items() if latency > 0)
+
+
+class WithoutFaults:
+    """The reference implementation without the optional ``fault`` command (R-HOST-7)."""
+
+    def __init__(self) -> None:
+        self._inner = ReferenceTarget()
+
+    def machine(self, ram_size: int, mmio_base: int) -> None:
+        self._inner.machine(ram_size, mmio_base)
+
+    def storage(self, sid: int, size: int) -> None:
+        self._inner.storage(sid, size)
+
+    def storage_write(self, sid: int, offset: int, data: bytes) -> None:
+        self._inner.storage_write(sid, offset, data)
+
+    def storage_read(self, sid: int, offset: int, length: int) -> bytes:
+        return self._inner.storage_read(sid, offset, length)
+
+    def writel(self, addr: int, value: int) -> None:
+        self._inner.writel(addr, value)
+
+    def readl(self, addr: int) -> int:
+        return self._inner.readl(addr)
+
+    def write(self, addr: int, data: bytes) -> None:
+        self._inner.write(addr, data)
+
+    def read(self, addr: int, length: int) -> bytes:
+        return self._inner.read(addr, length)
+
+    def clock_step(self, ns: int | None = None) -> int:
+        return self._inner.clock_step(ns)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def without_faults() -> Target:
+    """A ``module:callable`` factory: a conforming device that declines fault injection."""
+    return WithoutFaults()

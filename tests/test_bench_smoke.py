@@ -42,3 +42,12 @@ def test_the_fuzz_campaign_runs_in_quick_mode(script: str, figure: str) -> None:
                           text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert figure in done.stdout
+
+
+def test_the_mutation_run_scores_each_file_in_quick_mode() -> None:
+    """mutmut through the duckybio/ links: a seeded sample of two mutants, scored per file."""
+    done = subprocess.run([sys.executable, str(BENCH / "mutation_score.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "impl/bio.py: 2 sampled of " in done.stdout
+    assert "ratio killed" in done.stdout

@@ -30,6 +30,7 @@ from duckybio.model import (
     Read,
     Tick,
     Write,
+    data_free,
     kind_of,
     power_on,
     run,
@@ -270,3 +271,26 @@ def test_command_prints_the_shortest_trace_on_a_violation(
     assert "VIOLATION err-sticky (latency 0)" in text
     assert "shortest trace from power-on (3 events):" in text
     assert "  write SID 0x00000001" in text
+
+
+def _unmemoized(cfg: ModelConfig, state: MachineState,
+                event: Event) -> tuple[MachineState, Output]:
+    """The model's step under another name: the explorer then memoizes nothing."""
+    return step(cfg, state, event)
+
+
+def test_memoized_steps_explore_exactly_what_plain_steps_explore(clean: ExploreResult) -> None:
+    """A step memoized on (controller, event) only where it depends on the controller alone
+    (``data_free``): the same states, transitions, classes, witnesses and verdicts."""
+    instance = ONE_BLOCK.model_copy(update={"latencies": (0, 1)})
+    plain = explore(instance, step_fn=_unmemoized)
+    assert clean.model_dump(exclude={"seconds"}) == plain.model_dump(exclude={"seconds"})
+    for latency in instance.latencies:
+        cfg = instance.config(latency)
+        search = BreadthFirst(cfg, instance.alphabet()).run()
+        for state in search.parent:
+            for event in instance.alphabet():
+                if data_free(cfg, state.bio, event):
+                    nxt, _out = step(cfg, state, event)
+                    assert (nxt.ram, nxt.storages, nxt.faults) == (
+                        state.ram, state.storages, state.faults), (state, event)

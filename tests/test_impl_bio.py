@@ -241,3 +241,43 @@ def test_reference_target_refuses_what_it_must() -> None:
     assert t.read(0x10, 4) == b"\xef\xbe\xad\xde" and t.readl(0x800) == RDY
     assert t.clock_step() == 1 and t.clock_step(10) == 11
     t.close()
+
+
+def test_halt_unmaps_the_page_and_boot_maps_it_again() -> None:
+    memory = Memory(RAM)
+    bio = BlockIO({}, memory, mmio_address=BASE)
+    bio.boot()
+    assert memory.read_u32(BASE + Reg.STATUS) == RDY
+    assert not memory.is_ram(BASE, 4)
+    bio.halt()
+    assert memory.is_ram(BASE, 4), "a halted controller leaves its page to RAM"
+    bio.halt()  # idempotent
+    memory.register_mmio(BASE, bio)  # the page is free again
+    memory.unregister_mmio(BASE)
+    bio.boot()
+    assert not memory.is_ram(BASE, 4)
+    assert memory.read_u32(BASE + Reg.STATUS) == RDY
+
+
+@pytest.mark.parametrize("block_size", [0, -4, 6, 1022])
+def test_a_block_size_that_is_not_a_positive_multiple_of_a_word_is_refused(
+        block_size: int) -> None:
+    with pytest.raises(ValueError, match="block size must be a positive multiple of 4"):
+        BlockIO({}, Memory(RAM), mmio_address=BASE, block_size=block_size)
+
+
+def test_storages_may_be_a_lookup_function_consulted_on_every_access() -> None:
+    memory = Memory(RAM)
+    attached: dict[int, MemoryStorage] = {}
+    bio = BlockIO(lambda sid: attached.get(sid), memory, mmio_address=BASE, block_size=8)
+    bio.boot()
+    memory.write_u32(BASE + Reg.SID, 7)
+    assert memory.read_u32(BASE + Reg.STATUS) & ERR, "nothing attached yet"
+    attached[7] = MemoryStorage(7, 16, bytes(range(16)))
+    memory.write_u32(BASE + Reg.STATUS, int(Flag.SRST))
+    memory.write_u32(BASE + Reg.SID, 7)
+    memory.write_u32(BASE + Reg.BLOCK, 1)
+    memory.write_u32(BASE + Reg.COUNT, 1)
+    memory.write_u32(BASE + Reg.STATUS, int(Flag.READ))
+    assert memory.read_u32(BASE + Reg.STATUS) == RDY
+    assert memory.read_u32(BASE + Reg.DATA) == int.from_bytes(bytes(range(8, 12)), "little")

@@ -1,7 +1,7 @@
 """The reference implementation agrees with the model, step by step.
 
 The lockstep machine runs as a Hypothesis test case under the test profile
-(see ``conftest.py``), white box, at latencies 0 and 2; a run's tally is a
+(see ``conftest.py``), white box, at latencies 0, 2 and 3; a run's tally is a
 value (:class:`~duckybio.kit.harness.RunLog`), and the same comparisons
 replay recorded operations (:func:`~duckybio.kit.harness.replay_lockstep`).
 """
@@ -37,6 +37,8 @@ def reference(latency: int) -> HarnessConfig:
 
 TestReferenceLockstep = lockstep_class(reference(0)).TestCase
 TestReferenceLockstepLatency2 = lockstep_class(reference(2)).TestCase
+#: At 3 a countdown that skips a tick shows (at 0 and 2 it can hide).
+TestReferenceLockstepLatency3 = lockstep_class(reference(3)).TestCase
 
 
 def test_the_policy_is_one_rule_for_every_target() -> None:

@@ -471,3 +471,17 @@ def test_generate_all_matches_the_committed_files() -> None:
     assert sorted(generated) == NAMES
     assert all(generated[n].to_json() == (DEFAULT_DIR / file_name(n)).read_text()
                for n in NAMES)
+
+
+def test_cli_fault_vectors_are_not_applicable_without_fault_support(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Fault injection is optional (R-HOST-7): a device that declines it still conforms."""
+    report = tmp_path / "vectors.xml"
+    assert _cli("--target", "target_factories:without_faults", "--junit-xml", str(report)) == 0
+    out = capsys.readouterr().out
+    na = [line for line in out.splitlines() if line.startswith("N/A   host-fault-injection")]
+    assert na and "does not support" in na[0] and "R-HOST-7" in na[0]
+    assert " 0 failed" in out
+    skipped = [case for case in ET.parse(report).getroot().iter("testcase")
+               if case.find("skipped") is not None]
+    assert [case.get("name") for case in skipped] == ["host-fault-injection"]

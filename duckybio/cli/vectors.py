@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ..kit.errors import KitError, TargetBroken, TargetSpecError, VectorError
+from ..kit.errors import KitError, TargetBroken, TargetSpecError, Unsupported, VectorError
 from ..kit.junit import Case, render_junit
 from ..kit.target import Target
 from ..kit.targets import resolve_target
@@ -86,6 +86,7 @@ class _Outcome:
     problems: tuple[str, ...] = ()
     broken: str | None = None
     group: str = DEVICE
+    unsupported: str | None = None
 
 
 def _regenerate(directory: Path) -> int:
@@ -121,6 +122,9 @@ def _run_one(target: Target, vector: Vector) -> _Outcome:
     except TargetBroken as exc:
         return _Outcome(vector.trace.name, time.perf_counter() - start, broken=str(exc),
                         group=group)
+    except Unsupported as exc:
+        return _Outcome(vector.trace.name, time.perf_counter() - start, group=group,
+                        unsupported=str(exc))
     except KitError:
         raise
     except Exception as exc:  # an in-process target's own crash
@@ -132,6 +136,8 @@ def _run_one(target: Target, vector: Vector) -> _Outcome:
 def _report(outcome: _Outcome) -> None:
     if outcome.broken is not None:
         print(f"ERROR {outcome.name}: target failed: {outcome.broken}")
+    elif outcome.unsupported is not None:
+        print(f"N/A   {outcome.name} ({outcome.unsupported})")
     elif outcome.problems:
         print(f"FAIL  {outcome.name}")
         for line in outcome.problems[:SHOWN_PROBLEMS]:
@@ -146,6 +152,8 @@ def _case(outcome: _Outcome) -> Case:
     if outcome.broken is not None:
         return Case(outcome.name, outcome.seconds, error="target failed",
                     details=outcome.broken)
+    if outcome.unsupported is not None:
+        return Case(outcome.name, outcome.seconds, skipped=outcome.unsupported)
     if outcome.problems:
         return Case(outcome.name, outcome.seconds,
                     failure=f"{len(outcome.problems)} answer(s) differ from the model",
@@ -166,6 +174,7 @@ def _broke(outcomes: list[_Outcome]) -> str:
 
 def _tally(group: str, outcomes: list[_Outcome]) -> str:
     """One summary line for ``group`` (empty when it ran nothing)."""
+    outcomes = [o for o in outcomes if o.unsupported is None]
     if not outcomes:
         return ""
     passed = sum(o.broken is None and not o.problems for o in outcomes)
@@ -219,11 +228,13 @@ def run(args: argparse.Namespace) -> int:
     skipped = len(vectors) - len(applicable)
     parts = [_tally(name, [o for o in outcomes if o.group == name]) for name in (DEVICE,
                                                                                  PLUMBING)]
-    passed = sum(o.broken is None and not o.problems for o in outcomes)
-    failed = sum(o.broken is None and bool(o.problems) for o in outcomes)
-    broken = any(o.broken is not None for o in outcomes)
+    skipped += sum(o.unsupported is not None for o in outcomes)
+    outcomes_run = [o for o in outcomes if o.unsupported is None]
+    passed = sum(o.broken is None and not o.problems for o in outcomes_run)
+    failed = sum(o.broken is None and bool(o.problems) for o in outcomes_run)
+    broken = any(o.broken is not None for o in outcomes_run)
     print(f"vectors on {spec.description}: {passed} passed, {failed} failed"
-          f"{_broke(outcomes)}, {skipped} not applicable")
+          f"{_broke(outcomes_run)}, {skipped} not applicable")
     for line in parts:
         if line:
             print(f"  {line}")

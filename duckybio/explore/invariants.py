@@ -39,18 +39,30 @@ _READABLE: Final = RDY | ERR | BUSY
 
 @dataclass(frozen=True, slots=True)
 class StateInvariant:
-    """A property of every reachable state; ``check`` returns why it fails, or None."""
+    """A property of every reachable state; ``check`` returns why it fails, or None.
+
+    ``bio_only``: with the model's own step, the verdict depends on the
+    controller state alone, so the explorer checks it once per controller.
+    """
 
     name: str
     check: StateCheck
+    bio_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class TransitionInvariant:
-    """A property of every transition ``before --event--> after``."""
+    """A property of every transition ``before --event--> after``.
+
+    ``bio_only``: when a step leaves RAM, storages and faults as they were,
+    the verdict depends on the controller states, the event and the output
+    alone, so the explorer checks it once per (controller, event) whose step
+    is memoized (:func:`~duckybio.model.data_free`).
+    """
 
     name: str
     check: TransitionCheck
+    bio_only: bool = False
 
 
 Invariant = StateInvariant | TransitionInvariant
@@ -237,14 +249,14 @@ def _complete_ends(cfg: ModelConfig, before: MachineState, event: Event, after: 
 #: checked on the transitions of the alphabet's plain SRST write, which the
 #: explorer applies to every reachable state.
 DEFAULT_INVARIANTS: Final[tuple[Invariant, ...]] = (
-    StateInvariant("rdy-busy-exclusive", _rdy_busy),
-    StateInvariant("busy-iff-command", _busy_iff_command),
-    StateInvariant("flags-readable-only", _flags_readable),
-    StateInvariant("cursor-in-read-buffer", _cursor),
-    StateInvariant("staging-within-count", _wbuf),
-    StateInvariant("busy-completes-in-latency", _busy_completes),
-    TransitionInvariant("err-sticky", _err_sticky),
-    TransitionInvariant("data-only-by-command", _data_effects),
-    TransitionInvariant("srst-resets", _srst_resets),
-    TransitionInvariant("complete-ends-busy", _complete_ends),
+    StateInvariant("rdy-busy-exclusive", _rdy_busy, bio_only=True),
+    StateInvariant("busy-iff-command", _busy_iff_command, bio_only=True),
+    StateInvariant("flags-readable-only", _flags_readable, bio_only=True),
+    StateInvariant("cursor-in-read-buffer", _cursor, bio_only=True),
+    StateInvariant("staging-within-count", _wbuf, bio_only=True),
+    StateInvariant("busy-completes-in-latency", _busy_completes, bio_only=True),
+    TransitionInvariant("err-sticky", _err_sticky, bio_only=True),
+    TransitionInvariant("data-only-by-command", _data_effects, bio_only=True),
+    TransitionInvariant("srst-resets", _srst_resets, bio_only=True),
+    TransitionInvariant("complete-ends-busy", _complete_ends, bio_only=True),
 )

@@ -16,14 +16,28 @@ block instead.)
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Final, NoReturn, Self
+from typing import Final, NoReturn, Protocol, Self
 
-from ..model import Event, MachineState, ModelConfig, Output, Transition, power_on, step
+from ..model import (
+    RESET_BIO,
+    BioState,
+    Event,
+    EventKind,
+    MachineState,
+    ModelConfig,
+    Output,
+    Phase,
+    Transition,
+    data_free,
+    power_on,
+    step,
+)
 from .instance import ExploreInstance
 from .invariants import DEFAULT_INVARIANTS, Invariant, StateInvariant, StepFn, TransitionInvariant
 from .result import ExploreResult, LatencyRun, Violation, Witness
@@ -41,6 +55,31 @@ AdmitHook = Callable[[MachineState], bool]
 VisitHook = Callable[[MachineState, int, MachineState, Output], None]
 #: Called when the step function raises: the state, the event index, the exception.
 FailHook = Callable[[MachineState, int, Exception], None]
+
+
+class Memo(Protocol):
+    """Hooks of a search that memoizes the model's step on (controller, event).
+
+    A step that depends on the controller alone (:func:`~duckybio.model.data_free`)
+    is computed once per (controller state, event index): ``first`` sees that
+    transition as ``visit`` would and returns a token, and ``again`` sees
+    every later transition of the same pair with that token, instead of
+    ``visit`` (not when the token is ``None``: nothing to do again).
+    """
+
+    def first(self, before: MachineState, index: int, after: MachineState,
+              out: Output) -> object: ...
+
+    def again(self, before: MachineState, index: int, after: MachineState, out: Output,
+              token: object) -> None: ...
+
+
+#: A memoized step: the next controller, the output and the token of ``Memo.first``.
+_Entry = tuple[BioState, Output, object]
+#: Marks a (controller, event) whose step reads or moves data: never memoized
+#: (a distinct object: entries are compared by identity).
+_DATA: Final[_Entry] = (RESET_BIO, Output(None, Transition(Phase.NONE, EventKind.TICK, "data")),
+                        None)
 
 
 def _admit_all(state: MachineState) -> bool:
@@ -91,16 +130,28 @@ class BreadthFirst:
 
     def run(self, *, max_states: int | None = DEFAULT_MAX_STATES, max_depth: int | None = None,
             admit: AdmitHook = _admit_all, visit: VisitHook = _ignore,
-            fail: FailHook = _reraise) -> Self:
+            fail: FailHook = _reraise, memo: Memo | None = None) -> Self:
         """Search from power-on, expanding every state ``admit`` accepts once.
 
         Every event of the alphabet is applied to every expanded state;
         ``visit`` sees each transition before its target is looked up, and
         ``fail`` each exception of the step function (by default it is
-        raised).  At most ``max_states`` states are kept (``None``: no
+        raised).  With ``memo`` and the model's own step, steps that
+        depend on the controller alone are memoized (see :class:`Memo`).
+        At most ``max_states`` states are kept (``None``: no
         bound), and states ``max_depth`` events away from power-on are not
         expanded; either bound, once it cuts, makes the search incomplete.
         """
+        collecting = gc.isenabled()
+        gc.disable()  # states hold no cycles; collections would rescan every state kept
+        try:
+            return self._run(max_states, max_depth, admit, visit, fail, memo)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self, max_states: int | None, max_depth: int | None, admit: AdmitHook,
+             visit: VisitHook, fail: FailHook, memo: Memo | None) -> Self:
         cfg, alphabet, step_fn = self.cfg, self.alphabet, self.step_fn
         start = power_on(cfg)
         parent: dict[MachineState, Link] = {start: None}
@@ -110,20 +161,56 @@ class BreadthFirst:
             queue.append((start, 0))
         transitions = depth = 0
         complete = True
+        memoize = memo is not None and step_fn is step
+        # Per controller state: its memoized steps, and the indices still to take
+        # once they are known (a step back to the same controller with nothing
+        # to check again adds a transition and nothing else).
+        rows: dict[BioState, tuple[list[_Entry | None], range | list[int]]] = {}
+        every = range(len(alphabet))
+        unmemoized: list[_Entry | None] = [_DATA] * len(alphabet)
+        new_state = tuple.__new__
         while queue:
             state, d = queue.popleft()
             depth = max(depth, d)
             if max_depth is not None and d >= max_depth:
                 complete = False
                 continue
-            for index, event in enumerate(alphabet):
-                try:
-                    nxt, out = step_fn(cfg, state, event)
-                except Exception as exc:
-                    fail(state, index, exc)
-                    continue
-                transitions += 1
-                visit(state, index, nxt, out)
+            bio = state.bio
+            known = rows.get(bio) if memoize else None
+            row: list[_Entry | None]
+            indices: range | list[int]
+            if known is None:
+                row, indices = ([None] * len(alphabet) if memoize else unmemoized), every
+            else:
+                row, indices = known
+                transitions += len(alphabet) - len(indices)
+            for index in indices:
+                entry = row[index]
+                if entry is not None and entry is not _DATA:
+                    assert memo is not None
+                    after_bio, out, token = entry
+                    nxt = state if after_bio is bio else new_state(
+                        MachineState, (after_bio, state.ram, state.storages, state.faults))
+                    transitions += 1
+                    if token is not None:
+                        memo.again(state, index, nxt, out, token)
+                else:
+                    event = alphabet[index]
+                    try:
+                        nxt, out = step_fn(cfg, state, event)
+                    except Exception as exc:
+                        fail(state, index, exc)
+                        continue
+                    transitions += 1
+                    if entry is _DATA:
+                        visit(state, index, nxt, out)
+                    elif data_free(cfg, bio, event):
+                        assert memo is not None
+                        after_bio = bio if nxt.bio == bio else nxt.bio
+                        row[index] = (after_bio, out, memo.first(state, index, nxt, out))
+                    else:
+                        row[index] = _DATA
+                        visit(state, index, nxt, out)
                 if nxt is state or nxt in parent:
                     continue
                 if max_states is not None and len(parent) >= max_states:
@@ -132,6 +219,9 @@ class BreadthFirst:
                 parent[nxt] = (state, index)
                 if admit(nxt):
                     queue.append((nxt, d + 1))
+            if memoize and known is None:
+                rows[bio] = (row, [i for i, e in enumerate(row) if e is None or e is _DATA
+                                   or e[0] is not bio or e[2] is not None])
         self.transitions, self.depth, self.complete = transitions, depth, complete
         return self
 
@@ -156,32 +246,80 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
             violations[name] = Violation(
                 name=name, message=message, latency=latency, trace=trace_of(trace))
 
-    def admit(state: MachineState) -> bool:
-        """Check every state invariant; report failures; whether all held."""
-        ok = True
-        for inv in state_checks:
+    memoize = step_fn is step
+    bio_state_checks = [i for i in state_checks if i.bio_only and memoize]
+    other_state_checks = [i for i in state_checks if i not in bio_state_checks]
+    bio_edge_checks = [i for i in edge_checks if i.bio_only]
+    other_edge_checks = [i for i in edge_checks if not i.bio_only]
+    verdicts: dict[BioState, tuple[tuple[str, str], ...]] = {}
+
+    def check_state(checks: Sequence[StateInvariant],
+                    state: MachineState) -> tuple[tuple[str, str], ...]:
+        failed: list[tuple[str, str]] = []
+        for inv in checks:
             try:
                 message = inv.check(cfg, state, step_fn)
             except Exception as exc:
                 message = f"checking raised {type(exc).__name__}: {exc}"
             if message is not None:
-                report(inv.name, message, search.path(state))
-                ok = False
-        return ok
+                failed.append((inv.name, message))
+        return tuple(failed)
+
+    def admit(state: MachineState) -> bool:
+        """Check every state invariant; report failures; whether all held."""
+        failed = verdicts.get(state.bio)
+        if failed is None:
+            failed = verdicts[state.bio] = check_state(bio_state_checks, state)
+        if other_state_checks:
+            failed += check_state(other_state_checks, state)
+        for name, message in failed:
+            report(name, message, search.path(state))
+        return not failed
+
+    def check_edge(checks: Sequence[TransitionInvariant], state: MachineState, index: int,
+                   nxt: MachineState, out: Output) -> tuple[tuple[str, str], ...]:
+        failed: tuple[tuple[str, str], ...] = ()
+        event = alphabet[index]
+        for inv in checks:
+            message = inv.check(cfg, state, event, nxt, out)
+            if message is not None:
+                failed += ((inv.name, message),)
+        return failed
 
     def visit(state: MachineState, index: int, nxt: MachineState, out: Output) -> None:
         if out.transition not in witnesses:
             witnesses[out.transition] = (state, index)
-        for inv in edge_checks:
-            message = inv.check(cfg, state, alphabet[index], nxt, out)
-            if message is not None:
-                report(inv.name, message, [*search.path(state), alphabet[index]])
+        for name, message in check_edge(edge_checks, state, index, nxt, out):
+            report(name, message, [*search.path(state), alphabet[index]])
+
+    class Hooks:
+        """Bio-only transition invariants checked once per memoized (controller, event)."""
+
+        def first(self, before: MachineState, index: int, after: MachineState,
+                  out: Output) -> object:
+            if out.transition not in witnesses:
+                witnesses[out.transition] = (before, index)
+            failed = check_edge(bio_edge_checks, before, index, after, out)
+            if failed or other_edge_checks:
+                self.again(before, index, after, out, failed)
+                return failed
+            return None
+
+        def again(self, before: MachineState, index: int, after: MachineState, out: Output,
+                  token: object) -> None:
+            assert isinstance(token, tuple)
+            failed = token
+            if other_edge_checks:
+                failed += check_edge(other_edge_checks, before, index, after, out)
+            for name, message in failed:
+                report(name, message, [*search.path(before), alphabet[index]])
 
     def fail(state: MachineState, index: int, exc: Exception) -> None:
         report("step-raises", f"{type(exc).__name__}: {exc}",
                [*search.path(state), alphabet[index]])
 
-    search.run(max_states=max_states, max_depth=max_depth, admit=admit, visit=visit, fail=fail)
+    search.run(max_states=max_states, max_depth=max_depth, admit=admit, visit=visit, fail=fail,
+               memo=Hooks())
     run = LatencyRun(latency=latency, states=search.states, transitions=search.transitions,
                      classes=len(witnesses), depth=search.depth, complete=search.complete,
                      violations=list(violations.values()))

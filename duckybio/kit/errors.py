@@ -46,6 +46,10 @@ class ScenarioError(KitError):
     """A scenario that cannot be recorded as a vector (a defect of the scenario)."""
 
 
+class Unsupported(KitError):
+    """The target declines an optional host command (``fault``, SPEC R-HOST-7)."""
+
+
 class Mismatch(KitError, AssertionError):
     """The target disagrees with the model.
 
@@ -90,5 +94,6 @@ __all__ = [
     "TargetRefused",
     "TargetSpecError",
     "TraceError",
+    "Unsupported",
     "VectorError",
 ]

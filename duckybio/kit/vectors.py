@@ -35,6 +35,7 @@ from ..spec.wire import (
     ClockStep,
     Command,
     Fail,
+    Fault,
     Machine,
     Read,
     Readl,
@@ -47,7 +48,7 @@ from ..spec.wire import (
     format_command,
     parse_command,
 )
-from .errors import Mismatch, ScenarioError, VectorError
+from .errors import Mismatch, ScenarioError, Unsupported, VectorError
 from .jsonfile import load_json
 from .model_target import ModelTarget
 from .replay import replay_steps
@@ -133,9 +134,21 @@ def load_all(directory: Path) -> list[Vector]:
 def run_vector(target: Target, vector: Vector) -> list[str]:
     """Replay ``vector`` on ``target``: one line per answer that differs (none: pass).
 
+    A vector that injects faults is not applicable to a target that answers
+    ``FAIL`` to its first ``fault`` command (fault injection is optional,
+    SPEC R-HOST-7): :class:`~duckybio.kit.errors.Unsupported` is raised then.
     :class:`~duckybio.kit.target.TargetBroken` propagates.
     """
-    return replay_steps(target, vector.trace.steps)
+    steps = vector.trace.steps
+    first_fault = next((i for i, step in enumerate(steps)
+                        if isinstance(parse_command(step.command), Fault)), None)
+    if first_fault is None:
+        return replay_steps(target, steps)
+    problems = replay_steps(target, steps[:first_fault])
+    probe = steps[first_fault]
+    if not problems and replay_steps(target, [probe]):
+        raise Unsupported(f"the target does not support {probe.command!r} (R-HOST-7)")
+    return problems + replay_steps(target, steps[first_fault + 1:])
 
 
 def exercised_ids(vectors: list[Vector]) -> set[str]:

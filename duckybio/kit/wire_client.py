@@ -17,7 +17,6 @@ import os
 import secrets
 import selectors
 import shlex
-import signal
 import subprocess
 import tempfile
 import time
@@ -25,7 +24,7 @@ import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import IO, Final, NoReturn
+from typing import Final, NoReturn
 
 from ..spec.regmap import U32_MASK, WORD_SIZE
 from ..spec.wire import (
@@ -59,13 +58,14 @@ from ..spec.wire import (
 )
 from .errors import TargetBroken, TargetRefused
 from .fill import abbreviate
+from .process import TOKEN_VARIABLE, Process, exit_text, reap
 
+#: A line shorter than this holds no byte string long enough to abbreviate (17 bytes).
+_SHORTEST_ABBREVIATED: Final = len("0x") + 2 * 17 - 1
 #: Lines of the exchange kept for error reports.
 TRANSCRIPT_LINES: Final = 20
 #: Characters of one transcript line kept.
 TRANSCRIPT_WIDTH: Final = 200
-#: Bytes of the target's stderr kept for error reports.
-STDERR_TAIL: Final = 4096
 #: Longest answer accepted to a command that returns no byte string.
 SHORT_ANSWER: Final = 4096
 _CHUNK: Final = 1 << 16
@@ -87,98 +87,11 @@ def _brief(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-class _Process:
-    """The child process and its stderr file: what the finalizer needs."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes], token: str) -> None:
-        self.proc = proc
-        self.stderr = stderr
-        self.token = token
-        self.tail: str | None = None
-
-    def stderr_tail(self) -> str:
-        if self.tail is not None:
-            return self.tail
-        fd = self.stderr.fileno()
-        size = os.fstat(fd).st_size
-        start = max(0, size - STDERR_TAIL)
-        return os.pread(fd, size - start, start).decode("utf-8", "replace")
-
-
-def _kill_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-#: Environment variable that marks every process a target starts (SPEC section 13).
-TOKEN_VARIABLE: Final = "DUCKYBIO_TARGET_TOKEN"
-
-
-def _kill_marked(token: str) -> None:
-    """SIGKILL every process whose environment carries ``token`` (Linux ``/proc``).
-
-    A child that left the target's process group (``setsid``) still carries
-    the variable, so it does not outlive the run either.
-    """
-    marker = f"{TOKEN_VARIABLE}={token}".encode()
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return
-    me = os.getpid()
-    for entry in entries:
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as fh:
-                environ = fh.read()
-        except OSError:
-            continue
-        if marker in environ.split(b"\0"):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry), signal.SIGKILL)
-
-
-def _reap(p: _Process, grace: float) -> None:
-    """Stop the process and everything left in its group; release the pipes."""
-    proc = p.proc
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            break
-        _kill_group(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-    _kill_group(proc.pid, signal.SIGKILL)  # stragglers the leader left behind
-    _kill_marked(p.token)  # and those that left the group
-    proc.wait()
-    for pipe in (proc.stdin, proc.stdout):
-        if pipe is not None:
-            with contextlib.suppress(OSError):
-                pipe.close()
-    try:
-        p.tail = p.stderr_tail()
-    except OSError:
-        p.tail = ""
-    p.stderr.close()
-
-
 def _limit(command: Command) -> int:
     """The longest answer accepted to ``command``."""
     if isinstance(command, Read | StorageRead):
         return 2 * command.length + SHORT_ANSWER
     return SHORT_ANSWER
-
-
-def _exit_text(returncode: int | None) -> str:
-    if returncode is None:
-        return "closed its output"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"was killed by {name}"
-    return f"exited with status {returncode}"
 
 
 class WireTarget:
@@ -227,8 +140,8 @@ class WireTarget:
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
-        self._process = _Process(proc, stderr, token)
-        self._finalizer = weakref.finalize(self, _reap, self._process, close_timeout)
+        self._process = Process(proc, stderr, token)
+        self._finalizer = weakref.finalize(self, reap, self._process, close_timeout)
         self.pid = proc.pid
         try:
             answer = self._exchange(Version(), SHORT_ANSWER)
@@ -290,7 +203,9 @@ class WireTarget:
     # --- the exchange ---------------------------------------------------------------
 
     def _note(self, line: str) -> None:
-        self._log.append(_brief(abbreviate(line), TRANSCRIPT_WIDTH))  # fills abbreviated
+        if len(line) > _SHORTEST_ABBREVIATED:  # only such a line can hold a fill to abbreviate
+            line = abbreviate(line)
+        self._log.append(_brief(line, TRANSCRIPT_WIDTH))
 
     def _break(self, message: str) -> NoReturn:
         """Record the failure, kill the program, raise TargetBroken."""
@@ -381,7 +296,7 @@ class WireTarget:
     def _exit_status(self) -> str:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.proc.wait(timeout=min(self.close_timeout, 1.0))
-        return _exit_text(self._process.proc.poll())
+        return exit_text(self._process.proc.poll())
 
     def _decode(self, raw: bytes, shown: str) -> str:
         try:

@@ -126,7 +126,7 @@ def storage_attach(s: Session) -> None:
 @scenario("host-storage-access", "R-HOST-3")
 def storage_access(s: Session) -> None:
     """storage-read and storage-write reach a storage's bytes up to its end, never
-    past it, and do not touch the BIO."""
+    past it, and do not touch the BIO (the read buffer keeps what a READ read)."""
     s.setup(fill=True)
     s.op(READ, SID_B, 0, 1, want=RDY)
     s.swrite(SID_B, SIZE_B - 4, b"\x01\x02\x03\x04")
@@ -137,8 +137,10 @@ def storage_access(s: Session) -> None:
     s.refuse(StorageRead(SID_UNKNOWN, 0, 1))
     s.refuse(StorageWrite(SID_UNKNOWN, 0, b"\x00"))
     s.sread(SID_B, 0, 4, want=CONTENT_B[:4])
+    s.swrite(SID_B, 0, b"\x09\x08\x07\x06")  # the read buffer keeps the bytes read
     s.status(RDY)
     s.data(want=le_words(CONTENT_B)[0])
+    s.data(want=le_words(CONTENT_B)[1])
 
 
 @scenario("host-ram-access", "R-HOST-4")
