@@ -24,8 +24,8 @@ import traceback
 from typing import Final
 
 from duckybio.kit.abstraction import abstract
-from duckybio.kit.harness import describe_difference
 from duckybio.kit.model_target import ModelTarget
+from duckybio.kit.power_on import describe_difference
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.replay import execute
 from duckybio.model import Transition

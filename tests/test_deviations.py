@@ -24,7 +24,7 @@ from mutation import processes_with
 from duckybio.cli.main import main
 from duckybio.kit.deviations import AllowFile
 from duckybio.kit.fill import abbreviate, expand, reference, references, words
-from duckybio.kit.harness import pattern
+from duckybio.kit.power_on import pattern
 from duckybio.kit.repro import render_c, render_pytest
 from duckybio.kit.run import CheckConfig, CheckReport, run_check
 from duckybio.kit.targets import resolve_target

@@ -26,8 +26,8 @@ from duckybio.kit import (
     resolve_target,
     run_check,
 )
-from duckybio.kit.harness import RunLog
 from duckybio.kit.policy import OPEN_LATENCY
+from duckybio.kit.runlog import RunLog
 
 
 def reference(latency: int) -> HarnessConfig:

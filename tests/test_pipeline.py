@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from duckybio.kit.errors import Mismatch, TargetCrashed
-from duckybio.kit.harness import PIPELINE_DEPTH, Harness, HarnessConfig, RunLog
+from duckybio.kit.harness import PIPELINE_DEPTH, Harness
 from duckybio.kit.policy import Policy
+from duckybio.kit.runlog import HarnessConfig, RunLog
 from duckybio.kit.target import Pipelined
 from duckybio.kit.targets import resolve_target
 from duckybio.kit.wire_client import PipelineBroken, WireTarget

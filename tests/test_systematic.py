@@ -10,12 +10,13 @@ from planted import CRASH_OFFSET, PLANTED
 
 from duckybio.explore.pairs import plan_pairs
 from duckybio.kit.coverage import coverage_instance, pair_coverage, pair_plan
-from duckybio.kit.harness import HarnessConfig, RunLog, replay_lockstep
 from duckybio.kit.instance import Instance
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.policy import Policy
 from duckybio.kit.replay import execute
+from duckybio.kit.replay_lockstep import replay_lockstep
 from duckybio.kit.run import CheckConfig, run_check
+from duckybio.kit.runlog import HarnessConfig, RunLog
 from duckybio.kit.systematic import systematic_sequences, tour_instance
 from duckybio.kit.targets import TargetSpec, resolve_target
 from duckybio.model import Phase, Transition, power_on, step

@@ -17,7 +17,7 @@ from typing import Final
 
 from ..kit import Harness, HarnessConfig, Policy, ReferenceTarget, TargetRefused
 from ..kit.errors import KitError
-from ..kit.harness import pattern
+from ..kit.power_on import pattern
 from ..spec import wire
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE, Flag, Reg

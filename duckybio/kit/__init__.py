@@ -42,15 +42,17 @@ from .errors import (
     VectorError,
 )
 from .fill import words
-from .harness import Harness, HarnessConfig, ReplayOutcome, RunLog, replay_lockstep
+from .harness import Harness
 from .instance import Instance, StorageShape
 from .lockstep import LockstepMachine, lockstep_class
 from .model_target import ModelTarget
 from .policy import Policy, policy_for
 from .reference_target import ReferenceTarget
 from .replay import replay_steps
+from .replay_lockstep import ReplayOutcome, replay_lockstep
 from .repro import render_c, render_pytest
 from .run import CheckConfig, CheckReport, run_check
+from .runlog import HarnessConfig, RunLog
 from .target import Target
 from .targets import TargetSpec, import_object, names_python_object, resolve_target
 from .trace import Step, Trace, parse_steps

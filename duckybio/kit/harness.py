@@ -26,9 +26,7 @@ is still located exactly: the trace is cut right after it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Callable
 
 from hypothesis import event
 
@@ -38,103 +36,19 @@ from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
 from .difference import Effect, describe, register_mismatch
 from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
-from .fill import abbreviate, expand, has_reference, reference, words
-from .instance import Instance
+from .fill import abbreviate
 from .model_target import ModelTarget
-from .policy import Policy
+from .power_on import describe_difference, fill_reference, power_on_commands
 from .replay import execute
+from .runlog import Found, HarnessConfig, Operation, RunLog, TargetGone
 from .target import FaultTarget, Pipelined, Target
 from .trace import Step
 
-#: One operation as recorded: the command line and the model's answer (``None``: not compared).
-Operation = tuple[str, str | None]
 #: Operations sent to a pipelined target before their answers are awaited.
 PIPELINE_DEPTH = 128
 
 #: Transition kinds that only observe: the signature names the step before them.
 _OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A deviation met while a run keeps going: its first occurrence, not yet shrunk,
-    and what the harness that met it was built from (its machine may not be the
-    run's default)."""
-
-    failure: Mismatch
-    trace: tuple[Operation, ...]
-    config: HarnessConfig
-
-
-class TargetGone(BaseException):
-    """Internal control-flow signal, not an error of the API: the target broke.
-
-    Raised for a hang or nonsense (not a crash), it stops a run at once with
-    nothing to shrink.  A ``BaseException`` so that Hypothesis does not take
-    it for a failing example and start shrinking against a dead process.
-    :func:`~.run.run_check` and :func:`replay_lockstep` turn it into a
-    result; it never leaves them.
-    """
-
-    def __init__(self, broken: TargetBroken) -> None:
-        super().__init__(str(broken))
-        self.broken = broken
-
-
-@dataclass(frozen=True, slots=True)
-class HarnessConfig:
-    """What every harness of a run is built from: the target factory, the policy, the machine."""
-
-    factory: Callable[[], Target]
-    policy: Policy
-    instance: Instance = field(default_factory=Instance)
-
-    def black_box(self) -> HarnessConfig:
-        """The same without the white-box comparison."""
-        return HarnessConfig(self.factory, self.policy.black_box(), self.instance)
-
-
-@dataclass(eq=False)
-class RunLog:
-    """What the harnesses of one run did, gathered while it runs.
-
-    ``sequences`` and ``operations`` count every harness and every operation
-    sent; ``covered`` holds every transition class the model took and
-    ``pairs`` every two classes it took one right after the other; ``trace``
-    and ``target`` are those of the latest sequence (after a failing run: of
-    the failing one); ``first_failure`` is the sequence in which the target
-    first disagreed or failed.  ``on_progress(sequences, operations)`` is
-    called as every sequence starts.
-    """
-
-    on_progress: Callable[[int, int], None] | None = None
-    sequences: int = 0
-    operations: int = 0
-    covered: set[Transition] = field(default_factory=set)
-    pairs: set[tuple[Transition, Transition]] = field(default_factory=set)
-    trace: list[Operation] = field(default_factory=list)
-    target: Target | None = None
-    first_failure: int | None = None
-    #: Whether the target injected faults (R-HOST-7); false: the fault rule never ran.
-    faults: bool = False
-    #: Known signatures (allowed ones): a sequence goes on past a value deviation with
-    #: one (``resume``), a crash or hang with one ends it quietly.
-    known: set[str] = field(default_factory=set)
-    #: Keep going: record each new deviation in ``found`` instead of failing.
-    keep_going: bool = False
-    #: Keep going, or a replay past ``known``: a value deviation is counted and the
-    #: sequence goes on (SPEC section 18).
-    resume: bool = False
-    found: dict[str, Found] = field(default_factory=dict)
-    #: How many sequences each signature ended (or, resuming, occurred in).
-    occurrences: dict[str, int] = field(default_factory=dict)
-    #: How many times the model took each transition class.
-    counts: dict[Transition, int] = field(default_factory=dict)
-
-    def failed(self) -> None:
-        """Note that the sequence in progress failed (only the first one counts)."""
-        if self.first_failure is None:
-            self.first_failure = self.sequences
 
 
 class Harness:
@@ -661,134 +575,3 @@ class Harness:
             raise TargetGone(exc) from None
 
 
-@dataclass(frozen=True, slots=True)
-class ReplayOutcome:
-    """What replaying operations in lockstep did.
-
-    ``trace``: the operations sent, with the model's answers (the harness's
-    own STATUS reads and comparisons included).  ``failure``: the first
-    disagreement (a :class:`~.errors.Mismatch`, :class:`~.errors.TargetCrashed`
-    for a crash) or an error the target raised.  ``broken``: the target hung
-    or broke the protocol.
-    """
-
-    trace: tuple[Operation, ...]
-    failure: Exception | None = None
-    broken: TargetBroken | None = None
-    #: Keeping going: the index of the command at which a deviation ended the sequence.
-    stopped_at: int | None = None
-
-    @property
-    def conforms(self) -> bool:
-        return self.failure is None and self.broken is None
-
-
-def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
-                    log: RunLog | None = None) -> ReplayOutcome:
-    """Run wire ``commands`` on the model and a fresh target with a run's comparisons.
-
-    Guest MMIO writes, reads and clock steps go through the same comparisons
-    as in a run (STATUS syncs, effects, white box); after the commands, STATUS
-    is read and all of RAM and every storage compared, so a difference left
-    behind in the device's state is seen.  A malformed command raises
-    :class:`~duckybio.spec.wire.WireError` before the target is started.
-    """
-    parsed = [(wire.parse_command(expand(line)), line if has_reference(line) else None)
-              for line in commands]
-    try:
-        harness = Harness(config, log)
-    except TargetGone as exc:
-        return ReplayOutcome((), broken=exc.broken)
-    failure: Exception | None = None
-    broken: TargetBroken | None = None
-    stopped_at: int | None = None
-    try:
-        for index, (command, shown) in enumerate(parsed):
-            if shown is not None:
-                harness.send(command, shown=shown)
-            else:
-                harness.feed(command)
-            harness.states_agree()
-            if harness.stopped:
-                stopped_at = index
-                break
-        harness.read(Reg.STATUS)
-        harness.final_compare()
-        harness.flush()
-    except TargetGone as exc:
-        broken = exc.broken
-    except Exception as exc:  # a disagreement, or any error the target raised
-        failure = exc
-    finally:
-        try:
-            harness.release()
-        except TargetGone as exc:
-            broken = broken or exc.broken
-    return ReplayOutcome(tuple(harness.trace), failure, broken, stopped_at)
-
-
-def power_on_commands(inst: Instance) -> list[wire.Command]:
-    """The host commands that power on ``inst`` and fill its storages and RAM."""
-    commands: list[wire.Command] = [wire.Machine(inst.ram_size, inst.mmio_base)]
-    for shape in inst.storages:
-        commands.append(wire.Storage(shape.sid, shape.size))
-        if shape.size:
-            commands.append(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
-    commands.append(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
-    upper = inst.mmio_base + PAGE_SIZE
-    if upper < inst.ram_size:
-        commands.append(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
-    return commands
-
-
-@lru_cache(maxsize=32)
-def pattern(length: int, salt: int) -> bytes:
-    """``length`` bytes in which no aligned 4-byte word repeats (the pattern ``words``)."""
-    return words(salt, length)
-
-
-#: The seeds of the harness's fills (SPEC section 18): RAM below and above the MMIO page.
-_RAM_SEEDS = (0x5A, 0xA5)
-
-
-def fill_reference(command: wire.Command) -> str | None:
-    """``command`` as a trace states it when it writes a harness fill, else ``None``."""
-    match command:
-        case wire.StorageWrite(sid, offset, data) if data and data == pattern(len(data), sid):
-            return f"storage-write {sid:#x} {offset:#x} {reference(sid, len(data))}"
-        case wire.Write(addr, data) if data:
-            for seed in _RAM_SEEDS:
-                if data == pattern(len(data), seed):
-                    return f"write {addr:#x} {len(data):#x} {reference(seed, len(data))}"
-    return None
-
-
-def as_steps(trace: Sequence[Operation]) -> list[Step]:
-    """The recorded operations as trace steps."""
-    return [Step(command=line, expect=expect) for line, expect in trace]
-
-
-def describe_difference(expected: MachineState, observed: MachineState) -> str:
-    """One line per field where the two states differ."""
-    lines: list[str] = []
-    for name in expected.bio._fields:
-        e, o = getattr(expected.bio, name), getattr(observed.bio, name)
-        if e != o:
-            lines.append(f"bio.{name}: model {_short(e)}, implementation {_short(o)}")
-    if expected.ram != observed.ram:
-        first = next(i for i, (a, b) in enumerate(zip(expected.ram, observed.ram, strict=False))
-                     if a != b) if len(expected.ram) == len(observed.ram) else 0
-        lines.append(f"RAM differs (first at {first:#x})")
-    if expected.storages != observed.storages:
-        lines.append("storage contents differ")
-    if expected.faults != observed.faults:
-        lines.append(f"pending faults: model {expected.faults}, implementation {observed.faults}")
-    return "state mismatch: " + "; ".join(lines)
-
-
-def _short(value: object) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes {value[:8].hex()}...>" if len(value) > 8 else value.hex()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return hex(value)
-    return repr(value)

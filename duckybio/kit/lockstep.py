@@ -17,7 +17,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, RESERVED_START, U32_MASK, Flag, Reg
-from .harness import Harness, HarnessConfig, RunLog
+from .harness import Harness
+from .runlog import HarnessConfig, RunLog
 
 U32 = st.integers(min_value=0, max_value=U32_MASK)
 

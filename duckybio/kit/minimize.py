@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from ..spec import wire
 from ..spec.regmap import PAGE_SIZE, Reg
 from .errors import Mismatch, TargetCrashed
-from .harness import HarnessConfig, Operation, RunLog, replay_lockstep
+from .replay_lockstep import replay_lockstep
+from .runlog import HarnessConfig, Operation, RunLog
 
 #: Leading commands that power on and fill the machine.
 _SETUP_COMMANDS = ("machine", "storage", "storage-write", "write")

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -41,14 +42,17 @@ from .coverage import (
 from .deviations import Deviation
 from .errors import InputError, Mismatch, TargetCrashed
 from .fill import abbreviate
-from .harness import HarnessConfig, Operation, RunLog, TargetGone, as_steps
 from .instance import Instance
 from .lockstep import lockstep_class
 from .minimize import shrink
 from .policy import Policy, policy_for
+from .power_on import as_steps
+from .runlog import HarnessConfig, Operation, RunLog, TargetGone
 from .systematic import run_systematic
 from .targets import TargetSpec
 from .trace import Step, Trace
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,16 +287,21 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _mismatch_in(exc: BaseException) -> Mismatch | None:
-    """The disagreement behind ``exc`` (also inside Hypothesis's exception groups)."""
-    if isinstance(exc, Mismatch):
+def _found_in(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The ``kind`` of error behind ``exc`` (also inside Hypothesis's exception groups)."""
+    if isinstance(exc, kind):
         return exc
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
-            found = _mismatch_in(inner)
+            found = _found_in(inner, kind)
             if found is not None:
                 return found
     return None
+
+
+def _mismatch_in(exc: BaseException) -> Mismatch | None:
+    """The disagreement behind ``exc``."""
+    return _found_in(exc, Mismatch)
 
 
 def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
@@ -336,12 +345,5 @@ def _describe(exc: BaseException) -> str:
 
 
 def _crash_in(exc: BaseException) -> TargetCrashed | None:
-    """The target crash behind ``exc`` (also inside Hypothesis's flaky-failure groups)."""
-    if isinstance(exc, TargetCrashed):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _crash_in(inner)
-            if found is not None:
-                return found
-    return None
+    """The target crash behind ``exc``."""
+    return _found_in(exc, TargetCrashed)

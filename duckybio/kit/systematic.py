@@ -43,8 +43,10 @@ from ..model import (
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 from .coverage import coverage_instance, pair_plan
-from .harness import HarnessConfig, ReplayOutcome, RunLog, power_on_commands, replay_lockstep
 from .instance import Instance, StorageShape
+from .power_on import power_on_commands
+from .replay_lockstep import ReplayOutcome, replay_lockstep
+from .runlog import HarnessConfig, RunLog
 
 #: Walks of the pair tour per sequence: a failure is shrunk from one of these.
 WALKS_PER_SEQUENCE = 64
