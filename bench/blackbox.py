@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from duckybio.cli.options import positive
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.run import CheckConfig, CheckReport, run_check
 from duckybio.kit.target import Target
@@ -54,16 +55,14 @@ def timed(spec: TargetSpec, examples: int, steps: int) -> CheckReport:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=200)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--examples", type=positive, default=200)
+    parser.add_argument("--steps", type=positive, default=40)
     parser.add_argument("--quick", action="store_true",
                         help="a tiny budget (5 sequences of 5 steps): check that it runs")
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if the pipelined ratio exceeds {BAR}")
     args = parser.parse_args(argv)
     examples, steps = (5, 5) if args.quick else (args.examples, args.steps)
-    if examples < 1 or steps < 1:
-        parser.error("--examples and --steps must be >= 1")
     serve = f"{sys.executable} -m duckybio serve"
     inproc = timed(TargetSpec("reference, in process", ReferenceTarget,
                               in_process_reference=True), examples, steps)

@@ -19,6 +19,7 @@ import tempfile
 import timeit
 from pathlib import Path
 
+from duckybio.cli.options import positive
 from duckybio.impl import FileBackedStorage, Machine
 from duckybio.spec.regmap import BLOCK_SIZE, DEFAULT_MMIO_ADDRESS, Flag, Reg
 
@@ -77,14 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if the speed ratio is below {BAR}")
-    parser.add_argument("--number", type=int, default=20, help="reads per timing (20)")
-    parser.add_argument("--repeat", type=int, default=7, help="timings, best kept (7)")
+    parser.add_argument("--number", type=positive, default=20, help="reads per timing (20)")
+    parser.add_argument("--repeat", type=positive, default=7, help="timings, best kept (7)")
     parser.add_argument("--quick", action="store_true",
                         help="one read per timing, one timing: check that it runs")
     args = parser.parse_args(argv)
     number, repeat = (1, 1) if args.quick else (args.number, args.repeat)
-    if number < 1 or repeat < 1:
-        parser.error("--number and --repeat must be >= 1")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "storage.img"
         path.write_bytes(os.urandom(FILE_SIZE))

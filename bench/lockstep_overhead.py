@@ -23,6 +23,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from duckybio.cli.options import positive
 from duckybio.kit import HarnessConfig, LockstepMachine, ReferenceTarget, TargetSpec, policy_for
 from duckybio.kit.harness import Harness
 from duckybio.kit.target import Target
@@ -131,16 +132,14 @@ def timed_run(make: Callable[[], Harness], examples: int, steps: int) -> tuple[f
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=100)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--examples", type=positive, default=100)
+    parser.add_argument("--steps", type=positive, default=40)
     parser.add_argument("--quick", action="store_true",
                         help="a tiny budget (3 sequences of 5 steps): check that it runs")
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if the ratio exceeds {BAR}")
     args = parser.parse_args(argv)
     examples, steps = (3, 5) if args.quick else (args.examples, args.steps)
-    if examples < 1 or steps < 1:
-        parser.error("--examples and --steps must be >= 1")
 
     watch = Stopwatch()
     spec = TargetSpec("timed reference", lambda: watch.wrap(ReferenceTarget()))

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol, TypeVar
@@ -28,6 +27,7 @@ from ..kit import (
     WireTarget,
     import_object,
     names_python_object,
+    split_command,
 )
 from ..kit.errors import InputError
 from ..spec import wire
@@ -221,12 +221,7 @@ def resolve_driver(text: str, *, timeout: float = 10.0) -> DriverSpec:
     """``module:callable`` (form a) or a command line (form b)."""
     if names_python_object(text):
         return _python_driver(text)
-    try:
-        argv = shlex.split(text)
-    except ValueError as exc:
-        raise DriverSpecError(f"cannot parse driver command {text!r}: {exc}") from None
-    if not argv:
-        raise DriverSpecError("the driver command is empty")
+    argv = split_command(text, "driver", DriverSpecError)
 
     def make() -> Driver:
         return ProcessDriver(argv, timeout=timeout)

@@ -6,7 +6,7 @@ What users call is exported here; everything else in the package is internal.
   :class:`ReferenceTarget`, :class:`WireTarget` (a program speaking the wire
   protocol, SPEC section 13), :func:`resolve_target` / :class:`TargetSpec`
   (a ``--target`` argument, and the lifetime of its processes; also
-  :func:`import_object` and :func:`names_python_object` for ``module:attr``
+  :func:`import_object`, :func:`names_python_object` and :func:`split_command` for ``module:attr``
   arguments), :func:`serve`
   (any target over the wire protocol).
 - A lockstep run: :func:`run_check` with a :class:`CheckConfig` returns a
@@ -54,7 +54,7 @@ from .repro import render_c, render_pytest
 from .run import CheckConfig, CheckReport, run_check
 from .runlog import HarnessConfig, RunLog
 from .target import Target
-from .targets import TargetSpec, import_object, names_python_object, resolve_target
+from .targets import TargetSpec, import_object, names_python_object, resolve_target, split_command
 from .trace import Step, Trace, parse_steps
 from .wire_client import WireTarget
 from .wire_server import serve
@@ -105,5 +105,6 @@ __all__ = [
     "resolve_target",
     "run_check",
     "serve",
+    "split_command",
     "words",
 ]

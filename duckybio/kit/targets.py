@@ -91,14 +91,9 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
                           lambda: ReferenceTarget(latency=latency), in_process_reference=True,
                           latency=latency)
     text = text.strip()
-    if _FACTORY.fullmatch(text):
+    if names_python_object(text):
         return TargetSpec(text, _import_factory(text), latency=latency)
-    try:
-        argv = shlex.split(text)
-    except ValueError as exc:
-        raise TargetSpecError(f"cannot parse target command {text!r}: {exc}") from None
-    if not argv:
-        raise TargetSpecError("the target command is empty")
+    argv = split_command(text, "target", TargetSpecError)
     if not reuse:
         return TargetSpec(shlex.join(argv), lambda: WireTarget(argv, timeout=timeout),
                           latency=latency)
@@ -166,6 +161,17 @@ class _Lease:
 
     def close(self) -> None:
         """Leave the process to the next sequence (it is ended by its owner)."""
+
+
+def split_command(text: str, what: str, error: type[InputError]) -> list[str]:
+    """The argv of the ``what`` command line ``text``; ``error`` with one line if there is none."""
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise error(f"cannot parse {what} command {text!r}: {exc}") from None
+    if not argv:
+        raise error(f"the {what} command is empty")
+    return argv
 
 
 def names_python_object(text: str) -> bool:
