@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from planted import CRASH_OFFSET, PLANTED
+from target_factories import without_faults
 
 from duckybio.explore.pairs import plan_pairs
 from duckybio.kit.coverage import coverage_instance, pair_coverage, pair_plan
@@ -78,6 +79,24 @@ def test_the_fixed_sequences_conform_on_the_reference_at_latency_2() -> None:
                                                 sequence.instance), sequence.commands,
                                   log=RunLog())
         assert outcome.conforms, (sequence.name, outcome.failure)
+
+
+@pytest.mark.parametrize("injects", [True, False])
+def test_the_fault_sequences_inject_faults_only_where_the_probe_says_so(injects: bool) -> None:
+    """A fault line of a fixed sequence is sent after a probe answered OK; a target that
+    declines fault injection (R-HOST-7) runs the same sequence without them, and conforms."""
+    factory = resolve_target(None).factory if injects else without_faults
+    config = HarnessConfig(factory, Policy(latency=0))
+    faults = [s for s in systematic_sequences(config.instance, 0) if s.name.startswith("faults")]
+    assert len(faults) == 4
+    for sequence in faults:
+        log = RunLog()
+        outcome = replay_lockstep(HarnessConfig(factory, config.policy, sequence.instance),
+                                  sequence.commands, log=log)
+        assert outcome.conforms, (sequence.name, outcome.failure)
+        assert log.faults is injects
+        sent = [line for line, _ in outcome.trace if line.startswith("fault")]
+        assert any(line.endswith(" 0x1") for line in sent) is injects, sent
 
 
 @pytest.mark.parametrize("name", sorted(PLANTED))

@@ -400,7 +400,9 @@ class Harness:
             case wire.ClockStep():
                 self.tick()
             case wire.Fault(_, _, 0):  # the probe (or a cancel): its answer says support
-                self.send(command, compare=False)
+                self.probe_faults(command)
+            case wire.Fault() if not self.faults:  # the probe said: no fault injection
+                pass
             case _:
                 self.send(command)
 
@@ -494,11 +496,14 @@ class Harness:
                 raise self._gone(exc) from None
         self.model.faulted.clear()
 
-    def probe_faults(self) -> bool:
-        """Whether the target injects faults: ``fault SID read 0`` answers OK (R-HOST-7)."""
+    def probe_faults(self, probe: wire.Fault | None = None) -> bool:
+        """Whether the target injects faults: ``fault SID read 0`` answers OK (R-HOST-7).
+
+        Later ``fault`` lines of a replay are skipped where it does not.
+        """
         if not self.instance.storages or not isinstance(self.target, FaultTarget):
             return False
-        probe = wire.Fault(self.instance.storages[0].sid, "read", 0)
+        probe = probe or wire.Fault(self.instance.storages[0].sid, "read", 0)
         self.faults = self.send(probe, compare=False, needed=True) == "OK" and wire.format_answer(
             self.last_observed) == "OK"
         self.log.faults = self.log.faults or self.faults

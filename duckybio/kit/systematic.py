@@ -15,7 +15,12 @@ starts with fixed sequences, the same for every seed:
   is not a register (R-RD-3, R-WR-6; SPEC.md section 13, item 7);
 - the *data flow*: DATA reads and PIO writes after a successful read, after
   a failure that followed it (R-CMD-10, erratum E14), after SRST and after a
-  COUNT write.
+  COUNT write;
+- the *DMA mode*: commands without the DMA bit after one with it, with no
+  SRST between (R-ST-3, erratum E10);
+- the *faults*: each direction and mode hit by an injected I/O error, then
+  the same command again (R-CMD-12, erratum E15); on a target that does not
+  inject faults (R-HOST-7), the commands alone.
 
 Each sequence is a list of wire commands from power-on, run like a replay
 (:func:`~.harness.replay_lockstep`: the same comparisons as a run).
@@ -23,12 +28,13 @@ Each sequence is a list of wire commands from power-on, run like a replay
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..explore.pairs import Pair
 from ..model import (
+    Complete,
     Event,
     MachineState,
     ModelConfig,
@@ -61,6 +67,12 @@ class _DataAccess:
 
 
 _DATA_ACCESS = _DataAccess()
+
+#: Two DATA words a PIO write stages.
+_WORDS = (Write(Reg.DATA, 0x11223344), Write(Reg.DATA, 0x55667788))
+
+#: A step of a fixed sequence: a model event, or a host command as it is sent.
+Step = Event | wire.Command
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +114,14 @@ def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, 
     tour = tour_instance()
     out = [Systematic(f"data flow {i + 1}", instance, _lines(instance, events))
            for i, events in enumerate(_data_flow(instance, latency))]
+    out.append(Systematic("DMA mode", instance, _lines(instance, _dma_mode(instance, latency))))
     out += [Systematic(f"page sweep ({phase})", tour, _lines(tour, events))
             for phase, events in _page_sweeps(lat, latency)]
     out += [Systematic(f"pair tour {i + 1}", tour, _lines(tour, events))
             for i, events in enumerate(_tour(lat, latency))]
+    out += [Systematic(f"faults ({op}, {'DMA' if dma else 'PIO'})", instance,
+                       _lines(instance, events))
+            for op, dma, events in _faults(instance, latency)]
     return tuple(out)
 
 
@@ -249,28 +265,23 @@ def _page_sweeps(lat: int, latency: int) -> list[tuple[str, list[Event]]]:
     return sweeps
 
 
-def _data_flow(instance: Instance, latency: int) -> list[list[Event]]:
+def _data_flow(instance: Instance, latency: int) -> list[list[Step]]:
     """DATA reads and PIO writes after a success, a later failure, SRST and COUNT."""
     shape = max(instance.storages, key=lambda s: s.size)
     last = shape.size // BLOCK_SIZE - 1
-    wait: list[Event] = [Tick()] * latency
-
-    def command(block: int, count: int, flags: int, sid: int = shape.sid,
-                addr: int = 0) -> list[Event]:
-        return [Write(Reg.SID, sid), Write(Reg.BLOCK, block), Write(Reg.COUNT, count),
-                Write(Reg.ADDR, addr), Write(Reg.STATUS, flags), *wait, Read(Reg.STATUS)]
-
+    wait: list[Step] = [Tick()] * latency
+    command = _command(instance, latency)
     reads = [Read(Reg.DATA)] * 3
-    writes = [Write(Reg.DATA, 0x11223344), Write(Reg.DATA, 0x55667788)]
+    writes = list(_WORDS)
     pio_write = [*writes, Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)]
-    successes: list[list[Event]] = [
+    successes: list[list[Step]] = [
         command(last, 1, Flag.READ),
         [*command(0, 2, Flag.READ), Read(Reg.DATA)],
         command(last, 1, Flag.DMA | Flag.READ),
         [Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last), Write(Reg.COUNT, 1), *writes,
          Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)],
     ]
-    afters: list[list[Event]] = [
+    afters: list[list[Step]] = [
         [],
         command(last, 2, Flag.READ),  # past the end of the storage
         command(0, 1, Flag.READ, sid=instance.unknown_sids()[0]),
@@ -281,9 +292,9 @@ def _data_flow(instance: Instance, latency: int) -> list[list[Event]]:
         [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last),
          Write(Reg.COUNT, 1)],
     ]
-    flows: list[list[Event]] = []
+    flows: list[list[Step]] = []
     for success in successes:
-        flow: list[Event] = []
+        flow: list[Step] = []
         for after in afters:
             flow += [Write(Reg.STATUS, Flag.SRST), *success, *after, *reads, *pio_write,
                      *reads]
@@ -291,8 +302,51 @@ def _data_flow(instance: Instance, latency: int) -> list[list[Event]]:
     return flows
 
 
-def _lines(instance: Instance, events: Sequence[Event]) -> tuple[str, ...]:
-    """Power-on, then ``events`` as wire commands on the MMIO page of ``instance``."""
+def _command(instance: Instance, latency: int) -> Callable[..., list[Step]]:
+    """A command on the largest storage: registers, start, the wait, a STATUS read."""
+    shape = max(instance.storages, key=lambda s: s.size)
+    wait: list[Step] = [Tick()] * latency
+
+    def command(block: int, count: int, flags: int, sid: int = shape.sid,
+                addr: int = 0) -> list[Step]:
+        return [Write(Reg.SID, sid), Write(Reg.BLOCK, block), Write(Reg.COUNT, count),
+                Write(Reg.ADDR, addr), Write(Reg.STATUS, flags), *wait, Read(Reg.STATUS)]
+
+    return command
+
+
+def _dma_mode(instance: Instance, latency: int) -> list[Step]:
+    """Commands without the DMA bit after one with it: still DMA until SRST (R-ST-3, E10)."""
+    last = max(s.size for s in instance.storages) // BLOCK_SIZE - 1
+    command = _command(instance, latency)
+    reads = [Read(Reg.DATA)] * 2
+    words = list(_WORDS)
+    return [Write(Reg.STATUS, Flag.SRST), *command(last, 1, Flag.DMA | Flag.READ),
+            *command(0, 1, Flag.READ), *reads, *words, *command(last, 1, Flag.WRITE),
+            Write(Reg.STATUS, Flag.SRST), *command(0, 1, Flag.DMA | Flag.WRITE),
+            *command(last, 1, Flag.READ), *reads, *words, *command(0, 1, Flag.WRITE), *reads]
+
+
+def _faults(instance: Instance, latency: int) -> list[tuple[str, bool, list[Step]]]:
+    """Per direction and mode: a command an injected fault fails, then the same one again."""
+    shape = max(instance.storages, key=lambda s: s.size)
+    command = _command(instance, latency)
+    reads = [Read(Reg.DATA)] * 2
+    words = list(_WORDS)
+    probe = wire.Fault(shape.sid, "read", 0)  # fault lines are skipped where it answers FAIL
+    out: list[tuple[str, bool, list[Step]]] = []
+    for op, flag in (("read", Flag.READ), ("write", Flag.WRITE)):
+        for dma in (False, True):
+            staged = words if op == "write" and not dma else []
+            attempt = [*staged, *command(0, 1, flag | (Flag.DMA if dma else 0)), *reads]
+            out.append((op, dma, [probe, Write(Reg.STATUS, Flag.SRST), wire.Fault(shape.sid, op, 1),
+                                  *attempt, Write(Reg.STATUS, Flag.SRST), *attempt]))
+    return out
+
+
+def _lines(instance: Instance, events: Sequence[Step]) -> tuple[str, ...]:
+    """Power-on, then ``events`` as wire commands on the MMIO page of ``instance``
+    (host commands as they are)."""
     base = instance.mmio_base
     commands: list[wire.Command] = power_on_commands(instance)
     for event in events:
@@ -300,6 +354,8 @@ def _lines(instance: Instance, events: Sequence[Event]) -> tuple[str, ...]:
             commands.append(wire.Readl(base + event.offset))
         elif isinstance(event, Write):
             commands.append(wire.Writel(base + event.offset, event.value))
-        else:
+        elif isinstance(event, Tick | Complete):
             commands.append(wire.ClockStep())
+        else:
+            commands.append(event)
     return tuple(wire.format_command(c) for c in commands)
