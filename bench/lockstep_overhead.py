@@ -91,7 +91,7 @@ class Idle(Harness):
     def wait(self) -> None:
         return None
 
-    def probe_faults(self) -> bool:
+    def probe_faults(self, probe: wire.Fault | None = None) -> bool:
         return False
 
     def sync(self, before: BioState, *, starts: bool = False) -> None:

@@ -132,12 +132,12 @@ class ProcessDriver(WireTarget):
 
     def line(self, text: str) -> str:
         """Send ``text``, return the driver's next line (``DriverFailed`` if it fails)."""
-        self._note("> " + text)
+        self._note("> ", text)
         try:
             answer = self._round_trip(text, LINE_LIMIT, self.timeout)
         except TargetBroken as exc:
             raise DriverFailed(_as_driver(exc)) from None
-        self._note("< " + answer)
+        self._note("< ", answer)
         return answer
 
     def declaration(self) -> Declaration:

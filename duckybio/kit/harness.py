@@ -76,9 +76,12 @@ class Harness:
         self.trace: list[Operation] = []
         self.busy_steps = 0
         self.gone = False
-        #: Pipelined: (trace index, command) of the operations not yet sent, and the
-        #: trace indices of those sent whose answers were not compared yet.
-        self.pending: list[tuple[int, wire.Command]] = []
+        #: Black box: the trace length right after a sync read STATUS (-1: not now).
+        self._synced_at = -1
+        #: Pipelined: (trace index, command, wire line if formatted) of the operations
+        #: not yet sent, and the trace indices of those sent whose answers were not
+        #: compared yet.
+        self.pending: list[tuple[int, wire.Command, str | None]] = []
         self.in_flight: list[int] = []
         #: What a comparison made later needs: per trace index, the command and the
         #: transition its mismatch is named by (SPEC section 18).
@@ -141,7 +144,7 @@ class Harness:
             index = len(self.trace) - 1
             self.context[index] = (command, self._named_by(command, compare))
             if self.pipe is not None and not needed and not self.model.faulted:
-                self.pending.append((index, command))
+                self.pending.append((index, command, None if shown else line))
                 if len(self.pending) >= PIPELINE_DEPTH:
                     self._flush(wait=False)
                 return expected
@@ -293,9 +296,10 @@ class Harness:
         earlier = len(self.in_flight)
         if self.pending:
             batch, self.pending = self.pending, []
-            pipe.submit([command for _, command in batch],
-                        [self.trace[index][1] for index, _ in batch])
-            self.in_flight += [index for index, _ in batch]
+            pipe.submit([command for _, command, _ in batch],
+                        [self.trace[index][1] for index, _, _ in batch],
+                        [line for _, _, line in batch])
+            self.in_flight += [index for index, _, _ in batch]
         self._collect(len(self.in_flight) if wait else earlier)
 
     def _collect(self, count: int) -> None:
@@ -369,7 +373,14 @@ class Harness:
             self.sync(before, starts=bool(value & (Flag.READ | Flag.WRITE)))
 
     def read(self, offset: int) -> None:
-        """A guest read of the MMIO page."""
+        """A guest read of the MMIO page.
+
+        Black box, a STATUS read right after a sync is the sync's own read:
+        nothing happened in between, so it is not sent twice.
+        """
+        if offset == Reg.STATUS and self._synced_at == len(self.trace):
+            self._synced_at = -1
+            return
         self.send(wire.Readl(self.instance.mmio_base + offset))
 
     def tick(self) -> None:
@@ -428,6 +439,7 @@ class Harness:
         if self.pipe is not None and self.policy.exact_latency:
             self.send(wire.Readl(addr))  # the answer is compared, never needed
             self._after_sync(before, starts)
+            self._synced_at = len(self.trace)
             return
         self._flush()
         line = wire.format_command(wire.Readl(addr))
@@ -449,6 +461,7 @@ class Harness:
             if not self._resumes(mismatch, len(self.trace) - 1):
                 raise mismatch
         self._after_sync(before, starts)
+        self._synced_at = len(self.trace)
 
     def _after_sync(self, before: BioState, starts: bool) -> None:
         if self.busy:
@@ -572,7 +585,7 @@ class Harness:
         if self.pipe is not None and (self.pending or self.in_flight):
             pending, self.pending, self.in_flight = self.pending, [], []
             with contextlib.suppress(TargetBroken):  # a new process serves the next one
-                self.pipe.submit([command for _, command in pending])
+                self.pipe.submit([command for _, command, _ in pending])
                 self.pipe.collect(self.pipe.in_flight)
         try:
             self.target.close()

@@ -66,6 +66,8 @@ _SHORTEST_ABBREVIATED: Final = len("0x") + 2 * 17 - 1
 TRANSCRIPT_LINES: Final = 20
 #: Characters of one transcript line kept.
 TRANSCRIPT_WIDTH: Final = 200
+#: A transcript line longer than this is cut when it is noted; shorter ones when read.
+_KEPT_WHOLE: Final = 1 << 16
 #: Longest answer accepted to a command that returns no byte string.
 SHORT_ANSWER: Final = 4096
 _CHUNK: Final = 1 << 16
@@ -85,6 +87,13 @@ class PipelineBroken(TargetBroken):
 
 def _brief(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _shown(line: str) -> str:
+    """A transcript line: byte strings abbreviated, cut to :data:`TRANSCRIPT_WIDTH`."""
+    if len(line) > _SHORTEST_ABBREVIATED:  # only such a line can hold a fill to abbreviate
+        line = abbreviate(line)
+    return _brief(line, TRANSCRIPT_WIDTH)
 
 
 def _limit(command: Command) -> int:
@@ -115,7 +124,7 @@ class WireTarget:
         self.argv = list(argv)
         self.timeout = timeout
         self.close_timeout = close_timeout
-        self._log: deque[str] = deque(maxlen=TRANSCRIPT_LINES)
+        self._log: deque[tuple[str, str]] = deque(maxlen=TRANSCRIPT_LINES)
         self._buffer = bytearray()
         self._failure: str | None = None
         #: Whether the program ended by itself in the middle of an exchange.
@@ -155,8 +164,8 @@ class WireTarget:
 
     @property
     def transcript(self) -> list[str]:
-        """The last lines exchanged, oldest first."""
-        return list(self._log)
+        """The last lines exchanged, oldest first (byte strings abbreviated)."""
+        return [_shown(direction + line) for direction, line in self._log]
 
     def stderr_tail(self) -> str:
         """The last few KiB the target wrote to its stderr."""
@@ -202,10 +211,12 @@ class WireTarget:
 
     # --- the exchange ---------------------------------------------------------------
 
-    def _note(self, line: str) -> None:
-        if len(line) > _SHORTEST_ABBREVIATED:  # only such a line can hold a fill to abbreviate
-            line = abbreviate(line)
-        self._log.append(_brief(line, TRANSCRIPT_WIDTH))
+    def _note(self, direction: str, line: str) -> None:
+        """Keep ``line`` (``direction`` is ``> `` or ``< ``) for the transcript; most lines
+        are kept as they are, and abbreviated only if the transcript is read."""
+        if len(line) > _KEPT_WHOLE:
+            direction, line = "", _shown(direction + line)
+        self._log.append((direction, line))
 
     def _break(self, message: str) -> NoReturn:
         """Record the failure, kill the program, raise TargetBroken."""
@@ -224,9 +235,9 @@ class WireTarget:
             line = format_command(command)
         except WireError as exc:
             raise TargetRefused(f"cannot send {type(command).__name__.lower()}: {exc}") from None
-        self._note("> " + line)
+        self._note("> ", line)
         text = self._round_trip(line, limit, self.timeout if timeout is None else timeout)
-        self._note("< " + text)
+        self._note("< ", text)
         try:
             answer = parse_answer(text)
         except WireError as exc:
@@ -254,7 +265,7 @@ class WireTarget:
                 if end >= 0 and not out:
                     raw = bytes(self._buffer[:end])
                     del self._buffer[:end + 1]
-                    return self._decode(raw, shown)
+                    return self._decode(raw, line)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._break(f"target did not answer {shown} within {timeout:g}s")
@@ -298,12 +309,13 @@ class WireTarget:
             self._process.proc.wait(timeout=min(self.close_timeout, 1.0))
         return exit_text(self._process.proc.poll())
 
-    def _decode(self, raw: bytes, shown: str) -> str:
+    def _decode(self, raw: bytes, line: str) -> str:
+        """The answer ``raw`` to the command ``line``, which must be ASCII."""
         try:
             return raw.decode("ascii")
         except UnicodeDecodeError:
-            self._note("< " + raw.decode("ascii", "replace"))
-            self._break(f"answer to {shown} is not ASCII")
+            self._note("< ", raw.decode("ascii", "replace"))
+            self._break(f"answer to {_brief(line)!r} is not ASCII")
 
     def _shape_error(self, command: Command, exc: WireError) -> NoReturn:
         self._break(f"wrong answer to {format_command(command)[:60]!r}: {exc}")
@@ -346,12 +358,14 @@ class WireTarget:
         return len(self._queue)
 
     def submit(self, commands: Sequence[Command],
-               expect: Sequence[str | None] | None = None) -> None:
+               expect: Sequence[str | None] | None = None,
+               lines: Sequence[str | None] | None = None) -> None:
         """Send ``commands`` without waiting for their answers (:meth:`collect` reads them).
 
         Output that arrives meanwhile is kept, so neither side ever blocks
         the other.  ``expect`` gives, per command, the answer line taken as
-        it is when it arrives.  A target that stops reading is found by
+        it is when it arrives; ``lines``, per command, its wire line where the
+        caller has it already.  A target that stops reading is found by
         :meth:`collect`.
         """
         if self._failure is not None:
@@ -360,21 +374,23 @@ class WireTarget:
             raise PipelineBroken("target is closed", [])
         if not commands:
             return
-        lines = [format_command(c) for c in commands]
+        given: Sequence[str | None] = [None] * len(commands) if lines is None else lines
+        wire_lines = [format_command(c) if line is None else line
+                      for c, line in zip(commands, given, strict=True)]
         if not self._queue:
             self._drain()
             if self._buffer:
                 extra = self._buffer.decode("ascii", "replace").splitlines()[0]
                 try:
                     self._break(f"target wrote {_brief(extra)!r} before "
-                                f"{_brief(lines[0])!r} was sent")
+                                f"{_brief(wire_lines[0])!r} was sent")
                 except TargetBroken as exc:
                     raise PipelineBroken(str(exc), []) from None
-        wanted = list(expect) if expect is not None else [None] * len(lines)
-        self._queue.extend(zip(commands, lines, wanted, strict=True))
+        wanted = list(expect) if expect is not None else [None] * len(wire_lines)
+        self._queue.extend(zip(commands, wire_lines, wanted, strict=True))
         if self._eof:
             return
-        out = memoryview(("\n".join(lines) + "\n").encode("ascii"))
+        out = memoryview(("\n".join(wire_lines) + "\n").encode("ascii"))
         deadline = time.monotonic() + self.timeout
         with selectors.DefaultSelector() as sel:
             sel.register(self._stdin_fd, selectors.EVENT_WRITE)
@@ -428,30 +444,31 @@ class WireTarget:
             sel.register(self._stdout_fd, selectors.EVENT_READ)
             while len(answers) < count:
                 command, line, expected = queue[0]
-                shown = repr(_brief(line))
                 end = self._buffer.find(b"\n")
                 limit = _limit(command)
                 if (len(self._buffer) if end < 0 else end) > limit:
-                    self._break(f"answer to {shown} is longer than {limit} bytes")
+                    self._break(f"answer to {_brief(line)!r} is longer than {limit} bytes")
                 if end >= 0:
                     raw = bytes(self._buffer[:end])
                     del self._buffer[:end + 1]
                     queue.popleft()
-                    self._note("> " + line)
-                    text = self._decode(raw, shown)
-                    self._note("< " + text)
+                    self._note("> ", line)
+                    text = self._decode(raw, line)
+                    self._note("< ", text)
                     answers.append(text if text == expected
                                    else format_answer(self._normalize(command, text)))
                     deadline = time.monotonic() + self.timeout
                     continue
                 if self._eof:
-                    self._note("> " + line)
+                    self._note("> ", line)
                     self.crashed = True
-                    self._break(f"target {self._exit_status()} while answering {shown}")
+                    self._break(f"target {self._exit_status()} while answering "
+                                f"{_brief(line)!r}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self._note("> " + line)
-                    self._break(f"target did not answer {shown} within {self.timeout:g}s")
+                    self._note("> ", line)
+                    self._break(f"target did not answer {_brief(line)!r} within "
+                                f"{self.timeout:g}s")
                 if sel.select(remaining) and not self._receive():
                     self._eof = True
 
