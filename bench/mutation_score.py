@@ -5,7 +5,8 @@ the ``duckybio/`` links, since the tests import ``duckybio.impl`` and
 ``duckybio.model``.  This script copies the project to a temporary folder
 (mutmut writes its ``mutants/`` tree there), lets mutmut generate every
 mutant of each file, runs a sample of ``--sample`` mutants per file drawn
-with ``--seed`` against the lockstep, rule and controller tests, and prints
+with ``--seed`` against the lockstep, rule and controller tests and the model's
+own (step, host commands, exploration, generated files), and prints
 per file how many were killed, survived or timed out, the score, and each
 survivor (``mutmut show`` in the copy shows its diff).  ``--quick`` runs two
 mutants of ``impl/bio.py`` against the controller's unit tests (a smoke
@@ -27,7 +28,9 @@ from typing import Final
 
 HERE: Final = Path(__file__).resolve().parents[1]
 FILES: Final = ("impl/bio.py", "model/transitions.py")
-TESTS: Final = ("tests/test_lockstep.py", "tests/rules", "tests/test_impl_bio.py")
+TESTS: Final = ("tests/test_lockstep.py", "tests/rules", "tests/test_impl_bio.py",
+                 "tests/test_model_step.py", "tests/test_model_host.py", "tests/test_explore.py",
+                 "tests/test_generated.py")
 QUICK_TESTS: Final = ("tests/test_impl_bio.py",)
 #: mutmut's exit codes of a mutant's test run, as this script counts them.
 KILLED: Final = frozenset({1, 3})
@@ -68,14 +71,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--file", action="append", choices=FILES, default=None,
                         help="a file to mutate (repeatable; default both)")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="make the copy in DIR (a new folder) and keep it, so that "
+                             "'mutmut show NAME' there shows a survivor's diff")
     args = parser.parse_args(argv)
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep {args.keep}: it exists already")
     if args.sample < 1 or args.jobs < 1:
         parser.error("--sample and --jobs must be positive")
     files = tuple(args.file or (FILES[:1] if args.quick else FILES))
     tests = QUICK_TESTS if args.quick else TESTS
     sample = 2 if args.quick else args.sample
     with tempfile.TemporaryDirectory(prefix="duckybio-mutation-") as tmp:
-        copy = Path(tmp) / "project"
+        copy = args.keep.resolve() if args.keep is not None else Path(tmp) / "project"
         shutil.copytree(HERE, copy, symlinks=True, ignore=_SKIP)
         configure(copy, files, tests)
         mutmut(copy, "run", "--max-children", "1", "no-such-mutant")  # generates the mutants

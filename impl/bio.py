@@ -164,13 +164,10 @@ class BlockIO:
 
     # --- host hook ------------------------------------------------------------------
 
-    def before_storage_write(self, sid: int, offset: int = 0, length: int | None = None) -> None:
-        """Call before the host changes storage ``sid`` (in ``[offset, offset+length)``)."""
+    def before_storage_write(self, sid: int, offset: int, length: int) -> None:
+        """Call before the host changes ``[offset, offset + length)`` of storage ``sid``."""
         storage = self._lookup(sid)
-        if storage is None:
-            return
-        span = storage.size - offset if length is None else length
-        if self._rbuf.overlaps(storage, offset, span):
+        if storage is not None and self._rbuf.overlaps(storage, offset, length):
             self._rbuf.materialize()
 
     # --- observation -------------------------------------------------------------------

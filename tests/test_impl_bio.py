@@ -266,6 +266,23 @@ def test_a_block_size_that_is_not_a_positive_multiple_of_a_word_is_refused(
         BlockIO({}, Memory(RAM), mmio_address=BASE, block_size=block_size)
 
 
+def test_a_block_larger_than_the_zero_window_is_padded_with_zeros_to_its_end() -> None:
+    """A PIO WRITE of one word with a block size above the 64 KiB zero window used for
+    padding: every byte after the word is zero (R-CMD-8)."""
+    bs = 1 << 17
+    memory = Memory(RAM)
+    storage = MemoryStorage(1, 2 * bs, b"\xff" * (2 * bs))
+    bio = BlockIO({1: storage}, memory, mmio_address=BASE, block_size=bs)
+    bio.boot()
+    for reg, value in ((Reg.SID, 1), (Reg.BLOCK, 0), (Reg.COUNT, 2), (Reg.DATA, 0x44332211),
+                       (Reg.STATUS, int(Flag.WRITE))):
+        memory.write_u32(BASE + reg, value)
+    assert memory.read_u32(BASE + Reg.STATUS) == RDY
+    data = storage.read(0, 2 * bs)
+    assert data[:4] == b"\x11\x22\x33\x44"
+    assert data[4:] == bytes(2 * bs - 4), f"{data[4:].count(0xFF)} bytes not zeroed"
+
+
 def test_storages_may_be_a_lookup_function_consulted_on_every_access() -> None:
     memory = Memory(RAM)
     attached: dict[int, MemoryStorage] = {}
