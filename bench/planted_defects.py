@@ -5,9 +5,11 @@ default budget (200 sequences of 40 steps, seed 0) against every planted
 defect the test suite knows: the one-line mutants of the reference
 controller (``tests/test_mutants_impl.py``, white box), the mutant builds of
 the C example (``tests/test_mutants_c.py``, over the wire; skipped without a
-C compiler) and the devices of ``tests/planted.py`` (in process and over the
-wire).  It prints one line per defect and the median and maximum time to
-the first counterexample, and exits 1 when a defect was not found.
+C compiler), the devices of ``tests/planted.py`` (in process and over the
+wire) and each erratum of SPEC section 14 that the check can see, planted
+alone into the test double of ``tests/errata_double.py``.  It prints one
+line per defect and the median and maximum time to the first
+counterexample, and exits 1 when a defect was not found.
 ``--quick`` runs only the devices of ``tests/planted.py`` in process (a smoke
 test: it runs).
 """
@@ -27,6 +29,7 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 
 from cdevice import CC, MUTANTS, DeviceBuilder  # noqa: E402
+from errata_double import CHECKABLE, errata_factory, latency_of  # noqa: E402
 from mutation import mutant_block_io, reference_spec, using_block_io  # noqa: E402
 from planted import PLANTED  # noqa: E402
 from test_mutants_impl import MUTATIONS  # noqa: E402
@@ -47,6 +50,10 @@ def cases(quick: bool, workdir: Path) -> Iterator[Case]:
     for name in sorted(PLANTED):
         command = f"{sys.executable} {TESTS / 'planted.py'} {name}"
         yield f"planted {name} (wire)", partial(resolve_target, command), nullcontext
+    for erratum in CHECKABLE:
+        yield (f"erratum {erratum} (test double)",
+               partial(TargetSpec, erratum, errata_factory(erratum),
+                       latency=latency_of([erratum])), nullcontext)
     for m in MUTATIONS:
         yield (f"impl mutant {m.name}", partial(reference_spec, m.name, m.latency),
                partial(using_block_io, mutant_block_io(m)))

@@ -13,7 +13,8 @@ starts with fixed sequences, the same for every seed:
 - the *page sweep*: in every phase the device can be in, a read of every
   offset of the MMIO page, aligned or not, and a write of every offset that
   is not a register (R-RD-3, R-WR-6; SPEC.md section 13, item 7);
-- the *data flow*: DATA reads and PIO writes after a successful read, after
+- the *data flow*: DATA reads and PIO writes after a successful read (one
+  started with READ and WRITE both set among them: R-ST-4, erratum E11), after
   a failure that followed it (R-CMD-10, erratum E14), after SRST and after a
   COUNT write;
 - the *DMA mode*: commands without the DMA bit after one with it, with no
@@ -278,6 +279,7 @@ def _data_flow(instance: Instance, latency: int) -> list[list[Step]]:
         command(last, 1, Flag.READ),
         [*command(0, 2, Flag.READ), Read(Reg.DATA)],
         command(last, 1, Flag.DMA | Flag.READ),
+        command(last, 1, Flag.READ | Flag.WRITE),  # a READ (R-ST-4, erratum E11)
         [Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last), Write(Reg.COUNT, 1), *writes,
          Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)],
     ]
