@@ -58,6 +58,27 @@ def test_check_workers_reports_one_run() -> None:
     assert "pair coverage:        2294/2294" in done.stdout
 
 
+def test_workers_keep_going_list_each_deviation_once_and_honour_an_allow_file(
+        tmp_path: Path) -> None:
+    """Keeping going in two workers on the all-errata double: every signature once, with
+    the occurrences of both; the allow file written from it makes a second run pass."""
+    allow, report = tmp_path / "allow.json", tmp_path / "report.json"
+    common = [sys.executable, "-m", "duckybio", "check", "--workers", "2", "--keep-going",
+              "--latency", "1", "--target", "errata_double:every", "--examples", "20",
+              "--quiet", "--out", str(tmp_path / "out")]
+    done = subprocess.run([*common, "--write-allow", str(allow), "--json", str(report)],
+                          capture_output=True, text=True, timeout=600, cwd=HERE)
+    assert done.returncode == 1, done.stderr
+    found = CheckReport.model_validate_json(report.read_text())
+    signatures = [d.signature for d in found.deviations]
+    assert len(signatures) == len(set(signatures)) >= 15
+    assert all(d.folder and d.occurrences >= 1 for d in found.deviations)
+    again = subprocess.run([*common, "--allow", str(allow)], capture_output=True, text=True,
+                           timeout=600, cwd=HERE)
+    assert again.returncode == 0, again.stdout[-2000:]
+    assert f"0 new, {len(signatures)} known" in again.stdout
+
+
 def test_a_failure_saved_by_one_shard_is_replayed_first_by_another(tmp_path: Path) -> None:
     db = tmp_path / "db"
     spec = TargetSpec("stale", StaleReadBuffer)

@@ -85,15 +85,13 @@ def run(args: argparse.Namespace) -> int:
     if args.write_allow is not None and not args.keep_going:
         print("duckybio: --write-allow needs --keep-going", file=sys.stderr)
         return 2
-    if args.workers > 1 and (args.keep_going or args.allow is not None):
-        print("duckybio: --keep-going and --allow need --workers 1", file=sys.stderr)
-        return 2
     if args.workers > 1:
         spec.close()
         job = WorkerJob(target=args.target, latency=args.latency, timeout=args.timeout,
                         reuse=not args.fresh_process, busy_bound=args.busy_bound,
                         examples=args.examples, steps=args.steps, seed=args.seed,
-                        instance=Instance(), database=args.database, shard=(0, 1))
+                        instance=Instance(), database=args.database, shard=(0, 1),
+                        keep_going=args.keep_going, allowed=allow.reasons())
         try:
             report = run_workers(job, args.workers)
         except TargetSpecError as exc:

@@ -6,16 +6,20 @@ share ``k`` of the budget from its own seed (``seed + k * 2**32``, so that
 no two workers draw the same sequences; worker 0 of one is the plain run)
 and the fixed sequences of index ``k`` modulo ``n``.  The reports are
 merged into one, as if one run had done it all: counts add up, coverage is
-the union, and the failure reported is the first worker's that failed.
+the union, the failure reported is the first worker's that failed, and
+(keeping going) every distinct deviation is listed once, with the
+reproducer of the first worker that found it and the occurrences of all.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .coverage import CoverageReport, PairCoverageReport
+from .deviations import Deviation
 from .instance import Instance
 from .run import CheckConfig, CheckReport, run_check
 from .targets import resolve_target
@@ -39,6 +43,8 @@ class WorkerJob:
     instance: Instance
     database: Path | None
     shard: tuple[int, int]
+    keep_going: bool = False
+    allowed: dict[str, str] = field(default_factory=dict)
 
 
 def run_job(job: WorkerJob) -> CheckReport:
@@ -47,7 +53,8 @@ def run_job(job: WorkerJob) -> CheckReport:
                         reuse=job.reuse) as spec:
         return run_check(CheckConfig(
             target=spec, busy_bound=job.busy_bound, examples=job.examples, steps=job.steps,
-            seed=job.seed, instance=job.instance, database=job.database, shard=job.shard))
+            seed=job.seed, instance=job.instance, database=job.database, shard=job.shard,
+            keep_going=job.keep_going, allowed=job.allowed))
 
 
 def jobs_for(job: WorkerJob, workers: int) -> list[WorkerJob]:
@@ -75,20 +82,39 @@ def merge(reports: list[CheckReport], *, seed: int) -> CheckReport:
     failed = next((r for r in reports if not r.conforms), None)
     first = reports[0]
     seen_before = sum(r.examples for r in reports[:reports.index(failed)]) if failed else 0
-    transitions = sorted({t for r in reports for t in r.transitions})
+    counts: Counter[str] = Counter()
+    for r in reports:
+        counts.update(r.transition_counts)
     merged = CheckReport(
         target=first.target, conforms=failed is None,
         examples=sum(r.examples for r in reports), steps=sum(r.steps for r in reports),
-        seed=seed, seconds=max(r.seconds for r in reports), transitions=transitions)
-    if failed is not None:
-        return merged.model_copy(update={
-            "failure": failed.failure, "broken": failed.broken, "trace": failed.trace,
-            "transcript": failed.transcript, "stderr_tail": failed.stderr_tail,
-            "first_failure": None if failed.first_failure is None
-            else seen_before + failed.first_failure})
+        seed=seed, seconds=max(r.seconds for r in reports),
+        transitions=sorted({t for r in reports for t in r.transitions}),
+        coverage=_classes([r.coverage for r in reports]),
+        pair_coverage=_pairs([r.pair_coverage for r in reports]),
+        faults=any(r.faults for r in reports), deviations=_deviations(reports),
+        no_longer_occurring=sorted(set(first.no_longer_occurring).intersection(
+            *(r.no_longer_occurring for r in reports[1:]))),
+        transition_counts=dict(counts))
+    if failed is None:
+        return merged
     return merged.model_copy(update={
-        "coverage": _classes([r.coverage for r in reports]),
-        "pair_coverage": _pairs([r.pair_coverage for r in reports])})
+        "failure": failed.failure, "detail": failed.detail, "broken": failed.broken,
+        "trace": failed.trace, "transcript": failed.transcript,
+        "stderr_tail": failed.stderr_tail,
+        "first_failure": None if failed.first_failure is None
+        else seen_before + failed.first_failure})
+
+
+def _deviations(reports: list[CheckReport]) -> list[Deviation]:
+    """Every distinct deviation once: the first worker's, with everyone's occurrences."""
+    by_signature: dict[str, Deviation] = {}
+    for report in reports:
+        for d in report.deviations:
+            kept = by_signature.get(d.signature)
+            by_signature[d.signature] = d if kept is None else kept.model_copy(
+                update={"occurrences": kept.occurrences + d.occurrences})
+    return list(by_signature.values())
 
 
 def _classes(parts: list[CoverageReport | None]) -> CoverageReport | None:
