@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from duckybio.kit.batches import PIPELINE_DEPTH
 from duckybio.kit.errors import Mismatch, TargetCrashed
-from duckybio.kit.harness import PIPELINE_DEPTH, Harness
+from duckybio.kit.harness import Harness
 from duckybio.kit.policy import Policy
 from duckybio.kit.runlog import HarnessConfig, RunLog
 from duckybio.kit.target import Pipelined
@@ -53,7 +54,7 @@ def _harness(device: str) -> Iterator[Harness]:
     """A black-box harness on a planted device process, powered on; ended on leaving."""
     with resolve_target(f"{sys.executable} {PLANTED} {device}") as spec:
         harness = Harness(HarnessConfig(spec.factory, Policy()), RunLog())
-        assert harness.pipe is not None
+        assert harness.batches is not None
         try:
             harness.power_on()
             yield harness

@@ -16,11 +16,10 @@ harness, so a replay makes exactly the comparisons of the run it came from.
 A :class:`RunLog` tallies what the harnesses of one run did.
 
 Black box, an out-of-process target (:class:`~.target.Pipelined`) is not
-waited for: operations are sent in batches of :data:`PIPELINE_DEPTH`, the
-answers of one batch are compared when the next is sent (the target works
-while the next batch is generated) and all of them at the end of a sequence
-or before a STATUS value decides what the model does.  The first mismatch
-is still located exactly: the trace is cut right after it.
+waited for (:class:`~.batches.Batches`): the answers of one batch are
+compared when the next is sent and all of them at the end of a sequence or
+before a STATUS value decides what the model does.  The first mismatch is
+still located exactly: the trace is cut right after it.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from ..model import BioState, Command, EventKind, MachineState, Op, Transition
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
+from .batches import Batches
 from .difference import Effect, describe, register_mismatch
 from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
 from .fill import abbreviate
@@ -43,9 +43,6 @@ from .replay import execute
 from .runlog import Found, HarnessConfig, Operation, RunLog, TargetGone
 from .target import FaultTarget, Pipelined, Target
 from .trace import Step
-
-#: Operations sent to a pipelined target before their answers are awaited.
-PIPELINE_DEPTH = 128
 
 #: Transition kinds that only observe: the signature names the step before them.
 _OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
@@ -78,11 +75,6 @@ class Harness:
         self.gone = False
         #: Black box: the trace length right after a sync read STATUS (-1: not now).
         self._synced_at = -1
-        #: Pipelined: (trace index, command, wire line if formatted) of the operations
-        #: not yet sent, and the trace indices of those sent whose answers were not
-        #: compared yet.
-        self.pending: list[tuple[int, wire.Command, str | None]] = []
-        self.in_flight: list[int] = []
         #: What a comparison made later needs: per trace index, the command and the
         #: transition its mismatch is named by (SPEC section 18).
         self.context: dict[int, tuple[wire.Command, str]] = {}
@@ -112,8 +104,9 @@ class Harness:
             log.failed()
             raise TargetGone(exc) from None
         log.target = self.target
-        self.pipe = (self.target if isinstance(self.target, Pipelined)
-                     and not config.policy.white_box else None)
+        #: Black box, out of process: the operations whose answers were not compared yet.
+        self.batches = (Batches(self.target) if isinstance(self.target, Pipelined)
+                        and not config.policy.white_box else None)
 
     @property
     def busy(self) -> bool:
@@ -143,9 +136,8 @@ class Harness:
             self._note_outputs()
             index = len(self.trace) - 1
             self.context[index] = (command, self._named_by(command, compare))
-            if self.pipe is not None and not needed and not self.model.faulted:
-                self.pending.append((index, command, None if shown else line))
-                if len(self.pending) >= PIPELINE_DEPTH:
+            if self.batches is not None and not needed and not self.model.faulted:
+                if self.batches.add(index, command, None if shown else line):
                     self._flush(wait=False)
                 return expected
             self._flush()
@@ -258,7 +250,8 @@ class Harness:
             log.failed()
             raise exc
         self.stopped = True
-        self.pending = []
+        if self.batches is not None:
+            self.batches.drop_pending()
         if signature not in self.met:
             log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
         if signature not in log.known and signature not in log.found:
@@ -283,47 +276,23 @@ class Harness:
             self._deviation(exc)
 
     def _flush(self, *, wait: bool = True) -> None:
-        """Submit the pending operations; compare the answers of those submitted before.
-
-        With ``wait``, every answer is awaited; without, only those of the
-        batch submitted before this one (the target works on this batch
-        while the next is generated).  Where it stops depends only on
-        counts, never on timing, so a run is the same every time.
-        """
-        pipe = self.pipe
-        if pipe is None:
+        """Send the pending operations; compare the answers of those sent before
+        (with ``wait``, of all of them; see :meth:`.Batches.exchange`)."""
+        if self.batches is None:
             return
-        earlier = len(self.in_flight)
-        if self.pending:
-            batch, self.pending = self.pending, []
-            pipe.submit([command for _, command, _ in batch],
-                        [self.trace[index][1] for index, _, _ in batch],
-                        [line for _, _, line in batch])
-            self.in_flight += [index for index, _, _ in batch]
-        self._collect(len(self.in_flight) if wait else earlier)
-
-    def _collect(self, count: int) -> None:
-        """Compare the answers of the ``count`` oldest operations in flight."""
-        assert self.pipe is not None
-        indices, self.in_flight = self.in_flight[:count], self.in_flight[count:]
-        broken: TargetBroken | None = None
-        try:
-            answers = self.pipe.collect(count)
-        except TargetBroken as exc:
-            broken = exc
-            answers = list(getattr(exc, "answers", []))
-            self.in_flight = []
-        for index, answer in zip(indices, answers, strict=False):
-            expected = self.trace[index][1]
+        trace = self.trace
+        answers = self.batches.exchange(lambda index: trace[index][1], wait=wait)
+        for index, answer in answers.answered:
             try:
-                self._compare(index, expected, answer)
+                self._compare(index, trace[index][1], answer)
             except Mismatch:
-                del self.trace[index + 1:]
+                del trace[index + 1:]
                 raise
-        if broken is not None:
-            if indices:
-                del self.trace[indices[min(len(answers), len(indices) - 1)] + 1:]
-            raise self._gone(broken) from None
+        if answers.broken is not None:
+            last = answers.unanswered[:1] or [index for index, _ in answers.answered[-1:]]
+            if last:  # the operation it broke on ends the trace
+                del trace[last[0] + 1:]
+            raise self._gone(answers.broken) from None
 
     def _note_outputs(self) -> None:
         """Tally the classes (and pairs of classes) the model took since the last call.
@@ -436,7 +405,7 @@ class Harness:
 
     def _sync(self, before: BioState, starts: bool) -> None:
         addr = self.instance.mmio_base + Reg.STATUS
-        if self.pipe is not None and self.policy.exact_latency:
+        if self.batches is not None and self.policy.exact_latency:
             self.send(wire.Readl(addr))  # the answer is compared, never needed
             self._after_sync(before, starts)
             self._synced_at = len(self.trace)
@@ -582,11 +551,8 @@ class Harness:
 
     def release(self) -> None:
         """Let the target go (answers still pending are awaited, not compared)."""
-        if self.pipe is not None and (self.pending or self.in_flight):
-            pending, self.pending, self.in_flight = self.pending, [], []
-            with contextlib.suppress(TargetBroken):  # a new process serves the next one
-                self.pipe.submit([command for _, command, _ in pending])
-                self.pipe.collect(self.pipe.in_flight)
+        if self.batches is not None:
+            self.batches.abandon()
         try:
             self.target.close()
         except TargetBroken as exc:
