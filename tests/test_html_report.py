@@ -21,6 +21,7 @@ from errata_double import LATENCY
 from duckybio.cli.html_report import deviating_classes, render_html
 from duckybio.cli.main import main
 from duckybio.codegen.svg import dot_executable
+from duckybio.kit.deviations import Deviation
 from duckybio.kit.run import CheckReport
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -100,6 +101,22 @@ def test_the_page_shows_every_deviation_and_the_shaded_diagram(
 def html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
         '"', "&quot;").replace("'", "&#x27;")
+
+
+def test_a_deviation_reddens_the_classes_the_run_took_for_its_signature() -> None:
+    """A byte deviation at the end of a command is named by the STATUS write that started it
+    (``start-read+ok``, a class only at latency 0); at latency 1 the run took ``start-read``
+    from READY only, so only that class is red.  A signature whose classes the run never
+    took reddens all of them."""
+    taken = "RDY --write STATUS--> start-read"
+    deviation = Deviation(signature="write STATUS/start-read+ok: RAM bytes in the DMA range",
+                          failure="RAM byte 0x0: expected 0x77, observed 0x00")
+    report = CheckReport(target="t", conforms=False, examples=1, steps=1, seed=0, seconds=0.1,
+                         transitions=[], transition_counts={taken: 5},
+                         deviations=[deviation])
+    assert deviating_classes(report) == {taken}
+    untaken = report.model_copy(update={"transition_counts": {}})
+    assert taken in deviating_classes(untaken) and len(deviating_classes(untaken)) > 1
 
 
 def test_a_conforming_run_renders_too() -> None:

@@ -35,14 +35,22 @@ details { margin: .4em 0; } summary { cursor: pointer; }
 
 
 def deviating_classes(report: CheckReport) -> set[str]:
-    """The transition classes where a new deviation of ``report`` diverged."""
-    labels: set[str] = set()
+    """The transition classes where a new deviation of ``report`` diverged.
+
+    A signature names a class without its phase, and the end of a command by
+    the STATUS write that started it (SPEC section 18): of the classes it may
+    stand for, those the run took, or all of them if it took none.
+    """
+    edges = derive_edges()
+    classes: set[str] = set()
     for deviation in report.new_deviations:
         transition = deviation.signature.partition(": ")[0]
         base = transition.removesuffix(" (in flight)").removesuffix("+ok").removesuffix("+fail")
-        labels |= {transition, base, f"{base}+ok", f"{base}+fail"}
-    return {class_name(e.before, e.kind, e.outcome) for e in derive_edges()
-            if f"{e.kind.value}/{e.outcome}" in labels}
+        labels = {transition, base, f"{base}+ok", f"{base}+fail"}
+        matches = {class_name(e.before, e.kind, e.outcome) for e in edges
+                   if f"{e.kind.value}/{e.outcome}" in labels}
+        classes |= {c for c in matches if report.transition_counts.get(c, 0)} or matches
+    return classes
 
 
 def diagram(report: CheckReport) -> str:
