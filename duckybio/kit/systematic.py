@@ -29,9 +29,10 @@ Each sequence is a list of wire commands from power-on, run like a replay
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 from ..explore.pairs import Pair
 from ..model import (
@@ -304,7 +305,14 @@ def _data_flow(instance: Instance, latency: int) -> list[list[Step]]:
     return flows
 
 
-def _command(instance: Instance, latency: int) -> Callable[..., list[Step]]:
+class _Command(Protocol):
+    """Builds one command's steps: which blocks, how many, the STATUS value, where."""
+
+    def __call__(self, block: int, count: int, flags: int, sid: int = ...,
+                 addr: int = ...) -> list[Step]: ...
+
+
+def _command(instance: Instance, latency: int) -> _Command:
     """A command on the largest storage: registers, start, the wait, a STATUS read."""
     shape = max(instance.storages, key=lambda s: s.size)
     wait: list[Step] = [Tick()] * latency
