@@ -49,11 +49,15 @@ def test_a_crash_in_a_batch_keeps_the_answers_before_it() -> None:
     assert caught.value.answers == ["OK", "OK 0x1"]
 
 
+#: Exact latency 0, and a bound of 2 clock steps the model follows the device within.
+POLICIES = [Policy(), Policy(latency=2, exact_latency=False, busy_bound=2)]
+
+
 @contextmanager
-def _harness(device: str) -> Iterator[Harness]:
+def _harness(device: str, policy: Policy = POLICIES[0]) -> Iterator[Harness]:
     """A black-box harness on a planted device process, powered on; ended on leaving."""
     with resolve_target(f"{sys.executable} {PLANTED} {device}") as spec:
-        harness = Harness(HarnessConfig(spec.factory, Policy()), RunLog())
+        harness = Harness(HarnessConfig(spec.factory, policy), RunLog())
         assert harness.batches is not None
         try:
             harness.power_on()
@@ -62,8 +66,9 @@ def _harness(device: str) -> Iterator[Harness]:
             harness.release()
 
 
-def test_the_first_mismatch_of_a_batch_is_located_exactly() -> None:
-    with _harness("stale-rbuf") as h:
+@pytest.mark.parametrize("policy", POLICIES, ids=["exact", "bound 2"])
+def test_the_first_mismatch_of_a_batch_is_located_exactly(policy: Policy) -> None:
+    with _harness("stale-rbuf", policy) as h:
         h.write(Reg.SID, 1)
         h.write(Reg.COUNT, 1)
         h.write(Reg.STATUS, Flag.READ)  # succeeds: R holds block 0
@@ -78,6 +83,23 @@ def test_the_first_mismatch_of_a_batch_is_located_exactly() -> None:
             h.flush()
         assert len(h.trace) == sent + 1
         assert h.log.first_failure == 1
+
+
+def test_following_the_device_only_a_busy_status_is_awaited() -> None:
+    """With a bound, the model completes a command when the device leaves BUSY, so the
+    STATUS read after a start is awaited; one after an SRST is not (nothing waits on it)."""
+    with _harness("stale-rbuf", POLICIES[1]) as h:
+        assert h.batches is not None
+        h.flush()
+        status = wire.Readl(0x2000 + Reg.STATUS)
+        h.write(Reg.STATUS, Flag.SRST)
+        assert h.batches.pending[-1][1] == status
+        h.write(Reg.SID, 1)
+        h.write(Reg.COUNT, 1)
+        h.write(Reg.STATUS, Flag.READ)
+        assert not h.batches.in_flight, "everything before the answer was awaited"
+        assert status not in [command for _, command, _ in h.batches.pending]
+        assert not h.busy, "the device completed at once, and the model with it"
 
 
 def test_a_crash_is_located_at_the_operation_that_killed_the_device() -> None:
