@@ -44,6 +44,9 @@ from .runlog import Found, HarnessConfig, Operation, RunLog, TargetGone
 from .target import FaultTarget, Pipelined, Target
 from .trace import Step
 
+#: Commands that may carry a fill, stated by reference in the trace.
+_FILLS = (wire.StorageWrite, wire.Write)
+
 #: Transition kinds that only observe: the signature names the step before them.
 _OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
 
@@ -113,6 +116,11 @@ class Harness:
         """Whether the model has a command in flight."""
         return self.model.state.bio.busy
 
+    @property
+    def flags(self) -> int:
+        """The model's STATUS flags (RDY, ERR, BUSY)."""
+        return self.model.state.bio.flags
+
     # --- operations -----------------------------------------------------------
 
     def send(self, command: wire.Command, *, compare: bool = True, needed: bool = False,
@@ -128,7 +136,7 @@ class Harness:
             return ""
         try:
             expected = wire.format_answer(execute(self.model, command))
-            if shown is None and isinstance(command, wire.StorageWrite | wire.Write):
+            if shown is None and isinstance(command, _FILLS):
                 shown = fill_reference(command)
             line = shown or wire.format_command(command)
             self.trace.append((line, expected if compare else None))

@@ -77,7 +77,7 @@ class LockstepMachine(RuleBasedStateMachine):
         h.read(Reg.STATUS)
         if wait:
             h.wait()
-        if not h.busy and not h.model.state.bio.flags & Flag.RDY:
+        if not h.busy and not h.flags & Flag.RDY:
             h.read(Reg.DATA)  # a failed command emptied R (R-CMD-6)
 
     @rule(data=st.data(), reset=st.booleans(), dma=st.booleans(), write=st.booleans(),

@@ -40,7 +40,13 @@ def execute(target: Target, command: Command) -> Answer:
     has no answer.
     """
     try:
-        match command:
+        match command:  # the guest's accesses first: most commands are
+            case Writel(addr, value):
+                target.writel(addr, value)
+            case Readl(addr):
+                return ok_number(target.readl(addr))
+            case ClockStep(ns):
+                return ok_number(target.clock_step(ns))
             case Version():
                 return Ok(PROTOCOL_VERSION)
             case Quit():
@@ -53,16 +59,10 @@ def execute(target: Target, command: Command) -> Answer:
                 target.storage_write(sid, offset, data)
             case StorageRead(sid, offset, length):
                 return ok_bytes(target.storage_read(sid, offset, length))
-            case Writel(addr, value):
-                target.writel(addr, value)
-            case Readl(addr):
-                return ok_number(target.readl(addr))
             case Write(addr, data):
                 target.write(addr, data)
             case Read(addr, length):
                 return ok_bytes(target.read(addr, length))
-            case ClockStep(ns):
-                return ok_number(target.clock_step(ns))
             case Fault(sid, op, count):
                 if not isinstance(target, FaultTarget):
                     return fail(UNSUPPORTED)
