@@ -25,6 +25,14 @@ def test_the_benchmark_runs_in_quick_mode(script: str) -> None:
     assert "ratio" in done.stdout
 
 
+def test_the_wire_path_stays_within_its_memory_bars() -> None:
+    """Memory is counted, not timed (tracemalloc), so the quick run also checks the bars:
+    the command parser and the client each need a few bytes a data byte."""
+    done = subprocess.run([sys.executable, str(BENCH / "wire_memory.py"), "--quick", "--check"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_the_kill_test_runs_in_quick_mode() -> None:
     """The short kill test (SPEC section 17): SIGKILLs, no torn block, no broken promise."""
     done = subprocess.run([sys.executable, str(BENCH / "kill_test.py"), "--quick"],

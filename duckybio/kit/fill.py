@@ -20,7 +20,8 @@ from ..spec.regmap import U32_MASK
 PATTERNS: Final = ("words",)
 
 _REF: Final = re.compile(r"@words\((0[xX][0-9a-fA-F]+|[0-9]+),(0[xX][0-9a-fA-F]+|[0-9]+)\)")
-_HEX: Final = re.compile(r"0x([0-9a-fA-F]{2}){17,}")
+#: A byte string of more than 16 bytes (one repeated class: memory does not grow with it).
+_HEX: Final = re.compile(r"0x[0-9a-fA-F]{34,}")
 _WORD_STEP: Final = 0x9E3779B1
 _SEED_STEP: Final = 0x85EBCA77
 
