@@ -269,19 +269,18 @@ def _page_sweeps(lat: int, latency: int) -> list[tuple[str, list[Event]]]:
 
 def _data_flow(instance: Instance, latency: int) -> list[list[Step]]:
     """DATA reads and PIO writes after a success, a later failure, SRST and COUNT."""
-    shape = max(instance.storages, key=lambda s: s.size)
+    shape = _largest(instance)
     last = shape.size // BLOCK_SIZE - 1
     wait: list[Step] = [Tick()] * latency
     command = _command(instance, latency)
     reads = [Read(Reg.DATA)] * 3
-    writes = list(_WORDS)
-    pio_write = [*writes, Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)]
+    pio_write = [*_WORDS, Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)]
     successes: list[list[Step]] = [
         command(last, 1, Flag.READ),
         [*command(0, 2, Flag.READ), Read(Reg.DATA)],
         command(last, 1, Flag.DMA | Flag.READ),
         command(last, 1, Flag.READ | Flag.WRITE),  # a READ (R-ST-4, erratum E11)
-        [Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last), Write(Reg.COUNT, 1), *writes,
+        [Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last), Write(Reg.COUNT, 1), *_WORDS,
          Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS)],
     ]
     afters: list[list[Step]] = [
@@ -312,9 +311,14 @@ class _Command(Protocol):
                  addr: int = ...) -> list[Step]: ...
 
 
+def _largest(instance: Instance) -> StorageShape:
+    """The storage the data-flow, DMA-mode and fault sequences use: the largest."""
+    return max(instance.storages, key=lambda s: s.size)
+
+
 def _command(instance: Instance, latency: int) -> _Command:
     """A command on the largest storage: registers, start, the wait, a STATUS read."""
-    shape = max(instance.storages, key=lambda s: s.size)
+    shape = _largest(instance)
     wait: list[Step] = [Tick()] * latency
 
     def command(block: int, count: int, flags: int, sid: int = shape.sid,
@@ -327,27 +331,25 @@ def _command(instance: Instance, latency: int) -> _Command:
 
 def _dma_mode(instance: Instance, latency: int) -> list[Step]:
     """Commands without the DMA bit after one with it: still DMA until SRST (R-ST-3, E10)."""
-    last = max(s.size for s in instance.storages) // BLOCK_SIZE - 1
+    last = _largest(instance).size // BLOCK_SIZE - 1
     command = _command(instance, latency)
     reads = [Read(Reg.DATA)] * 2
-    words = list(_WORDS)
     return [Write(Reg.STATUS, Flag.SRST), *command(last, 1, Flag.DMA | Flag.READ),
-            *command(0, 1, Flag.READ), *reads, *words, *command(last, 1, Flag.WRITE),
+            *command(0, 1, Flag.READ), *reads, *_WORDS, *command(last, 1, Flag.WRITE),
             Write(Reg.STATUS, Flag.SRST), *command(0, 1, Flag.DMA | Flag.WRITE),
-            *command(last, 1, Flag.READ), *reads, *words, *command(0, 1, Flag.WRITE), *reads]
+            *command(last, 1, Flag.READ), *reads, *_WORDS, *command(0, 1, Flag.WRITE), *reads]
 
 
 def _faults(instance: Instance, latency: int) -> list[tuple[str, bool, list[Step]]]:
     """Per direction and mode: a command an injected fault fails, then the same one again."""
-    shape = max(instance.storages, key=lambda s: s.size)
+    shape = _largest(instance)
     command = _command(instance, latency)
     reads = [Read(Reg.DATA)] * 2
-    words = list(_WORDS)
     probe = wire.Fault(shape.sid, "read", 0)  # fault lines are skipped where it answers FAIL
     out: list[tuple[str, bool, list[Step]]] = []
     for op, flag in (("read", Flag.READ), ("write", Flag.WRITE)):
         for dma in (False, True):
-            staged = words if op == "write" and not dma else []
+            staged = _WORDS if op == "write" and not dma else ()
             attempt = [*staged, *command(0, 1, flag | (Flag.DMA if dma else 0)), *reads]
             out.append((op, dma, [probe, Write(Reg.STATUS, Flag.SRST), wire.Fault(shape.sid, op, 1),
                                   *attempt, Write(Reg.STATUS, Flag.SRST), *attempt]))
