@@ -17,7 +17,7 @@ from ..kit.deviations import AllowFile
 from ..kit.errors import InputError, TargetSpecError
 from ..kit.instance import Instance
 from ..kit.junit import Case, render_junit
-from ..kit.repro import render_c, render_pytest
+from ..kit.reproducers import save_reproducers
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
 from ..kit.workers import WorkerJob, run_workers
@@ -82,27 +82,26 @@ def run(args: argparse.Namespace) -> int:
         except InputError as exc:
             print(f"duckybio: {exc}", file=sys.stderr)
             return 2
-    if args.write_allow is not None and not args.keep_going:
-        print("duckybio: --write-allow needs --keep-going", file=sys.stderr)
-        return 2
+    if args.write_allow is not None:
+        args.keep_going = True
     if args.workers > 1:
         spec.close()
         job = WorkerJob(target=args.target, latency=args.latency, timeout=args.timeout,
                         reuse=not args.fresh_process, busy_bound=args.busy_bound,
                         examples=args.examples, steps=args.steps, seed=args.seed,
                         instance=Instance(), database=args.database, shard=(0, 1),
-                        keep_going=args.keep_going, allowed=allow.reasons())
+                        keep_going=args.keep_going, allowed=tuple(allow.allowed))
         try:
             report = run_workers(job, args.workers)
         except TargetSpecError as exc:
             print(f"duckybio: {exc}", file=sys.stderr)
             return 2
-        return _finish(report, args)
+        return _finish(report, args, allow)
     progress = None if args.quiet else _progress(args.examples)
     config = CheckConfig(target=spec, busy_bound=args.busy_bound, examples=args.examples,
                          steps=args.steps, seed=args.seed, database=args.database,
                          on_progress=progress, keep_going=args.keep_going,
-                         allowed=allow.reasons())
+                         allowed=tuple(allow.allowed))
     try:
         with spec:
             report = run_check(config)
@@ -112,25 +111,31 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             sys.stderr.write("\r\033[K")
-    return _finish(report, args)
+    return _finish(report, args, allow)
 
 
-def _finish(report: CheckReport, args: argparse.Namespace) -> int:
+def _finish(report: CheckReport, args: argparse.Namespace, allow: AllowFile) -> int:
     """Print and save what the run found; the exit code."""
     # Every file is attempted; one that cannot be written is reported on stderr. A
     # nonconformance or target failure keeps its exit code; a conforming run gets 2.
-    if args.keep_going:
-        saved = _save_deviations(report, args.out, args.target)
-        print_report(report)
-    else:
-        print_report(report)
-        saved = report.failure is None or _save_counterexample(report, args.out, args.target)
-    written = [saved]
+    saved = save_reproducers(report, args.out, args.target, single=not args.keep_going)
+    report = saved.report
+    for error in saved.errors:
+        print(f"duckybio: {error}", file=sys.stderr)
+    print_report(report)
+    if not args.keep_going and report.failure is not None and not saved.errors:
+        out = args.out
+        print(f"  saved: {out / 'trace.json'} (replay: duckybio replay {out / 'trace.json'}"
+              f"{'' if args.target is None else ' --target ...'}), {out / 'repro.c'}, "
+              f"{out / 'test_repro.py'}")
+    written = [not saved.errors]
     if args.write_allow is not None:
-        text = AllowFile.of(report.deviations, "TODO: say why this deviation is accepted")
+        fixed = set(report.no_longer_occurring)
+        kept = AllowFile(allowed=[a for a in allow.allowed if a.signature not in fixed])
+        text = kept.merged(report.deviations, "TODO: say why this deviation is accepted")
         written.append(write_text(args.write_allow, text.to_json()))
         if written[-1]:
-            print(f"  allow file written: {args.write_allow} ({len(report.deviations)} "
+            print(f"  allow file written: {args.write_allow} ({len(text.allowed)} "
                   "signatures)")
     written += [args.json is None or write_text(args.json,
                                                 report.model_dump_json(indent=2) + "\n"),
@@ -153,44 +158,6 @@ def _progress(total: int) -> Callable[[int, int], None] | None:
         sys.stderr.write(f"\rchecking: {runs} sequences ({total} planned), {steps} operations")
         sys.stderr.flush()
     return show
-
-
-def _save_counterexample(report: CheckReport, out: Path, target: str | None) -> bool:
-    trace = report.counterexample()
-    files = {
-        out / "trace.json": trace.model_dump_json(indent=1) + "\n",
-        out / "repro.c": render_c(trace),
-        out / "test_repro.py": render_pytest(trace, target),
-    }
-    for path, text in files.items():
-        if not write_text(path, text):
-            return False
-    print(f"  saved: {out / 'trace.json'} (replay: duckybio replay {out / 'trace.json'}"
-          f"{'' if target is None else ' --target ...'}), {out / 'repro.c'}, "
-          f"{out / 'test_repro.py'}")
-    return True
-
-
-def _save_deviations(report: CheckReport, out: Path, target: str | None) -> bool:
-    """Each new deviation's reproducer in its own folder ``out/NN-<slug>``."""
-    for number, deviation in enumerate(report.new_deviations, 1):
-        folder = out / f"{number:02}-{_slug(deviation.signature)}"
-        trace = deviation.reproducer(report.target)
-        files = {
-            folder / "trace.json": trace.model_dump_json(indent=1) + "\n",
-            folder / "repro.c": render_c(trace),
-            folder / "test_repro.py": render_pytest(trace, target),
-        }
-        for path, text in files.items():
-            if not write_text(path, text):
-                return False
-        deviation.folder = str(folder)
-    return True
-
-
-def _slug(text: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in text.lower())
-    return "-".join(part for part in slug.split("-") if part)[:60]
 
 
 def junit(report: CheckReport) -> str:
@@ -220,18 +187,22 @@ def _summary(report: CheckReport) -> None:
         return
     print(f"  deviations: {len(report.new_deviations)} new, "
           f"{len(rows) - len(report.new_deviations)} known, "
-          f"{len(report.no_longer_occurring)} allowed but no longer occurring")
+          f"{len(report.no_longer_occurring)} fixed")
     print(f"    {'':5} {'seen':>5} {'steps':>5}  signature")
-    for deviation in rows:
+    for number, deviation in enumerate(rows, 1):
         status = "known" if deviation.known else "NEW"
         steps = str(len(deviation.trace)) if deviation.trace else "-"
-        print(f"    {status:5} {deviation.occurrences:5} {steps:>5}  {deviation.signature}")
+        erratum = f" (matches {deviation.erratum})" if deviation.erratum else ""
+        print(f"    {status:5} {deviation.occurrences:5} {steps:>5}  #{number} "
+              f"{deviation.signature}{erratum}")
+        for consequence in deviation.consequences:
+            print(f"    {'':17}  also met as: {consequence} (follows from #{number})")
         if not deviation.known:
             print(f"    {'':17}  {deviation.failure}")
             if deviation.folder:
                 print(f"    {'':17}  saved: {deviation.folder}")
     for signature in report.no_longer_occurring:
-        print(f"    {'GONE':5} {0:5} {'-':>5}  {signature} (allowed, no longer occurs: "
+        print(f"    {'FIXED':5} {0:5} {'-':>5}  {signature} (its reproducer passes now: "
               "remove it from the allow file)")
 
 
@@ -249,8 +220,10 @@ def print_report(report: CheckReport) -> None:
         print(f"  pair coverage:        {report.pair_coverage.summary()}")
     else:
         print(f"  model transitions:    {len(report.transitions)} distinct classes exercised")
-    print("  fault injection:      " + ("on (R-HOST-7)" if report.faults else
-                                      "not supported by the target: fault rule skipped"))
+    print("  fault injection:      " + (
+        "on (R-HOST-7)" if report.faults else
+        "not supported by the target: fault rule skipped" if report.probed else
+        "not probed (the run ended before the probe)"))
     print(f"  seed:                 {report.seed}")
     print(f"  time:                 {report.seconds:.1f} s")
     if report.broken is not None:

@@ -1,11 +1,14 @@
 """Deviations found by a run, and the allow file of known ones (SPEC section 18).
 
-A deviation is identified by its signature: the model's transition class at
-the first divergence (event and outcome, without the phase) and what
-diverged (a register value, RAM or storage bytes and where, a crash, a hang).
-:class:`Deviation` is one found deviation with its shrunk reproducer;
-:class:`AllowFile` is a file of signatures, each with a reason, that a run
-reports as known instead of failing on them.
+A deviation is identified by its signature: the transition class of the
+first step at which device and model diverge, found by replaying the shrunk
+reproducer while observing after every step (localization), and what
+diverged there (a register value, RAM or storage bytes and where, a crash,
+a hang).  :class:`Deviation` is the one value a failure is from detection
+to report: signature, failure line, kind, clean reproducer, status, the
+deviations folded under it as its consequences, the erratum of the original
+device it matches.  :class:`AllowFile` lists known deviations, each with a
+reason and its clean reproducer, which a run replays first.
 """
 
 from __future__ import annotations
@@ -19,38 +22,76 @@ from .errors import InputError
 from .jsonfile import load_json
 from .trace import Step, Trace
 
+#: What kind of divergence a deviation is.
+Kind = Literal["value", "crash", "hang", "internal"]
+#: ``new``: not in the allow file; ``known``: listed, and its reproducer still fails so.
+Status = Literal["new", "known"]
+
+
+def kind_of(signature: str) -> Kind:
+    """The kind of divergence a signature names."""
+    what = signature.rpartition(": ")[2]
+    if what.startswith("crash"):
+        return "crash"
+    if what.startswith("hang"):
+        return "hang"
+    return "internal" if what == "internal state" else "value"
+
 
 class Deviation(BaseModel):
-    """One distinct deviation: its signature, failure line and shrunk reproducer.
+    """One distinct deviation, immutable: what a run reports of one bug.
 
-    ``known``: the allow file lists it (``reason`` says why); ``occurrences``:
-    how many generated sequences it ended.
+    ``trace``: its clean reproducer (every step compared, the only
+    divergence the last); ``status``: new or known (the allow file lists it
+    and its reproducer still fails so; ``reason`` says why it is accepted);
+    ``occurrences``: how many sequences met it or one of its
+    ``consequences`` (signatures met only after it, which no sequence
+    reproduces without passing through it); ``erratum``: the erratum of the
+    original device (SPEC section 14) whose planted double fails the same
+    way; ``folder``: where its reproducer files were saved.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     signature: str
     failure: str
     detail: str = ""
-    known: bool = False
+    kind: Kind = "value"
+    status: Status = "new"
     reason: str = ""
     occurrences: int = 1
     trace: list[Step] = []
+    consequences: list[str] = []
+    erratum: str | None = None
     folder: str = ""
 
+    @property
+    def known(self) -> bool:
+        """Whether the allow file lists it."""
+        return self.status == "known"
+
     def reproducer(self, target: str) -> Trace:
-        """The shrunk sequence as a replayable trace."""
+        """The clean reproducer as a replayable trace."""
         return Trace(name=f"{self.signature} on {target}", description=self.failure,
                      steps=self.trace)
 
 
 class AllowedDeviation(BaseModel):
-    """One known deviation: its signature and why it is accepted."""
+    """One known deviation: its signature, why it is accepted, its clean reproducer.
 
-    model_config = ConfigDict(extra="forbid")
+    A run replays ``trace`` first: still failing with ``signature``, the
+    deviation is known; passing, it is fixed.  An entry without a trace is
+    matched by signature alone and is never reported fixed.  ``erratum``: the
+    erratum of the original device it matches; a deviation a run meets that
+    matches the same erratum is known too, as another face of this one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     signature: str = Field(min_length=1)
     reason: str = Field(min_length=1)
+    trace: list[Step] = []
+    erratum: str | None = None
 
 
 class AllowFile(BaseModel):
@@ -77,12 +118,26 @@ class AllowFile(BaseModel):
         """The reason of every allowed signature."""
         return {item.signature: item.reason for item in self.allowed}
 
+    def merged(self, deviations: list[Deviation], reason: str) -> AllowFile:
+        """This file and ``deviations``, each signature once.
+
+        A listed signature keeps its reason; its reproducer is renewed from
+        the run where the run has one.  New deviations get ``reason``.
+        """
+        found = {d.signature: d for d in deviations}
+        out = [item.model_copy(update={"trace": found[item.signature].trace})
+               if item.signature in found and found[item.signature].trace else item
+               for item in self.allowed]
+        listed = {item.signature for item in out}
+        out += [AllowedDeviation(signature=d.signature, reason=d.reason or reason,
+                                 trace=d.trace, erratum=d.erratum)
+                for d in deviations if d.signature not in listed]
+        return AllowFile(allowed=out)
+
     @classmethod
     def of(cls, deviations: list[Deviation], reason: str) -> AllowFile:
         """An allow file listing ``deviations`` (known ones keep their reason)."""
-        return cls(allowed=[AllowedDeviation(signature=d.signature,
-                                             reason=d.reason or reason)
-                            for d in deviations])
+        return cls().merged(deviations, reason)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from hypothesis import event
 
-from ..model import BioState, Command, EventKind, MachineState, Op, Transition
+from ..model import IO_ERROR, BioState, Command, EventKind, MachineState, Op, Transition
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
@@ -143,7 +143,8 @@ class Harness:
             self.log.operations += 1
             self._note_outputs()
             index = len(self.trace) - 1
-            self.context[index] = (command, self._named_by(command, compare))
+            host = self._host_name(command)
+            self.context[index] = (command, host or self._named_by(command, compare))
             if self.batches is not None and not needed and not self.model.faulted:
                 if self.batches.add(index, command, None if shown else line):
                     self._flush(wait=False)
@@ -153,14 +154,14 @@ class Harness:
                 self.last_observed = execute(self.target, command)
                 observed = wire.format_answer(self.last_observed)
             except TargetBroken as exc:
-                raise self._gone(exc) from None
+                raise self._gone(exc, index) from None
             except KitError:
                 raise
             except Exception as exc:  # an in-process target's own crash
                 raise TargetRaised(f"{abbreviate(line)}: the target raised "
                                    f"{type(exc).__name__}: {exc}",
                                    what=f"crash ({type(exc).__name__})",
-                                   transition=self.transition) from exc
+                                   transition=host or self.transition) from exc
             self._adopt_unspecified()
             self._compare(index, expected if compare else None, observed)
             return expected
@@ -171,15 +172,34 @@ class Harness:
             self._deviation(exc)
             return ""
 
+    def _host_name(self, command: wire.Command) -> str:
+        """The name of a host command that is not a pure read (``machine``, ``write``, ...);
+        empty for a guest access of the MMIO page, a clock step or a byte read.
+
+        A crash or a refused answer of such a command is named by it (SPEC section 18).
+        """
+        match command:
+            case wire.Writel(addr, _) | wire.Readl(addr) if (
+                    0 <= addr - self.instance.mmio_base < PAGE_SIZE):
+                return ""
+            case wire.ClockStep() | wire.Read() | wire.StorageRead() | wire.Readl():
+                return ""
+        return wire.COMMAND_NAMES[type(command)]
+
     def _named_by(self, command: wire.Command, compare: bool) -> str:
         """The transition a mismatch of ``command`` will be named by (SPEC section 18).
 
-        For a STATUS read, the earliest transition that changed the model's
+        For a read of another register, that read's own transition.  For a
+        STATUS read, the earliest transition that changed the model's
         flags since STATUS last agreed (this read is assumed to agree: if it
         does not, the sequence ends with it).
         """
-        if compare and isinstance(command, wire.Readl) and (
-                command.addr == self.instance.mmio_base + Reg.STATUS):
+        offset = command.addr - self.instance.mmio_base if isinstance(command, wire.Readl) else -1
+        if compare and offset not in (Reg.STATUS, -1) and 0 <= offset < PAGE_SIZE and (
+                self.last is not None):
+            # a register read's own value: named by the read itself
+            return f"{self.last.kind.value}/{self.last.outcome}"
+        if compare and offset == Reg.STATUS:
             anchor = self._flags_changed or self.transition
             self._flags_changed = ""
             return anchor
@@ -300,7 +320,7 @@ class Harness:
             last = answers.unanswered[:1] or [index for index, _ in answers.answered[-1:]]
             if last:  # the operation it broke on ends the trace
                 del trace[last[0] + 1:]
-            raise self._gone(answers.broken) from None
+            raise self._gone(answers.broken, last[0] if last else None) from None
 
     def _note_outputs(self) -> None:
         """Tally the classes (and pairs of classes) the model took since the last call.
@@ -308,35 +328,46 @@ class Harness:
         Also keeps the latest transition that changed something, which names
         a deviation (SPEC section 18), and where the model's flags changed.
         """
-        pairs = self.log.pairs
         counts = self.log.counts
         for out in self.model.outputs:
             transition = t = out.transition
             counts[t] = counts.get(t, 0) + 1
             if t.kind is EventKind.WRITE_STATUS and "start-" in t.outcome:
-                self._started = f"{t.kind.value}/{t.outcome}".removesuffix(
-                    "+ok").removesuffix("+fail")
+                # a command is named by its direction and mode, whatever else the write did
+                bio = self.model.state.bio
+                dma = bio.command.dma if bio.command is not None else bio.dma
+                op = "read" if "start-read" in t.outcome else "write"
+                self._started = f"{t.kind.value}/start-{'dma-' if dma else ''}{op}"
+                end = t.outcome.rpartition("+")[2]
+                ended = end in ("ok", "fail", IO_ERROR)
+                self.transition = f"{self._started}+{end}" if ended else self._started
+                self._note_pair(transition)
+                continue
             if t.kind in (EventKind.TICK, EventKind.COMPLETE) and self._started and (
-                    t.outcome in ("ok", "fail", "wait")):
+                    t.outcome in ("ok", "fail", "wait", IO_ERROR)):
                 # a command's end is named by the STATUS write that started it
                 self.transition = (f"{self._started}+{t.outcome}" if t.outcome != "wait"
                                    else f"{self._started} (in flight)")
             elif t.kind not in _OBSERVING and not (
                     t.kind is EventKind.TICK and t.outcome == "ignored"):
                 self.transition = f"{t.kind.value}/{t.outcome}"
-            if self.last is not None:
-                pairs.add((self.last, transition))
-            self.last = transition
-            if transition not in self.seen:
-                self.seen.add(transition)
-                self.log.covered.add(transition)
-                if self.events:
-                    event(str(transition))
+            self._note_pair(transition)
         self.model.outputs.clear()
         flags = self.model.state.bio.flags
         if flags != self._flags:
             self._flags = flags
             self._flags_changed = self._flags_changed or self.transition
+
+    def _note_pair(self, transition: Transition) -> None:
+        """Tally ``transition`` and the pair it ends (coverage)."""
+        if self.last is not None:
+            self.log.pairs.add((self.last, transition))
+        self.last = transition
+        if transition not in self.seen:
+            self.seen.add(transition)
+            self.log.covered.add(transition)
+            if self.events:
+                event(str(transition))
 
     def write(self, offset: int, value: int) -> None:
         """A guest write of the MMIO page; black box, a STATUS write is followed by a sync."""
@@ -377,8 +408,32 @@ class Harness:
             self.tick()
             self.read(Reg.STATUS)
 
-    def feed(self, command: wire.Command) -> None:
-        """Carry out one recorded command the way the rules do (MMIO, clock, host)."""
+    def feed(self, command: wire.Command, shown: str | None = None) -> None:
+        """Carry out one recorded command the way the rules do (MMIO, clock, host);
+        ``shown``: a host command as the trace states it (a fill by reference).
+
+        Observing (:attr:`HarnessConfig.observe`), every command but a pure
+        read is followed by a STATUS read and, with no command in flight, a
+        comparison of all of RAM and every storage.
+        """
+        if shown is not None:
+            self.send(command, shown=shown)
+        else:
+            self._feed(command)
+        if self.config.observe and not self.stopped and not self._is_pure_read(command):
+            self.sync(self.model.state.bio)
+            self.final_compare()
+
+    def _is_pure_read(self, command: wire.Command) -> bool:
+        match command:
+            case wire.Read() | wire.StorageRead() | wire.Version():
+                return True
+            case wire.Readl(addr):
+                offset = addr - self.instance.mmio_base
+                return offset == Reg.STATUS or not 0 <= offset < PAGE_SIZE
+        return False
+
+    def _feed(self, command: wire.Command) -> None:
         base = self.instance.mmio_base
         match command:
             case wire.Writel(addr, value) if 0 <= addr - base < PAGE_SIZE:
@@ -495,17 +550,24 @@ class Harness:
         if not self.instance.storages or not isinstance(self.target, FaultTarget):
             return False
         probe = probe or wire.Fault(self.instance.storages[0].sid, "read", 0)
+        self.log.probed = True
         self.faults = self.send(probe, compare=False, needed=True) == "OK" and wire.format_answer(
             self.last_observed) == "OK"
         self.log.faults = self.log.faults or self.faults
         return self.faults
 
-    def _gone(self, exc: TargetBroken) -> BaseException:
-        """A crash (the process exited) is shrunk; a hang or nonsense stops the run."""
+    def _gone(self, exc: TargetBroken, index: int | None = None) -> BaseException:
+        """A crash (the process exited) is shrunk; a hang or nonsense stops the run.
+
+        A crash is named by the host command it happened on (``index`` of the
+        trace), if it is one, else by the latest transition (SPEC section 18).
+        """
         self.gone = True
         if getattr(self.target, "crashed", False):
+            named = self.context.get(len(self.trace) - 1 if index is None else index)
+            host = self._host_name(named[0]) if named is not None else ""
             return TargetCrashed(f"target crashed: {exc}", what="crash",
-                                 transition=self.transition)
+                                 transition=host or self.transition)
         return TargetGone(exc)
 
     # --- set-up and comparisons ----------------------------------------------------

@@ -43,7 +43,8 @@ def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog |
 
 def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
            budget: int = 400, signature: str | None = None,
-           avoid: Collection[str] = (), tolerate: Collection[str] = ()) -> Shrunk:
+           avoid: Collection[str] = (), tolerate: Collection[str] = (),
+           strict: bool = False) -> Shrunk:
     """:func:`minimize`, with the failure the shrunk trace ends with.
 
     With ``signature``, a candidate counts as failing only with that
@@ -58,7 +59,9 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
     found), a trace whose first deviation counts is preferred; when there is none (an
     earlier deviation cannot be avoided on the way), the replays go on past
     the tolerated signatures like the run did (SPEC section 18) and the
-    operations that met them are recorded as not compared.
+    operations that met them are recorded as not compared.  ``strict``: only
+    a first failure with ``signature`` counts (no fallback); ``Shrunk.failure``
+    is ``None`` when the trace does not fail so.
     """
     own = RunLog()
     tolerant = RunLog(known=set(tolerate), resume=True)
@@ -66,15 +69,13 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
         shrunk = _minimize(config, trace, own, budget, signature, avoid)
         if shrunk.failure is None and tolerate:
             shrunk = _minimize(config, trace, tolerant, budget, signature, avoid)
-        if shrunk.failure is None and signature is not None:
+        if shrunk.failure is None and signature is not None and not strict:
             shrunk = _minimize(config, trace, own, budget, None, avoid)
         return shrunk
     finally:
         if log is not None:
-            for replays in (own, tolerant):
-                log.sequences += replays.sequences
-                log.operations += replays.operations
-                log.covered |= replays.covered
+            log.add(own)
+            log.add(tolerant)
 
 
 def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
@@ -92,10 +93,19 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
     if found is None:
         kind = Mismatch
         found = _fails(config, commands, kind, log, signature, avoid)
+    replays = 1
+    if found is None and signature is not None:
+        # another deviation first: a suffix of the body may reach this one without it
+        keep = 1
+        while found is None and keep < len(body) and replays < budget:
+            replays += 1
+            found = _fails(config, setup + body[-keep:], kind, log, signature, avoid)
+            if found is not None:
+                body = body[-keep:]
+            keep *= 2
     if found is None:  # not reproducible outside Hypothesis: keep what we have
         return Shrunk(list(trace), None)
     best = found
-    replays = 1
     # The failure is at the end: first the shortest suffix of the body that still fails.
     keep = 1
     while keep < len(body) and replays < budget:

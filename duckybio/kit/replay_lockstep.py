@@ -60,10 +60,7 @@ def replay_lockstep(config: HarnessConfig, commands: Sequence[str], *,
     stopped_at: int | None = None
     try:
         for index, (command, shown) in enumerate(parsed):
-            if shown is not None:
-                harness.send(command, shown=shown)
-            else:
-                harness.feed(command)
+            harness.feed(command, shown)
             harness.states_agree()
             if harness.stopped:
                 stopped_at = index

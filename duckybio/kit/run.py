@@ -7,12 +7,16 @@ bound, the budget, the seed), runs Hypothesis on a
 shrinks a failure further (:mod:`.minimize`) and returns a
 :class:`CheckReport` (a pydantic model, so it can be written as JSON).
 
-With ``keep_going`` a deviation does not end the run: a sequence goes on
-past a deviation of a value (a crash or a hang ends it), the run goes on,
-and every distinct deviation (by signature, SPEC section 18) is shrunk and
-reported.  Signatures in ``allowed`` are known: sequences go on past them
-(or end quietly on a known crash) and they do not fail the run; an allowed
-one that no longer occurs is reported too.
+The run reads as search, shrink, localize, report (SPEC section 18): every
+deviation is shrunk, then localized (replayed observing after every step,
+cut at the first divergent step, which names it), and a deviation no
+sequence reproduces without passing through another is folded under that
+one as its consequence.  With ``keep_going``, or with ``allowed``
+deviations, a deviation does not end the run: a sequence goes on past a
+deviation of a value (a crash or a hang ends it) and every distinct
+deviation is reported.  An allowed deviation is verified first by replaying
+its reproducer: still failing so, it is known; passing, it is fixed (never
+from not meeting it).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
 from ..model import EventKind
+from ..spec import wire
 from .coverage import (
     CoverageReport,
     PairCoverageReport,
@@ -39,15 +44,18 @@ from .coverage import (
     pair_plan,
     reachable_classes,
 )
-from .deviations import Deviation
+from .deviations import AllowedDeviation, Deviation, kind_of
+from .errata import matching_erratum
 from .errors import InputError, Mismatch, TargetCrashed
 from .fill import abbreviate
 from .instance import Instance
+from .localize import instance_of, localize
 from .lockstep import lockstep_class
 from .minimize import shrink
 from .policy import Policy, policy_for
 from .power_on import as_steps
-from .runlog import HarnessConfig, Operation, RunLog, TargetGone
+from .replay_lockstep import replay_lockstep
+from .runlog import Found, HarnessConfig, RunLog, TargetGone
 from .systematic import run_systematic
 from .targets import TargetSpec
 from .trace import Step, Trace
@@ -71,7 +79,9 @@ class CheckConfig:
     of ``n``).
     ``on_progress(sequences, operations)`` is called as every sequence starts.
     ``keep_going``: report every distinct deviation; ``allowed``: known
-    deviations by signature, with their reasons.
+    deviations, with their reasons and reproducers (a run with any goes on
+    past every deviation, like ``keep_going``); ``errata``: name each
+    deviation after the erratum of the original device it matches.
     """
 
     target: TargetSpec
@@ -87,7 +97,13 @@ class CheckConfig:
     shard: tuple[int, int] = (0, 1)
     on_progress: Callable[[int, int], None] | None = None
     keep_going: bool = False
-    allowed: dict[str, str] = field(default_factory=dict)
+    allowed: tuple[AllowedDeviation, ...] = ()
+    errata: bool = True
+
+    @property
+    def allowed_reasons(self) -> dict[str, str]:
+        """The reason of every allowed signature."""
+        return {item.signature: item.reason for item in self.allowed}
 
     @property
     def policy(self) -> Policy:
@@ -131,6 +147,8 @@ class CheckReport(BaseModel):
     pair_coverage: PairCoverageReport | None = None
     #: Whether the target injected storage faults (R-HOST-7); false: the fault rule was skipped.
     faults: bool = False
+    #: Whether the run asked the target at all (false: it ended before the probe).
+    probed: bool = False
     deviations: list[Deviation] = []
     no_longer_occurring: list[str] = []
     #: How many times the run took each transition class (``str`` of the class).
@@ -157,81 +175,31 @@ class CheckReport(BaseModel):
 def run_check(config: CheckConfig) -> CheckReport:
     """Run the lockstep check ``config`` describes; never raises on a mismatch.
 
-    An :class:`~.errors.InputError` (e.g. a factory that returns no target)
+    The run reads: verify the allowed deviations (replay their reproducers),
+    search (fixed sequences, then generated ones), shrink, localize, fold
+    consequences under their cause, report.  An
+    :class:`~.errors.InputError` (e.g. a factory that returns no target)
     propagates.
     """
-    log = RunLog(on_progress=config.on_progress, known=set(config.allowed),
-                 keep_going=config.keep_going,
-                 resume=config.keep_going or bool(config.allowed))
-    harness = config.harness
-    machine = lockstep_class(harness, log)
-    hypothesis_settings = settings(
-        settings.get_profile("default"),
-        max_examples=config.examples,
-        report_multiple_bugs=False,
-        stateful_step_count=config.steps,
-        deadline=None,
-        database=DirectoryBasedExampleDatabase(str(config.database)) if config.database else None,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-        print_blob=False,
-    )
     started = time.perf_counter()
-    failure: str | None = None
-    mismatch: Mismatch | None = None
-    broken: str | None = None
-    chatter: list[object] = []
-    trace: list[Operation] = []
-    found = run_systematic(harness, log, config.shard) if config.systematic else None
-    if found is not None:
-        outcome, harness = found.outcome, found.config
-        trace = list(outcome.trace)
-        if outcome.broken is not None:
-            broken = str(outcome.broken)
-        elif outcome.failure is not None:
-            failure = _describe(outcome.failure)
-            mismatch = _mismatch_in(outcome.failure)
-            if isinstance(outcome.failure, TargetCrashed):
-                broken = failure
-    else:
-        try:
-            with with_reporter(chatter.append):
-                run_state_machine_as_test(seed(config.seed)(machine),
-                                          settings=hypothesis_settings)
-        except TargetGone as exc:
-            broken = str(exc)
-        except InputError:
-            raise
-        except Exception as exc:  # any failure of the target under the harness
-            failure = _describe(exc)
-            crash = _crash_in(exc)
-            if crash is not None:
-                failure = broken = str(crash)
-            mismatch = _mismatch_in(exc)
-        trace = list(log.trace)
-    signature = mismatch.signature if mismatch is not None else None
-    if failure is not None and config.minimize:
-        # the smallest trace that fails with any deviation not known (SPEC section 18)
-        shrunk = shrink(harness, trace, log=log, avoid=set(config.allowed),
-                        tolerate=set(config.allowed))
-        trace = shrunk.trace
-        if shrunk.failure is not None:  # the failure as the shrunk trace shows it
-            mismatch, signature = shrunk.failure, shrunk.failure.signature
-            failure = _first_line(mismatch) if broken is None else failure
-    deviations = _deviations(config, log)
-    if failure is not None:
-        deviations.insert(0, Deviation(
-            signature=signature or f"?: {failure}", failure=failure,
-            detail=mismatch.detail if mismatch is not None else "",
-            occurrences=1, trace=as_steps(trace)))
+    keep_going = config.keep_going or bool(config.allowed)
+    log = RunLog(on_progress=config.on_progress, known=set(config.allowed_reasons),
+                 keep_going=keep_going, resume=keep_going)
+    verified = verify_allowed(config, log)
+    search = _search(config, log)
+    deviations = _deviations(config, log, search, verified)
     first_new = next((d for d in deviations if not d.known), None)
-    if failure is None and first_new is not None:
-        failure, trace = first_new.failure, [(s.command, s.expect) for s in first_new.trace]
+    broken = search.broken
+    if broken is None and first_new is not None and first_new.kind == "crash" and (
+            not keep_going):
+        broken = first_new.failure
     elapsed = time.perf_counter() - started
+    target = log.target if search.target is None else search.target
     transcript: list[str] = [abbreviate(line)
-                             for line in getattr(log.target, "transcript", []) or []]
-    tail_fn = getattr(log.target, "stderr_tail", None)
+                             for line in getattr(target, "transcript", []) or []]
+    tail_fn = getattr(target, "stderr_tail", None)
     stderr_tail = tail_fn() if callable(tail_fn) and broken else ""
+    failure = first_new.failure if first_new is not None else None
     conforms = failure is None and broken is None
     return CheckReport(
         target=config.target.description,
@@ -246,40 +214,188 @@ def run_check(config: CheckConfig) -> CheckReport:
         broken=broken,
         first_failure=log.first_failure,
         faults=log.faults,
-        trace=as_steps(trace) if failure else [],
+        probed=log.probed,
+        trace=first_new.trace if first_new is not None else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
         coverage=_coverage(config, log) if conforms else None,
         pair_coverage=_pair_coverage(config, log) if conforms else None,
         deviations=deviations,
-        # only a run that went to its end can say an allowed deviation no longer occurs
-        no_longer_occurring=sorted(set(config.allowed) - set(log.occurrences))
-        if broken is None and (config.keep_going or failure is None) else [],
+        # fixed: an allowed reproducer that now passes, and nothing met it
+        no_longer_occurring=sorted(verified.fixed - {d.signature for d in deviations}),
         transition_counts={str(t): n for t, n in sorted(log.counts.items(), key=str)},
     )
 
 
-def _deviations(config: CheckConfig, log: RunLog) -> list[Deviation]:
-    """The deviations met while keeping going, shrunk, and the known ones met."""
-    out: list[Deviation] = []
-    for signature, found in log.found.items():
-        ops, failure = list(found.trace), found.failure
-        if config.minimize:
-            others = (set(config.allowed) | set(log.found)) - {signature}
-            shrunk = shrink(found.config, ops, log=log, signature=signature, tolerate=others)
-            ops, failure = shrunk.trace, shrunk.failure or failure
-        count = log.occurrences.get(signature, 1)
-        same = next((d for d in out if d.signature == failure.signature), None)
-        if same is not None:  # shrunk into a deviation already listed
-            same.occurrences += count
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What replaying the allowed reproducers showed: still failing so, or fixed."""
+
+    known: dict[str, Deviation]
+    fixed: set[str]
+
+
+def verify_allowed(config: CheckConfig, log: RunLog) -> Verified:
+    """Replay every allowed deviation's reproducer, observing (SPEC section 18).
+
+    Still failing with its signature: known.  Passing: fixed.  Failing
+    otherwise: fixed, and what it fails with now is recorded in ``log.found``
+    like any deviation a search meets.  An entry without a reproducer is
+    neither (it is matched by signature alone).
+    """
+    known: dict[str, Deviation] = {}
+    fixed: set[str] = set()
+    own = RunLog()  # replays stop at the first divergence; tallied in ``log``
+    for item in config.allowed:
+        if not item.trace:
             continue
-        out.append(Deviation(signature=failure.signature, failure=_first_line(failure),
-                             detail=failure.detail, occurrences=count, trace=as_steps(ops)))
-    for signature, count in sorted(log.occurrences.items()):
-        if signature in config.allowed:
-            out.append(Deviation(signature=signature, failure="known deviation", known=True,
-                                 reason=config.allowed[signature], occurrences=count))
-    return out
+        commands = [step.command for step in item.trace]
+        harness = config.harness.on(instance_of(commands, config.instance)).observing()
+        try:
+            outcome = replay_lockstep(harness, commands, log=own)
+        except wire.WireError:
+            continue
+        failure = outcome.failure
+        if isinstance(failure, Mismatch) and failure.signature == item.signature:
+            known[item.signature] = Deviation(
+                signature=item.signature, failure=_first_line(failure), detail=failure.detail,
+                kind=kind_of(item.signature), status="known", reason=item.reason,
+                occurrences=0, trace=item.trace, erratum=item.erratum)
+        elif outcome.broken is not None and kind_of(item.signature) != "value":
+            known[item.signature] = Deviation(
+                signature=item.signature, failure=str(outcome.broken),
+                kind=kind_of(item.signature), status="known", reason=item.reason,
+                occurrences=0, trace=item.trace, erratum=item.erratum)
+        else:
+            fixed.add(item.signature)
+            if isinstance(failure, Mismatch) and failure.signature not in log.found:
+                log.found[failure.signature] = Found(failure, outcome.trace, harness)
+    log.add(own)
+    return Verified(known, fixed)
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """How the search ended: the deviation that stopped it (not keeping going), or
+    the target broken (a hang or nonsense), and the target it left."""
+
+    failure: Found | None = None
+    broken: str | None = None
+    target: object | None = None
+
+
+def _search(config: CheckConfig, log: RunLog) -> Search:
+    """The fixed sequences, then Hypothesis's generated ones, until the end or a stop."""
+    harness = config.harness
+    if config.systematic:
+        found = run_systematic(harness, log, config.shard)
+        if found is not None:
+            outcome = found.outcome
+            if outcome.broken is not None:
+                return Search(broken=str(outcome.broken), target=log.target)
+            if isinstance(outcome.failure, Mismatch):
+                return Search(Found(outcome.failure, outcome.trace, found.config),
+                              target=log.target)
+            if outcome.failure is not None:
+                return Search(broken=_describe(outcome.failure), target=log.target)
+    machine = lockstep_class(harness, log)
+    hypothesis_settings = settings(
+        settings.get_profile("default"),
+        max_examples=config.examples,
+        report_multiple_bugs=False,
+        stateful_step_count=config.steps,
+        deadline=None,
+        database=DirectoryBasedExampleDatabase(str(config.database)) if config.database else None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        print_blob=False,
+    )
+    try:
+        with with_reporter(lambda _: None):
+            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)
+    except TargetGone as exc:
+        return Search(broken=str(exc), target=log.target)
+    except InputError:
+        raise
+    except Exception as exc:  # any failure of the target under the harness
+        mismatch = _found_in(exc, Mismatch)
+        if mismatch is None:
+            return Search(broken=_describe(exc), target=log.target)
+        return Search(Found(mismatch, tuple(log.trace), harness), target=log.target)
+    return Search(target=log.target)
+
+
+def _deviations(config: CheckConfig, log: RunLog, search: Search,
+                verified: Verified) -> list[Deviation]:
+    """Every deviation met, shrunk, localized, consequences folded under their cause.
+
+    A deviation met only after another, which no shrunk sequence reproduces
+    without passing through that one, is a consequence of it.  Known ones
+    (verified by replay, or met under an allowed signature) come last.
+    """
+    found = dict(log.found)
+    if search.failure is not None:
+        found = {search.failure.failure.signature: search.failure, **found}
+    by_signature: dict[str, Deviation] = {}
+    for signature, item in found.items():
+        ops, failure, harness = list(item.trace), item.failure, item.config
+        if config.minimize:
+            shrunk = shrink(harness, ops, log=log, signature=signature, strict=True)
+            if shrunk.failure is None:  # not without another first: shrunk for that one
+                first = replay_lockstep(harness, [line for line, _ in ops]).failure
+                if isinstance(first, Mismatch):
+                    shrunk = shrink(harness, ops, log=log, signature=first.signature,
+                                    strict=True)
+            if shrunk.failure is not None:
+                ops, failure = shrunk.trace, shrunk.failure
+        here = localize(harness, ops, failure, log=log)
+        name = here.failure.signature
+        count = log.occurrences.get(signature, 1)
+        same = by_signature.get(name) or verified.known.get(name)
+        if same is not None:
+            extra = [signature] if signature != name and signature not in same.consequences \
+                else []
+            by_signature[name] = same.model_copy(update={
+                "occurrences": same.occurrences + count,
+                "consequences": [*same.consequences, *extra]})
+            continue
+        reason = config.allowed_reasons.get(name, "")
+        steps = as_steps(here.trace)
+        by_signature[name] = Deviation(
+            signature=name, failure=_first_line(here.failure), detail=here.failure.detail,
+            kind=kind_of(name), status="known" if reason else "new", reason=reason,
+            occurrences=count, trace=steps,
+            consequences=[signature] if signature != name else [],
+            erratum=matching_erratum(steps, name, here.config) if config.errata else None)
+    for name, deviation in verified.known.items():
+        by_signature.setdefault(name, deviation)
+    for name, count in log.occurrences.items():  # met under an allowed signature
+        if name in by_signature or name not in config.allowed_reasons:
+            continue
+        by_signature[name] = Deviation(signature=name, failure="known deviation",
+                                       kind=kind_of(name), status="known",
+                                       reason=config.allowed_reasons[name], occurrences=count)
+    rows = _by_erratum(list(by_signature.values()))
+    return [d for d in rows if not d.known] + [d for d in rows if d.known]
+
+
+def _by_erratum(rows: list[Deviation]) -> list[Deviation]:
+    """Deviations that match the same erratum as one: the first (known ones first)
+    with the others among its consequences."""
+    merged: list[Deviation] = []
+    index: dict[str, int] = {}
+    for d in sorted(rows, key=lambda d: not d.known):
+        at = index.get(d.erratum) if d.erratum else None
+        if at is None:
+            if d.erratum:
+                index[d.erratum] = len(merged)
+            merged.append(d)
+            continue
+        first = merged[at]
+        merged[at] = first.model_copy(update={
+            "occurrences": first.occurrences + d.occurrences,
+            "consequences": [*first.consequences, d.signature, *d.consequences]})
+    return merged
 
 
 def _first_line(exc: Exception) -> str:
@@ -297,11 +413,6 @@ def _found_in(exc: BaseException, kind: type[_E]) -> _E | None:
             if found is not None:
                 return found
     return None
-
-
-def _mismatch_in(exc: BaseException) -> Mismatch | None:
-    """The disagreement behind ``exc``."""
-    return _found_in(exc, Mismatch)
 
 
 def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
@@ -344,6 +455,3 @@ def _describe(exc: BaseException) -> str:
     return failure if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {failure}"
 
 
-def _crash_in(exc: BaseException) -> TargetCrashed | None:
-    """The target crash behind ``exc``."""
-    return _found_in(exc, TargetCrashed)

@@ -48,15 +48,29 @@ class TargetGone(BaseException):
 
 @dataclass(frozen=True, slots=True)
 class HarnessConfig:
-    """What every harness of a run is built from: the target factory, the policy, the machine."""
+    """What every harness of a run is built from: the target factory, the policy, the machine.
+
+    ``observe``: after every command but a pure read, also read STATUS and
+    (no command in flight) all of RAM and every storage, so that a
+    divergence shows at the step that caused it (localization, SPEC section 18).
+    """
 
     factory: Callable[[], Target]
     policy: Policy
     instance: Instance = field(default_factory=Instance)
+    observe: bool = False
 
     def black_box(self) -> HarnessConfig:
         """The same without the white-box comparison."""
-        return HarnessConfig(self.factory, self.policy.black_box(), self.instance)
+        return HarnessConfig(self.factory, self.policy.black_box(), self.instance, self.observe)
+
+    def observing(self) -> HarnessConfig:
+        """The same, black box, observing after every step (see ``observe``)."""
+        return HarnessConfig(self.factory, self.policy.black_box(), self.instance, True)
+
+    def on(self, instance: Instance) -> HarnessConfig:
+        """The same on another machine."""
+        return HarnessConfig(self.factory, self.policy, instance, self.observe)
 
 
 @dataclass(eq=False)
@@ -82,6 +96,8 @@ class RunLog:
     first_failure: int | None = None
     #: Whether the target injected faults (R-HOST-7); false: the fault rule never ran.
     faults: bool = False
+    #: Whether the fault probe was sent at all.
+    probed: bool = False
     #: Known signatures (allowed ones): a sequence goes on past a value deviation with
     #: one (``resume``), a crash or hang with one ends it quietly.
     known: set[str] = field(default_factory=set)
@@ -95,6 +111,12 @@ class RunLog:
     occurrences: dict[str, int] = field(default_factory=dict)
     #: How many times the model took each transition class.
     counts: dict[Transition, int] = field(default_factory=dict)
+
+    def add(self, replays: RunLog) -> None:
+        """Count the sequences and operations of ``replays`` (a log of replays) as this run's."""
+        self.sequences += replays.sequences
+        self.operations += replays.operations
+        self.covered |= replays.covered
 
     def failed(self) -> None:
         """Note that the sequence in progress failed (only the first one counts)."""

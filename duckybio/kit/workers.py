@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .coverage import CoverageReport, PairCoverageReport
-from .deviations import Deviation
+from .deviations import AllowedDeviation, Deviation
 from .instance import Instance
 from .run import CheckConfig, CheckReport, run_check
 from .targets import resolve_target
@@ -44,7 +44,7 @@ class WorkerJob:
     database: Path | None
     shard: tuple[int, int]
     keep_going: bool = False
-    allowed: dict[str, str] = field(default_factory=dict)
+    allowed: tuple[AllowedDeviation, ...] = ()
 
 
 def run_job(job: WorkerJob) -> CheckReport:

@@ -1,0 +1,80 @@
+"""Localize a divergence: the first step at which device and model differ.
+
+A shrunk reproducer ends where a difference was *exposed*, which may be long
+after the step that *caused* it (a wrong flag read back commands later, bytes
+written where they should not be, read back by a later command).
+:func:`localize` replays the reproducer observing after every step
+(:attr:`~.runlog.HarnessConfig.observe`: a STATUS read, and all of RAM and
+every storage when no command is in flight), so that the replay stops at the
+first step that diverges; that step names the deviation (SPEC section 18)
+and the replay, cut there, is its clean reproducer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import Mismatch
+from .instance import Instance, StorageShape
+from .minimize import compact, shrink
+from .replay_lockstep import replay_lockstep
+from .runlog import HarnessConfig, Operation, RunLog
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """A reproducer cut at its first divergence, and that divergence."""
+
+    trace: list[Operation]
+    failure: Mismatch
+    config: HarnessConfig
+
+
+def localize(config: HarnessConfig, trace: Sequence[Operation], failure: Mismatch, *,
+             log: RunLog | None = None) -> Localized:
+    """``trace`` (which fails with ``failure``) cut at its first divergent step.
+
+    Falls back to ``trace`` and ``failure`` as they are when observing finds
+    no divergence (a difference only the white-box comparison sees).
+    """
+    observing = config.observing()
+    own = RunLog()  # a replay that stops at the first divergence, tallied in ``log``
+    outcome = replay_lockstep(observing, [line for line, _ in trace], log=own)
+    if log is not None:
+        log.add(own)
+    found = outcome.failure
+    if not isinstance(found, Mismatch) or not outcome.trace:
+        return Localized(list(trace), failure, config)
+    # what only the exposure needed goes: shrunk again, for the first divergence
+    shrunk = shrink(observing, outcome.trace, log=log, signature=found.signature, strict=True)
+    if shrunk.failure is not None:
+        return Localized(shrunk.trace, shrunk.failure, observing)
+    return Localized(compact(list(outcome.trace), found), found, observing)
+
+
+def instance_of(commands: Sequence[str], default: Instance) -> Instance:
+    """The machine a reproducer powers on: its ``machine`` and ``storage`` lines.
+
+    ``default`` where the reproducer states no machine (or one no
+    :class:`Instance` can describe).
+    """
+    ram_size, mmio_base = default.ram_size, default.mmio_base
+    storages: list[tuple[int, int]] = []
+    if not any(line.startswith("machine ") for line in commands):
+        return default
+    for line in commands:
+        words = line.split()
+        try:
+            if words[:1] == ["machine"] and len(words) == 3:
+                ram_size, mmio_base = int(words[1], 0), int(words[2], 0)
+                storages = []
+            elif words[:1] == ["storage"] and len(words) == 3:
+                storages.append((int(words[1], 0), int(words[2], 0)))
+        except ValueError:
+            return default
+    try:
+        return Instance(ram_size=ram_size, mmio_base=mmio_base, storages=tuple(
+            StorageShape(sid=sid, size=size) for sid, size in storages))
+    except ValueError:
+        return default
