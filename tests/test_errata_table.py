@@ -31,8 +31,10 @@ from duckybio.kit.trace import Step
 from duckybio.kit.vectors import DEFAULT_DIR, load_all, run_vector
 from duckybio.spec.rules import ERRATA_IDS
 
-#: Errata the keep-going run on the all-errata double reports distinctly (of the 15 checkable).
-ALL_AT_ONCE = 15
+#: Errata the keep-going run on the all-errata double reports distinctly (of the 15 checkable):
+#: E1, E5 and E14 are met only after a WRITE, whose start E18 already makes diverge, so they
+#: are folded under E18's deviation as its consequences (SPEC section 18).
+ALL_AT_ONCE = 12
 
 
 def _run(*errata: str, examples: int = 200) -> CheckReport:
@@ -121,3 +123,7 @@ def test_keep_going_reports_the_errata_planted_at_once_distinctly() -> None:
         accounted |= mine
     print(f"{len(report.deviations)} signatures; {len(accounted)} errata: {sorted(accounted)}")
     assert len(accounted) >= ALL_AT_ONCE, sorted(set(CHECKABLE) - accounted)
+    e18 = next(d for d in report.deviations if d.erratum == "E18")
+    folded = " ".join(e18.consequences)
+    assert "storage bytes in the staged words" in folded, e18.consequences  # E1
+    assert "storage bytes in the zero padding" in folded, e18.consequences  # E5

@@ -71,12 +71,12 @@ def test_workers_keep_going_list_each_deviation_once_and_honour_an_allow_file(
     assert done.returncode == 1, done.stderr
     found = CheckReport.model_validate_json(report.read_text())
     signatures = [d.signature for d in found.deviations]
-    assert len(signatures) == len(set(signatures)) >= 15
+    assert len(signatures) == len(set(signatures)) >= 10
     assert all(d.folder and d.occurrences >= 1 for d in found.deviations)
     again = subprocess.run([*common, "--allow", str(allow)], capture_output=True, text=True,
                            timeout=600, cwd=HERE)
     assert again.returncode == 0, again.stdout[-2000:]
-    assert f"0 new, {len(signatures)} known" in again.stdout
+    assert "0 new, " in again.stdout and "0 fixed" in again.stdout
 
 
 def test_a_failure_saved_by_one_shard_is_replayed_first_by_another(tmp_path: Path) -> None:

@@ -60,11 +60,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="go on after a nonconformance and report every distinct deviation, "
                         "each shrunk and saved in its own folder under --out")
     p.add_argument("--allow", type=Path, default=None, metavar="FILE",
-                   help="known deviations (an allow file): reported as known, they do not "
-                        "fail the run; an allowed one that no longer occurs is reported")
+                   help="known deviations (an allow file): each reproducer is replayed first; "
+                        "still failing, it is known and does not fail the run, passing, it is "
+                        "reported fixed; the run goes on past known deviations")
     p.add_argument("--write-allow", type=Path, default=None, metavar="FILE",
-                   help="write an allow file listing every deviation found (with "
-                        "--keep-going); edit the reasons before committing it")
+                   help="write an allow file listing every deviation found, each with its "
+                        "clean reproducer (implies --keep-going; with --allow, the two are "
+                        "merged and fixed ones dropped); edit the reasons before committing it")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
