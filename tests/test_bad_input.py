@@ -21,9 +21,11 @@ from typing import Final
 import pytest
 
 from duckybio.cli.main import main
+from duckybio.kit.errors import TraceError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.target import Target
+from duckybio.kit.trace import parse_steps
 from duckybio.kit.wire_server import serve
 
 #: A machine with state everywhere: RAM, two storages, latched registers, a staged word.
@@ -192,6 +194,41 @@ TRACE_TABLE: Final = [
     (b'{"name": "x", "steps": [{"command": "readl 0x10000000000000000"}]}', "64 unsigned"),
     (b'{"name": "x", "steps": [{"command": "write 0 2 0xabc"}]}', "not a byte string"),
     (b'{"name": "x", "steps": [{"command": "readl 0\\nreadl 4"}]}', "line break"),
+    # the format string, the steps, each command and each expected answer, checked on load
+    (b'{"name": "x", "format": "duckybio-trace/2", "steps": [{"command": "version"}]}',
+     "format"),
+    (b'{"name": "x", "format": null, "steps": [{"command": "version"}]}', "format"),
+    (b'{"name": "x", "format": "duckybio-trace/1"}', "steps"),
+    (b'{"name": "x", "steps": null}', "steps"),
+    (b'{"name": "x", "steps": [{"expect": "OK"}]}', "steps.0.command"),
+    (b'{"name": "x", "steps": [{"command": "version"}, {"command": "", "expect": "OK"}]}',
+     "steps.1.command"),
+    (b'{"steps": [{"command": "version"}]}', "name"),
+    (b'{"name": "x", "steps": [{"command": "version"}, {"command": "poke 1"}]}',
+     "step 2 has a malformed command: unknown command 'poke'"),
+    (b'{"name": "x", "steps": [{"command": "   "}]}', "step 1 has a malformed command"),
+    (b'{"name": "x", "steps": [{"command": "readl"}]}', "takes 1 argument"),
+    (b'{"name": "x", "steps": [{"command": "write 0 3 @words(1,2)"}]}',
+     "says 3 bytes but carries 2"),
+    (b'{"name": "x", "steps": [{"command": "write 0 2 @words(1,two)"}]}', "not a byte string"),
+    (b'{"name": "x", "steps": [{"command": "write 0 0x100000000 @words(1,0x100000000)"}]}',
+     "fill references of 0x100000000 bytes"),
+    (b'{"name": "x", "steps": [{"command": "storage-write 1 0 @bytes(1,2)"}]}',
+     "not a byte string"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "yes"}]}',
+     "step 1 expects a malformed answer: not an answer"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": ""}]}', "empty line"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "OK a b"}]}',
+     "more than one value"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "ok"}]}', "not an answer"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "FAIL "}]}',
+     "FAIL without a message"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "OK  0x1"}]}',
+     "not written as a target writes it"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "OK 0x1\\n"}]}',
+     "not written as a target writes it"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": "OK \\u00e9"}]}', "ASCII"),
+    (b'{"name": "x", "steps": [{"command": "version", "expect": 1}]}', "steps.0.expect"),
     (b"\xff\xfe garbage", "not UTF-8"),
     ("/dev/zero", "not a regular file"),
     ("DIR", "not a regular file"),
@@ -212,15 +249,37 @@ def test_a_bad_trace_is_one_line_exit_2(
     assert main(["replay", str(path)]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], lines
+    assert len(lines) == 1 and lines[0].startswith("duckybio: ") and message in lines[0], lines
     assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("version => OK duckybio-wire/1\nreadl => OK", "line 2 has a malformed command: readl takes"),
+    ("# a comment\n\nversion => OK  duckybio-wire/1", "line 3 expects an answer not written"),
+    ("version => yes", "line 1 expects a malformed answer"),
+    ("=> OK", "line 1: no command"),
+])
+def test_a_bad_plain_text_trace_names_its_line(text: str, message: str) -> None:
+    with pytest.raises(TraceError) as info:
+        parse_steps(text)
+    assert message in str(info.value) and "\n" not in str(info.value)
 
 
 def test_a_good_trace_passes(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"name": "ok", "steps": [
         {"command": "machine 0x10000 0x8400", "expect": "OK"},
-        {"command": "readl 0x8400", "expect": "OK 0x1"}]}))
+        {"command": "readl 0x8400", "expect": "OK 0x1"},
+        {"command": "write 0 8 @words(0x5a,8)", "expect": "OK"},
+        {"command": "read 0x4 4"},
+        {"command": "read 0x8400 4", "expect": "FAIL"},
+        {"command": "storage 1 0x400", "expect": "FAIL no such luck"},
+        {"command": "clock_step"}]}))
+    assert main(["replay", str(path)]) == 1, "the storage is attached: OK, not FAIL"
+    steps = json.loads(path.read_text())
+    steps["steps"][5]["expect"] = "OK"
+    path.write_text(json.dumps(steps))
     assert main(["replay", str(path)]) == 0
 
 

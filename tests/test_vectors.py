@@ -397,6 +397,43 @@ def test_cli_reports_a_corrupted_expectation(tmp_path: Path,
     assert _cli("--dir", str(directory), "--check") == 1
 
 
+def test_cli_names_the_file_and_the_first_differing_byte(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A differing byte string is reported by its first differing byte, not written out."""
+    directory = _copy(tmp_path, SOME)
+    path = directory / file_name("command-dma-read")
+    vector = Vector.load(path)
+    steps = list(vector.trace.steps)
+    index = next(i for i, s in enumerate(steps) if s.command.startswith("storage-read"))
+    expect = steps[index].expect
+    assert expect is not None and expect.startswith("OK 0x")
+    data = bytearray.fromhex(expect[5:])
+    original = data[0x1C]
+    data[0x1C] ^= 0xFF
+    steps[index] = Step(command=steps[index].command, expect="OK 0x" + data.hex())
+    path.write_text(vector.model_copy(update={"trace": vector.trace.model_copy(
+        update={"steps": steps})}).to_json())
+    assert _cli("--dir", str(directory)) == 1
+    out = capsys.readouterr().out
+    assert f"      {path}: step {index + 1}: {steps[index].command}: storage 0x1 byte 0x1c: " \
+           f"expected {original ^ 0xFF:#04x}, observed {original:#04x}; 1 of {len(data)} " \
+           f"bytes differ in [0x0, {len(data):#x})\n" in out
+    assert max(len(line) for line in out.splitlines()) < 200 + len(str(path))
+
+
+def test_a_step_after_a_fault_probe_keeps_its_number() -> None:
+    """The probe splits the replay; the lines still number the steps of the whole vector."""
+    vector = BY_NAME["host-fault-injection"]
+    steps = list(vector.trace.steps)
+    last = len(steps) - 1
+    assert not steps[last].command.startswith("fault")
+    steps[last] = Step(command=steps[last].command, expect="OK 0xbad")
+    corrupted = vector.model_copy(update={"trace": vector.trace.model_copy(
+        update={"steps": steps})})
+    problems = run_vector(ModelTarget(vector.latency), corrupted)
+    assert [line.split(":")[0] for line in problems] == [f"step {last + 1}"]
+
+
 def test_cli_refuses_a_malformed_vector(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     directory = _copy(tmp_path, SOME)

@@ -14,6 +14,10 @@ device behaviour and wire/host plumbing (machine geometry, routing, attach:
 the ``host-*`` vectors) separately, so that a device whose test bridge is
 lenient on host commands still sees its device verdict.
 
+A failing vector is reported with a line per differing answer (the first
+few), each naming the vector file, the step and its command and what differs:
+the first differing byte of a byte string, as ``duckybio check`` says it.
+
 Exit codes: 0 every applicable vector passes (or, with ``--check``, the files
 are current), 1 a vector fails (or files are stale), 2 bad options or vector
 files, 3 the target failed.
@@ -33,7 +37,7 @@ from ..kit.errors import KitError, TargetBroken, TargetSpecError, Unsupported, V
 from ..kit.junit import Case, render_junit
 from ..kit.target import Target
 from ..kit.targets import resolve_target
-from ..kit.vectors import DEFAULT_DIR, Vector, load_all, run_vector, stale, write_all
+from ..kit.vectors import DEFAULT_DIR, Vector, load_files, run_vector, stale, write_all
 from .options import add_target_options, write_text
 
 #: Mismatching steps printed per failing vector.
@@ -114,11 +118,12 @@ def _check(directory: Path) -> int:
     return 0
 
 
-def _run_one(target: Target, vector: Vector) -> _Outcome:
+def _run_one(target: Target, path: Path, vector: Vector) -> _Outcome:
+    """Run ``vector`` (read from ``path``); each line of a difference names the file."""
     start = time.perf_counter()
     group = group_of(vector)
     try:
-        problems = run_vector(target, vector)
+        problems = [f"{path}: {line}" for line in run_vector(target, vector)]
     except TargetBroken as exc:
         return _Outcome(vector.trace.name, time.perf_counter() - start, broken=str(exc),
                         group=group)
@@ -190,11 +195,12 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return _check(directory)
     try:
-        vectors = load_all(directory)
+        files = load_files(directory)
         spec = resolve_target(args.target, latency=args.latency, timeout=args.timeout)
     except (VectorError, TargetSpecError) as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
+    vectors = [vector for _, vector in files]
     latency = spec.latency
     applicable = [v for v in vectors if v.latency == latency]
     if not applicable:
@@ -206,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     with spec:
         target: Target | None = None
         try:
-            for vector in vectors:
+            for path, vector in files:
                 if vector.latency != latency:
                     print(f"N/A   {vector.trace.name} (needs latency {vector.latency})")
                     continue
@@ -216,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
                     except TargetBroken as exc:  # the target could not be (re)started
                         print(f"duckybio: target failed: {exc}", file=sys.stderr)
                         return 3
-                outcome = _run_one(target, vector)
+                outcome = _run_one(target, path, vector)
                 outcomes.append(outcome)
                 _report(outcome)
                 if outcome.broken is not None:  # start it again for the rest

@@ -29,7 +29,6 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE
 from ..spec.rules import SPEC_PATH, observable_ids
 from ..spec.wire import (
     ClockStep,
@@ -37,13 +36,7 @@ from ..spec.wire import (
     Fail,
     Fault,
     Machine,
-    Read,
-    Readl,
-    StorageRead,
-    StorageWrite,
     WireError,
-    Write,
-    Writel,
     format_answer,
     format_command,
     parse_command,
@@ -51,7 +44,7 @@ from ..spec.wire import (
 from .errors import Mismatch, ScenarioError, Unsupported, VectorError
 from .jsonfile import load_json
 from .model_target import ModelTarget
-from .replay import replay_steps
+from .replay import replay_steps, unspecified
 from .scenario import Exchange, Session
 from .scenarios import Scenario, scenarios
 from .target import Target
@@ -65,6 +58,7 @@ __all__ = [
     "file_name",
     "generate_all",
     "load_all",
+    "load_files",
     "record",
     "run_vector",
     "stale",
@@ -123,16 +117,28 @@ def load_all(directory: Path) -> list[Vector]:
 
     :class:`VectorError` if the directory has none or any of them is bad.
     """
+    return [vector for _, vector in load_files(directory)]
+
+
+def load_files(directory: Path) -> list[tuple[Path, Vector]]:
+    """Every ``*.json`` vector of ``directory`` with its file, by file name.
+
+    :class:`VectorError` if the directory has none or any of them is bad.
+    """
     if not directory.is_dir():
         raise VectorError(f"vector directory {directory} does not exist")
-    vectors = [Vector.load(path) for path in sorted(directory.glob("*.json"))]
-    if not vectors:
+    files = [(path, Vector.load(path)) for path in sorted(directory.glob("*.json"))]
+    if not files:
         raise VectorError(f"no vector files (*.json) in {directory}")
-    return vectors
+    return files
 
 
 def run_vector(target: Target, vector: Vector) -> list[str]:
     """Replay ``vector`` on ``target``: one line per answer that differs (none: pass).
+
+    A line names the step (numbered from 1) and its command and says what
+    differs: the first differing byte of a byte string (see
+    :func:`~duckybio.kit.replay.replay_steps`).
 
     A vector that injects faults is not applicable to a target that answers
     ``FAIL`` to its first ``fault`` command (fault injection is optional,
@@ -146,9 +152,9 @@ def run_vector(target: Target, vector: Vector) -> list[str]:
         return replay_steps(target, steps)
     problems = replay_steps(target, steps[:first_fault])
     probe = steps[first_fault]
-    if not problems and replay_steps(target, [probe]):
+    if not problems and replay_steps(target, [probe], first=first_fault + 1):
         raise Unsupported(f"the target does not support {probe.command!r} (R-HOST-7)")
-    return problems + replay_steps(target, steps[first_fault + 1:])
+    return problems + replay_steps(target, steps[first_fault + 1:], first=first_fault + 2)
 
 
 def exercised_ids(vectors: list[Vector]) -> set[str]:
@@ -162,33 +168,6 @@ def wire_observable_ids() -> set[str]:
 
 
 # --- recording -------------------------------------------------------------------
-
-def _overlaps(start: int, length: int, other: int, other_length: int) -> bool:
-    return length > 0 and other_length > 0 and start < other + other_length \
-        and other < start + length
-
-
-def _unspecified(model: ModelTarget, command: Command) -> bool:
-    """Whether ``command`` touches bytes a command in flight leaves unspecified (R-BSY-6)."""
-    flight = model.state.bio.command
-    if flight is None:
-        return False
-    length = flight.count * BLOCK_SIZE
-    ram: tuple[int, int] | None = None
-    match command:
-        case Read(addr, n):
-            ram = (addr, n)
-        case Write(addr, data):
-            ram = (addr, len(data))
-        case Readl(addr) | Writel(addr, _):
-            ram = None if 0 <= addr - model.config.mmio_base < PAGE_SIZE else (addr, WORD_SIZE)
-        case StorageRead(sid, offset, n):
-            return sid == flight.sid and _overlaps(offset, n, flight.block * BLOCK_SIZE, length)
-        case StorageWrite(sid, offset, data):
-            return sid == flight.sid and _overlaps(offset, len(data), flight.block * BLOCK_SIZE,
-                                                   length)
-    return ram is not None and flight.dma and _overlaps(*ram, flight.addr, length)
-
 
 def _step(exchange: Exchange) -> Step:
     """The vector step of one exchange: clock answers open, refusals any ``FAIL``."""
@@ -212,7 +191,7 @@ def record(item: Scenario) -> Vector:
     def guard(number: int, command: Command) -> None:
         nonlocal busy_seen
         busy_seen |= model.state.bio.command is not None
-        if _unspecified(model, command):
+        if unspecified(model, command):
             raise ScenarioError(f"{item.name} step {number}: {format_command(command)} touches "
                                 "bytes a command in flight leaves unspecified")
 
