@@ -25,7 +25,8 @@ SOURCES: Final = ("pyproject.toml", "MANIFEST.in", "README.md", "mypy.ini", "duc
                   "model", "impl", "docs", "examples", "tests", "bench")
 #: Folders every file of which the sdist must hold, and single files it must hold.
 NEEDED_DIRS: Final = ("docs", "examples", "tests", "bench", "spec/generated", "spec/vectors")
-NEEDED_FILES: Final = ("README.md", "pyproject.toml", "MANIFEST.in", "mypy.ini", "spec/SPEC.md")
+NEEDED_FILES: Final = ("README.md", "pyproject.toml", "MANIFEST.in", "mypy.ini", "spec/SPEC.md",
+                        "spec/trace.schema.json")
 #: Build and cache output that is never shipped (``MANIFEST.in`` excludes it too).
 JUNK: Final = ("__pycache__", "*.pyc", "*.pyo", "*.pyd", "biodev", "biodrv")
 
