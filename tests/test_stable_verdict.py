@@ -34,7 +34,7 @@ def _run(tmp_path: Path, *argv: str) -> tuple[int, CheckReport]:
 
 def test_on_the_all_errata_double_nothing_is_ever_reported_fixed(tmp_path: Path) -> None:
     """Fixed comes from replaying reproducers alone: 0 fixed on every seed.  (A small
-    budget may still meet a face of E4 that matches no single erratum: see SPEC 18.)"""
+    budget may still meet a face of E4 that matches no single erratum alone.)"""
     allow = tmp_path / "allow.json"
     common = ["--target", "errata_double:every", "--latency", str(LATENCY)]
     _run(tmp_path, *common, "--quiet", "--write-allow", str(allow))
