@@ -547,10 +547,10 @@ class Harness:
 
         Later ``fault`` lines of a replay are skipped where it does not.
         """
+        self.log.probed = True
         if not self.instance.storages or not isinstance(self.target, FaultTarget):
             return False
         probe = probe or wire.Fault(self.instance.storages[0].sid, "read", 0)
-        self.log.probed = True
         self.faults = self.send(probe, compare=False, needed=True) == "OK" and wire.format_answer(
             self.last_observed) == "OK"
         self.log.faults = self.log.faults or self.faults
