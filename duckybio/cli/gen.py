@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..codegen import OUT_DIR, SVG_PATH, check_all, dot_executable, write_all
+from ..codegen import OUT_DIR, SVG_PATH, check_all, dot_executable, read_if_exists, write_all
 from ..kit.trace import SCHEMA_FILE, json_schema
 
 #: The source tree this module belongs to: ``duckybio/cli/gen.py`` -> three levels up.
@@ -22,17 +22,10 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[2]
 TRACE_SCHEMA_PATH = Path("spec") / SCHEMA_FILE
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-
-
 def stale_files(root: Path) -> list[Path]:
     """The generated files under ``root`` that are missing or stale (relative paths)."""
     stale = check_all(root)
-    if _read(root / TRACE_SCHEMA_PATH) != json_schema():
+    if read_if_exists(root / TRACE_SCHEMA_PATH) != json_schema():
         stale.append(TRACE_SCHEMA_PATH)
     return stale
 
@@ -42,7 +35,7 @@ def write_files(root: Path) -> list[Path]:
     written = write_all(root)
     text = json_schema()
     path = root / TRACE_SCHEMA_PATH
-    if _read(path) != text:
+    if read_if_exists(path) != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(TRACE_SCHEMA_PATH)

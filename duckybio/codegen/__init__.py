@@ -22,7 +22,7 @@ from .diagram import (
     render_dot,
     render_mermaid,
 )
-from .files import check_all, generated_files, write_all
+from .files import check_all, generated_files, read_if_exists, write_all
 from .header import Define, header_defines, render_header
 from .layout import (
     DIAGRAM_DOC_PATH,
@@ -60,6 +60,7 @@ __all__ = [
     "explore_edges",
     "generated_files",
     "header_defines",
+    "read_if_exists",
     "render_diagram_doc",
     "render_dot",
     "render_header",

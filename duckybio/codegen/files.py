@@ -35,7 +35,8 @@ def generated_files() -> dict[Path, str]:
     }
 
 
-def _read(path: Path) -> str | None:
+def read_if_exists(path: Path) -> str | None:
+    """The text of ``path``, or ``None`` when it does not exist."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -44,8 +45,8 @@ def _read(path: Path) -> str | None:
 
 def check_all(root: Path) -> list[Path]:
     """The generated files under ``root`` that are missing or stale (relative paths)."""
-    stale = [rel for rel, text in generated_files().items() if _read(root / rel) != text]
-    svg = _read(root / SVG_PATH)
+    stale = [rel for rel, text in generated_files().items() if read_if_exists(root / rel) != text]
+    svg = read_if_exists(root / SVG_PATH)
     if svg is None or not svg_is_current(svg, render_dot()):
         stale.append(SVG_PATH)
     return stale
@@ -61,12 +62,12 @@ def write_all(root: Path, *, svg: bool = True) -> list[Path]:
     written: list[Path] = []
     for rel, text in generated_files().items():
         path = root / rel
-        if _read(path) != text:
+        if read_if_exists(path) != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             written.append(rel)
     dot_source = render_dot()
-    current = _read(root / SVG_PATH)
+    current = read_if_exists(root / SVG_PATH)
     dot = dot_executable() if svg else None
     if dot is not None and (current is None or not svg_is_current(current, dot_source)):
         (root / SVG_PATH).parent.mkdir(parents=True, exist_ok=True)
