@@ -16,8 +16,9 @@ import pytest
 from duckybio.kit.errors import TargetBroken, TargetRefused
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.target import Target
-from duckybio.kit.wire_client import TRANSCRIPT_LINES, WireTarget
+from duckybio.kit.wire_client import TRANSCRIPT_LINES, PipelineBroken, WireTarget
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
+from duckybio.spec.wire import Readl
 
 BASE = 0x8400
 RAM = 0x10000
@@ -274,6 +275,22 @@ def test_a_hang_is_target_broken_and_its_whole_group_is_killed(tmp_path: Path) -
     pids = fake_pids(tmp_path)
     assert len(pids) == 2
     assert all(wait_gone(pid) for pid in pids)
+
+
+def test_a_pipelined_hang_names_the_command_and_the_ones_in_flight_after_it(
+        tmp_path: Path) -> None:
+    target = WireTarget(fake("hang", tmp_path), timeout=1.0, close_timeout=0.2)
+    target.machine(RAM, BASE)
+    target.storage(1, 0)
+    target.submit([Readl(STATUS), Readl(STATUS + 4), Readl(STATUS + 8), Readl(STATUS + 12),
+                   Readl(STATUS + 16)])
+    with pytest.raises(PipelineBroken) as broken:
+        target.collect(5)
+    message = str(broken.value)
+    assert f"did not answer 'readl {STATUS:#x}'" in message
+    assert (f"in flight after it: 'readl {STATUS + 4:#x}', 'readl {STATUS + 8:#x}', "
+            f"'readl {STATUS + 12:#x}' and 1 more") in message
+    assert all(wait_gone(pid) for pid in fake_pids(tmp_path))
 
 
 def test_a_target_that_stops_reading_cannot_block_a_large_command(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ waits longer than ``timeout`` seconds, and no target process outlives
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import secrets
 import selectors
@@ -22,7 +23,7 @@ import tempfile
 import time
 import weakref
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Final, NoReturn
 
@@ -87,6 +88,16 @@ class PipelineBroken(TargetBroken):
 
 def _brief(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _in_flight(queue: Iterable[tuple[Command, str, str | None]], shown: int = 3) -> str:
+    """The pipelined commands sent after the first unanswered one, for a hang line."""
+    later = [line for _, line, _ in itertools.islice(queue, 1, None)]
+    if not later:
+        return ""
+    listed = ", ".join(repr(_brief(line, 40)) for line in later[:shown])
+    more = f" and {len(later) - shown} more" if len(later) > shown else ""
+    return f"; in flight after it: {listed}{more}"
 
 
 def _shown(line: str) -> str:
@@ -468,7 +479,7 @@ class WireTarget:
                 if remaining <= 0:
                     self._note("> ", line)
                     self._break(f"target did not answer {_brief(line)!r} within "
-                                f"{self.timeout:g}s")
+                                f"{self.timeout:g}s{_in_flight(queue)}")
                 if sel.select(remaining) and not self._receive():
                     self._eof = True
 
