@@ -8,6 +8,9 @@ import pytest
 
 from duckybio.explore import ExploreInstance, ExploreStorage, explore
 from duckybio.kit.coverage import coverage, coverage_instance, explored, reachable_classes
+from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit.run import CheckConfig, run_check
+from duckybio.kit.targets import TargetSpec
 from duckybio.model import (
     Complete,
     Event,
@@ -113,3 +116,20 @@ def test_classes_of_a_real_sized_machine_are_reachable_in_the_small_one(latency:
             seen.add(out.transition)
     assert seen <= reachable
     assert len(seen) > len(reachable) // 2
+
+
+@pytest.mark.parametrize(("latency", "bound"), [(0, 0), (1, 1), (2, 2), (3, 3), (2, 5)])
+def test_coverage_has_the_same_form_at_every_latency_and_bound(latency: int, bound: int) -> None:
+    """Exact or followed, a run reports classes and pairs with their denominators;
+    a device as slow as its bound covers every class its bound lets it reach."""
+    spec = TargetSpec("device", lambda: ReferenceTarget(latency=latency), latency=latency)
+    report = run_check(CheckConfig(target=spec, examples=30, busy_bound=bound))
+    assert report.conforms
+    assert report.coverage is not None and report.pair_coverage is not None
+    assert report.coverage.summary().endswith("transition classes covered (100.0%)")
+    assert report.pair_coverage.reachable > 0 and report.pair_coverage.percentage > 95
+    if bound:
+        exact = len(reachable_classes(coverage_instance(2))) - len(
+            {t for t in reachable_classes(coverage_instance(2))
+             if t.kind is EventKind.COMPLETE})
+        assert len(report.coverage.reachable) == exact, "followed: as many as at latency 2"

@@ -90,6 +90,13 @@ def test_the_page_shows_every_deviation_and_the_shaded_diagram(
         assert any(deviation.signature in h for h in headings)
         assert html_escape(deviation.failure) in text
     assert text.count("int run_trace(void)") == len(report.new_deviations), "a repro.c each"
+    errata = {d.erratum for d in report.deviations if d.erratum}
+    assert errata and all(f"matches {erratum}" in text for erratum in errata), "as the terminal"
+    for consequence in (c for d in report.deviations for c in d.consequences):
+        assert f"also met as: {html_escape(consequence)}" in text
+    assert report.coverage is not None and report.pair_coverage is not None
+    assert f"<td>{report.coverage.summary()}</td>" in text, "the terminal's coverage line"
+    assert f"<td>{report.pair_coverage.summary()}</td>" in text
     assert "<script" not in text and "http://" not in text.replace("http://www.w3.org", "")
     deviating = deviating_classes(report)
     assert deviating, "some transition class is marked as deviating"

@@ -49,7 +49,7 @@ def test_the_policy_is_one_rule_for_every_target() -> None:
     assert policy_for(device) == Policy(latency=3, exact_latency=False, busy_bound=3)
     assert policy_for(device, 0) == Policy(latency=0, exact_latency=True, busy_bound=0)
     assert policy_for(device, 0).coverage_latency == 0
-    assert policy_for(device).coverage_latency is None
+    assert policy_for(device).coverage_latency == 2, "a followed command may wait"
     assert policy_for(device).model_latency == OPEN_LATENCY
 
 

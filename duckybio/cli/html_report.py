@@ -98,25 +98,33 @@ def render_html(report: CheckReport, target: str | None) -> str:
         f"<tr><th>seed</th><td>{report.seed}</td></tr>",
         f"<tr><th>time</th><td>{report.seconds:.1f} s</td></tr>",
         f"<tr><th>diagram classes taken</th><td>{taken} of {total}</td></tr>",
+        *(f"<tr><th>{name}</th><td>{e(measure.summary())}</td></tr>"
+          for name, measure in (("transition coverage", report.coverage),
+                                ("pair coverage", report.pair_coverage))
+          if measure is not None),
         f"<tr><th>deviations</th><td>{len(report.new_deviations)} new, "
         f"{len(report.deviations) - len(report.new_deviations)} known, "
-        f"{len(report.no_longer_occurring)} allowed but no longer occurring</td></tr>",
+        f"{len(report.no_longer_occurring)} fixed</td></tr>",
     ]
     if report.broken:
         parts.append(f"<tr><th>target failure</th><td>{e(report.broken)}</td></tr>")
     parts.append("</table>")
     if report.deviations or report.no_longer_occurring:
         parts += ["<h2>Deviations</h2>", '<table id="deviations"><tr><th></th><th>seen</th>'
-                  "<th>steps</th><th>signature</th><th>failure</th></tr>"]
-        for d in report.deviations:
+                  "<th>steps</th><th>signature</th><th>erratum</th><th>failure</th></tr>"]
+        for number, d in enumerate(report.deviations, 1):
             status = ('<span class="known">known</span>' if d.known
                       else '<span class="new">NEW</span>')
+            also = "".join(f"<br>also met as: {e(c)} (follows from #{number})"
+                           for c in d.consequences)
             parts.append(f"<tr><td>{status}</td><td>{d.occurrences}</td>"
-                         f"<td>{len(d.trace) or '-'}</td><td>{e(d.signature)}</td>"
+                         f"<td>{len(d.trace) or '-'}</td><td>#{number} {e(d.signature)}{also}</td>"
+                         f"<td>{e(f'matches {d.erratum}') if d.erratum else ''}</td>"
                          f"<td>{e(d.reason if d.known else d.failure)}</td></tr>")
         for signature in report.no_longer_occurring:
-            parts.append(f"<tr><td>GONE</td><td>0</td><td>-</td><td>{e(signature)}</td>"
-                         "<td>allowed, but no longer occurs</td></tr>")
+            parts.append(f"<tr><td>FIXED</td><td>0</td><td>-</td><td>{e(signature)}</td>"
+                         "<td></td><td>its reproducer passes now: remove it from the allow "
+                         "file</td></tr>")
         parts.append("</table>")
     for number, d in enumerate(report.new_deviations, 1):
         trace = d.reproducer(report.target)

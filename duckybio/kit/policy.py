@@ -61,13 +61,14 @@ class Policy:
         return max(self.latency, self.busy_bound) + 1
 
     @property
-    def coverage_latency(self) -> int | None:
+    def coverage_latency(self) -> int:
         """The latency whose reachable transition classes a run can cover.
 
-        ``None`` when the model follows the target: its command then
-        completes when the device says so, at no latency fixed in advance.
+        When the model follows the target (a bound of at least 1), a command
+        may stay BUSY over clock steps, as at latency 2, but it ends by the
+        device's completion, never by the model's own countdown.
         """
-        return self.latency if self.exact_latency else None
+        return self.latency if self.exact_latency else 2
 
     def black_box(self) -> Policy:
         """This policy without the white-box comparison: what a replay can see."""

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -33,7 +33,8 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
-from ..model import EventKind
+from ..model import EventKind, Transition
+from ..model import Phase as FlagPhase
 from ..spec import wire
 from .coverage import (
     CoverageReport,
@@ -218,8 +219,8 @@ def run_check(config: CheckConfig) -> CheckReport:
         trace=first_new.trace if first_new is not None else [],
         transcript=transcript[-20:] if broken else [],
         stderr_tail=str(stderr_tail),
-        coverage=_coverage(config, log) if conforms else None,
-        pair_coverage=_pair_coverage(config, log) if conforms else None,
+        coverage=_coverage(config, log),
+        pair_coverage=_pair_coverage(config, log),
         deviations=deviations,
         # fixed: an allowed reproducer that now passes, and nothing met it
         no_longer_occurring=sorted(verified.fixed - {d.signature for d in deviations}),
@@ -415,31 +416,47 @@ def _found_in(exc: BaseException, kind: type[_E]) -> _E | None:
     return None
 
 
-def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
-    """The run's coverage of the classes reachable at the model's fixed latency.
+#: The phases with a command in flight.
+_BUSY_PHASES: Final = frozenset({FlagPhase.BUSY, FlagPhase.BUSY_ERR})
 
-    With exact latency the harness never sends Complete: those classes are
-    the model's own business.  ``None`` when the model follows the target.
+
+def _ends_by(policy: Policy, transition: Transition) -> bool:
+    """Whether ``transition`` is a way a command ends that ``policy`` never takes.
+
+    With exact latency the harness never sends Complete; when the model
+    follows the target, its countdown never ends a command, and Complete is
+    sent only to a command in flight.
     """
-    latency = config.policy.coverage_latency
-    if not config.coverage or latency is None:
+    if policy.exact_latency:
+        return transition.kind is EventKind.COMPLETE
+    busy = transition.phase in _BUSY_PHASES
+    if transition.kind is EventKind.TICK:
+        return busy and transition.outcome != "wait"
+    return transition.kind is EventKind.COMPLETE and not busy
+
+
+def _coverage(config: CheckConfig, log: RunLog) -> CoverageReport | None:
+    """The run's coverage of the classes reachable under the run's timing policy."""
+    if not config.coverage:
         return None
-    reachable = {t for t in reachable_classes(coverage_instance(latency))
-                 if t.kind is not EventKind.COMPLETE}
+    policy = config.policy
+    reachable = {t for t in reachable_classes(coverage_instance(policy.coverage_latency))
+                 if not _ends_by(policy, t)}
     return coverage(log.covered, reachable)
 
 
 def _pair_coverage(config: CheckConfig, log: RunLog) -> PairCoverageReport | None:
-    """The run's coverage of the pairs of classes reachable at the model's fixed latency.
+    """The run's coverage of the pairs of classes reachable under the run's timing policy.
 
     Black box, the harness reads STATUS after every STATUS write and clock
     step, so only those pairs can follow them.
     """
-    latency = config.policy.coverage_latency
-    if not config.coverage or latency is None:
+    if not config.coverage:
         return None
-    reachable = pair_plan(latency).pairs
-    if not config.policy.white_box:  # every STATUS write and clock step is followed by a sync
+    policy = config.policy
+    reachable = frozenset(pair for pair in pair_plan(policy.coverage_latency).pairs
+                          if not any(_ends_by(policy, t) for t in pair))
+    if not policy.white_box:  # every STATUS write and clock step is followed by a sync
         synced = (EventKind.WRITE_STATUS, EventKind.TICK)
         reachable = frozenset((a, b) for a, b in reachable
                               if a.kind not in synced or b.kind is EventKind.READ_STATUS)
