@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypedDict, Unpack
 
 from ..spec.regmap import DATA_INVALID, GUEST_SETTABLE, WORD_SIZE, Flag, Reg
 from .config import ModelConfig
@@ -121,8 +121,24 @@ def _bio(state: MachineState, bio: BioState) -> MachineState:
     return _new(MachineState, (bio, state.ram, state.storages, state.faults))
 
 
-def _with(bio: BioState, **changes: object) -> BioState:
-    """``bio`` with ``changes``: ``_replace`` without its generic machinery."""
+class _BioChanges(TypedDict, total=False):
+    """The fields of :class:`BioState` by name, as :func:`_with` takes them (type-checked)."""
+
+    flags: int
+    sid: int | None
+    block: int
+    count: int
+    addr: int
+    dma: bool
+    rbuf: bytes
+    cursor: int
+    wbuf: bytes
+    command: Command | None
+    reset_pending: bool
+
+
+def _with(bio: BioState, **changes: Unpack[_BioChanges]) -> BioState:
+    """``bio`` with ``changes`` by field name: ``_replace`` without its generic machinery."""
     fields: list[object] = list(bio)
     for name, value in changes.items():
         fields[_FIELD[name]] = value
@@ -130,14 +146,6 @@ def _with(bio: BioState, **changes: object) -> BioState:
 
 
 _FIELD: Final = {name: i for i, name in enumerate(BioState._fields)}
-_FLAGS, _SID, _BLOCK, _COUNT, _ADDR, _DMA_FIELD, _RBUF, _CURSOR, _WBUF, _COMMAND, _RESET = range(11)
-
-
-def _set(bio: BioState, field: int, value: object) -> BioState:
-    """``bio`` with one field (by index) changed: the cheapest copy."""
-    fields: list[object] = list(bio)
-    fields[field] = value
-    return _new(BioState, fields)
 
 
 def _value(event: Event) -> int:
@@ -168,9 +176,9 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     end = bio.cursor + WORD_SIZE
     if end > len(bio.rbuf):
-        return _bio(s, _set(bio, _FLAGS, _fail_flags(bio.flags))), DATA_INVALID, "underrun"
+        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, "underrun"
     word = int.from_bytes(bio.rbuf[bio.cursor:end], "little")
-    return _bio(s, _set(bio, _CURSOR, end)), word, "word"
+    return _bio(s, _with(bio, cursor=end)), word, "word"
 
 
 # --- writes while idle -----------------------------------------------------
@@ -178,31 +186,29 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 def write_sid(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     sid = _value(e)
     if s.storage(sid) is not None:
-        return _bio(s, _set(s.bio, _SID, sid)), None, "select"
+        return _bio(s, _with(s.bio, sid=sid)), None, "select"
     bio = _with(s.bio, sid=None, flags=(s.bio.flags | ERR) & ~RDY)
     return _bio(s, bio), None, "unknown"
 
 
 def write_block(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _set(s.bio, _BLOCK, _value(e))), None, "latch"
+    return _bio(s, _with(s.bio, block=_value(e))), None, "latch"
 
 
 def write_count(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    bio = s.bio
-    bio = _new(BioState, (*bio[:_COUNT], _value(e), *bio[_COUNT + 1:_WBUF], b"", *bio[_WBUF + 1:]))
-    return _bio(s, bio), None, "latch"
+    return _bio(s, _with(s.bio, count=_value(e), wbuf=b"")), None, "latch"
 
 
 def write_addr(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _set(s.bio, _ADDR, _value(e))), None, "latch"
+    return _bio(s, _with(s.bio, addr=_value(e))), None, "latch"
 
 
 def write_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     if len(bio.wbuf) + WORD_SIZE > bio.count * cfg.block_size:
-        return _bio(s, _set(bio, _FLAGS, _fail_flags(bio.flags))), None, "overrun"
+        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), None, "overrun"
     wbuf = bio.wbuf + _value(e).to_bytes(WORD_SIZE, "little")
-    return _bio(s, _set(bio, _WBUF, wbuf)), None, "append"
+    return _bio(s, _with(bio, wbuf=wbuf)), None, "append"
 
 
 def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
@@ -211,15 +217,15 @@ def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     if value & _SRST:
         bio = RESET_BIO
     if value & _DMA:
-        bio = _set(bio, _DMA_FIELD, True)
+        bio = _with(bio, dma=True)
     steps = _STEPS[value & (_SRST | _DMA)]
     op = Op.READ if value & _READ else Op.WRITE if value & _WRITE else None
     s = _bio(s, bio)
     if op is None:
         return s, None, steps or "none"
-    command = _new(Command, (op, bio.sid, bio.block, bio.count, bio.addr, bio.dma, cfg.latency))
-    s = _bio(s, _new(BioState, (
-        (bio.flags | BUSY) & ~RDY, *bio[_SID:_COMMAND], command, bio.reset_pending)))
+    command = Command(op=op, sid=bio.sid, block=bio.block, count=bio.count, addr=bio.addr,
+                      dma=bio.dma, ticks_left=cfg.latency)
+    s = _bio(s, _with(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
     started = _STARTED[op]
     steps = f"{steps}+{started}" if steps else started
     if cfg.latency == 0:
@@ -241,7 +247,7 @@ def ignore(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 
 def write_status_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     if _value(e) & _SRST:
-        return _bio(s, _set(s.bio, _RESET, True)), None, "reset-deferred"
+        return _bio(s, _with(s.bio, reset_pending=True)), None, "reset-deferred"
     return s, None, "ignored"
 
 
@@ -249,7 +255,7 @@ def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     command = s.bio.command
     assert command is not None
     if command.ticks_left > 1:
-        bio = _set(s.bio, _COMMAND, _new(Command, (*command[:6], command.ticks_left - 1)))
+        bio = _with(s.bio, command=command._replace(ticks_left=command.ticks_left - 1))
         return _bio(s, bio), None, "wait"
     s, ok = _complete(cfg, s)
     return s, None, ok
@@ -292,8 +298,8 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
         s = s.with_faults(c.sid, c.op, s.pending_faults(c.sid, c.op) - 1)
         ok, outcome = False, IO_ERROR
     if not ok:
-        bio = _new(BioState, (_fail_flags(bio.flags), *bio[_SID:_RBUF], b"", 0, b"", None,
-                              bio.reset_pending))
+        bio = _with(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
+                    command=None)
     else:
         assert c.sid is not None
         storage = s.storage(c.sid)
@@ -309,8 +315,8 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
             else:
                 data = bio.wbuf + bytes(length - len(bio.wbuf))
             s = s.with_storage(c.sid, storage[:offset] + data + storage[offset + length:])
-        bio = _new(BioState, ((bio.flags & ~BUSY) | RDY, *bio[_SID:_RBUF], data, 0, b"", None,
-                              bio.reset_pending))
+        bio = _with(bio, flags=(bio.flags & ~BUSY) | RDY, rbuf=data, cursor=0, wbuf=b"",
+                    command=None)
     if bio.reset_pending:
         bio = RESET_BIO
     return _bio(s, bio), outcome

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from duckybio.model import ModelConfig, Read, power_on, step
+from duckybio.model import ModelConfig, Read, power_on, step, transitions
+from duckybio.model.state import BioState
 from duckybio.spec.regmap import Flag, Reg
 
 
@@ -17,3 +20,12 @@ def test_a_state_whose_flags_have_no_phase_is_refused(flags: Flag) -> None:
     bad = state._replace(bio=state.bio._replace(flags=int(flags)))
     with pytest.raises(ValueError, match="violate the invariants"):
         step(cfg, bad, Read(Reg.STATUS))
+
+
+def test_the_model_updates_its_state_by_field_name() -> None:
+    """Every controller field can be changed by name, type-checked; none by position."""
+    source = (Path(transitions.__file__)).read_text()
+    assert list(transitions._BioChanges.__annotations__) == list(BioState._fields)
+    assert "range(11)" not in source and "bio[" not in source, "no positional slicing"
+    bio = transitions._with(BioState(), cursor=4, wbuf=b"ab")
+    assert bio == BioState()._replace(cursor=4, wbuf=b"ab")
