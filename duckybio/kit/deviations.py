@@ -19,23 +19,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError
+from .failure import Failure, Kind
 from .jsonfile import load_json
+from .power_on import as_steps
 from .trace import Step, Trace
 
-#: What kind of divergence a deviation is.
-Kind = Literal["value", "crash", "hang", "internal"]
 #: ``new``: not in the allow file; ``known``: listed, and its reproducer still fails so.
 Status = Literal["new", "known"]
-
-
-def kind_of(signature: str) -> Kind:
-    """The kind of divergence a signature names."""
-    what = signature.rpartition(": ")[2]
-    if what.startswith("crash"):
-        return "crash"
-    if what.startswith("hang"):
-        return "hang"
-    return "internal" if what == "internal state" else "value"
 
 
 class Deviation(BaseModel):
@@ -64,6 +54,15 @@ class Deviation(BaseModel):
     consequences: list[str] = []
     erratum: str | None = None
     folder: str = ""
+
+    @classmethod
+    def of(cls, failure: Failure, *, reason: str = "", occurrences: int = 1,
+           consequences: tuple[str, ...] = (), erratum: str | None = None) -> Deviation:
+        """The report of ``failure`` (shrunk and localized): known when it has a ``reason``."""
+        return cls(signature=failure.signature, failure=failure.message, detail=failure.detail,
+                   kind=failure.kind, status="known" if reason else "new", reason=reason,
+                   occurrences=occurrences, trace=as_steps(failure.trace),
+                   consequences=list(consequences), erratum=erratum)
 
     @property
     def known(self) -> bool:

@@ -36,11 +36,12 @@ from .abstraction import abstract
 from .batches import Batches
 from .difference import Effect, describe, register_mismatch
 from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
+from .failure import Failure
 from .fill import abbreviate
 from .model_target import ModelTarget
 from .power_on import describe_difference, fill_reference, power_on_commands
 from .replay import execute
-from .runlog import Found, HarnessConfig, Operation, RunLog, TargetGone
+from .runlog import HarnessConfig, Operation, RunLog, TargetGone
 from .target import FaultTarget, Pipelined, Target
 from .trace import Step
 
@@ -251,7 +252,7 @@ class Harness:
             return False
         if log.keep_going and signature not in log.known and signature not in log.found:
             log.failed()
-            log.found[signature] = Found(mismatch, tuple(self.trace[:index + 1]), self.config)
+            log.found[signature] = Failure.of(mismatch, self.trace[:index + 1], self.config)
         if signature not in self.met:
             self.met.add(signature)
             log.occurrences[signature] = log.occurrences.get(signature, 0) + 1
@@ -285,7 +286,7 @@ class Harness:
         if signature not in log.known and signature not in log.found:
             log.failed()
             assert isinstance(exc, Mismatch)
-            log.found[signature] = Found(exc, tuple(self.trace), self.config)
+            log.found[signature] = Failure.of(exc, self.trace, self.config)
 
     def flush(self) -> None:
         """Pipelined: await every answer not yet seen and compare them in order.

@@ -13,44 +13,36 @@ and the replay, cut there, is its clean reproducer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from .errors import Mismatch
+from .failure import Failure
 from .instance import Instance, StorageShape
 from .minimize import compact, shrink
 from .replay_lockstep import replay_lockstep
 from .runlog import HarnessConfig, Operation, RunLog
 
 
-@dataclass(frozen=True, slots=True)
-class Localized:
-    """A reproducer cut at its first divergence, and that divergence."""
+def localize(failure: Failure, *, log: RunLog | None = None) -> Failure:
+    """``failure`` cut at the first divergent step of its trace, named after that step.
 
-    trace: list[Operation]
-    failure: Mismatch
-    config: HarnessConfig
-
-
-def localize(config: HarnessConfig, trace: Sequence[Operation], failure: Mismatch, *,
-             log: RunLog | None = None) -> Localized:
-    """``trace`` (which fails with ``failure``) cut at its first divergent step.
-
-    Falls back to ``trace`` and ``failure`` as they are when observing finds
-    no divergence (a difference only the white-box comparison sees).
+    The same ``failure`` when observing finds no divergence (a difference
+    only the white-box comparison sees).  The localized failure's config is
+    the observing one, so that a replay compares what localized it.
     """
-    observing = config.observing()
+    observing = failure.config.observing()
     own = RunLog()  # a replay that stops at the first divergence, tallied in ``log``
-    outcome = replay_lockstep(observing, [line for line, _ in trace], log=own)
+    outcome = replay_lockstep(observing, [line for line, _ in failure.trace], log=own)
     if log is not None:
         log.add(own)
     found = outcome.failure
     if not isinstance(found, Mismatch) or not outcome.trace:
-        return Localized(list(trace), failure, config)
+        return failure
+    first = Failure.of(found, outcome.trace, observing)
     # what only the exposure needed goes: shrunk again, for the first divergence
-    shrunk = shrink(observing, outcome.trace, log=log, signature=found.signature, strict=True)
-    if shrunk.failure is not None:
-        return Localized(_unobserved(shrunk.trace, config), shrunk.failure, observing)
-    return Localized(_unobserved(compact(list(outcome.trace), found), config), found, observing)
+    shrunk = shrink(observing, first.trace, log=log, signature=first.signature, strict=True)
+    if shrunk is not None:
+        return shrunk.on(_unobserved(list(shrunk.trace), failure.config))
+    return first.on(_unobserved(compact(first.trace, first), failure.config))
 
 
 def _unobserved(trace: list[Operation], config: HarnessConfig) -> list[Operation]:

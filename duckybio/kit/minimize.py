@@ -15,11 +15,11 @@ around the first difference, so the saved trace states only what fails.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from ..spec import wire
 from ..spec.regmap import PAGE_SIZE, Reg
 from .errors import Mismatch, TargetCrashed
+from .failure import Failure
 from .replay_lockstep import replay_lockstep
 from .runlog import HarnessConfig, Operation, RunLog
 
@@ -27,25 +27,12 @@ from .runlog import HarnessConfig, Operation, RunLog
 _SETUP_COMMANDS = ("machine", "storage", "storage-write", "write")
 
 
-@dataclass(frozen=True, slots=True)
-class Shrunk:
-    """A shrunk trace and the failure it ends with (``None``: it did not reproduce)."""
-
-    trace: list[Operation]
-    failure: Mismatch | None
-
-
-def minimize(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
-             budget: int = 400, signature: str | None = None) -> list[Operation]:
-    """A 1-minimal failing subsequence of ``trace`` (within ``budget`` replays)."""
-    return shrink(config, trace, log=log, budget=budget, signature=signature).trace
-
-
 def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | None = None,
            budget: int = 400, signature: str | None = None,
            avoid: Collection[str] = (), tolerate: Collection[str] = (),
-           strict: bool = False) -> Shrunk:
-    """:func:`minimize`, with the failure the shrunk trace ends with.
+           strict: bool = False) -> Failure | None:
+    """A 1-minimal subsequence of ``trace`` (within ``budget`` replays) that still fails:
+    the failure it ends with, met on it; ``None`` when the failure does not reproduce.
 
     With ``signature``, a candidate counts as failing only with that
     signature; when the trace does not fail with it outside Hypothesis (a
@@ -60,16 +47,15 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
     earlier deviation cannot be avoided on the way), the replays go on past
     the tolerated signatures like the run did (SPEC section 18) and the
     operations that met them are recorded as not compared.  ``strict``: only
-    a first failure with ``signature`` counts (no fallback); ``Shrunk.failure``
-    is ``None`` when the trace does not fail so.
+    a first failure with ``signature`` counts (no fallback).
     """
     own = RunLog()
     tolerant = RunLog(known=set(tolerate), resume=True)
     try:
         shrunk = _minimize(config, trace, own, budget, signature, avoid)
-        if shrunk.failure is None and tolerate:
+        if shrunk is None and tolerate:
             shrunk = _minimize(config, trace, tolerant, budget, signature, avoid)
-        if shrunk.failure is None and signature is not None and not strict:
+        if shrunk is None and signature is not None and not strict:
             shrunk = _minimize(config, trace, own, budget, None, avoid)
         return shrunk
     finally:
@@ -79,7 +65,7 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
 
 
 def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
-              signature: str | None, avoid: Collection[str]) -> Shrunk:
+              signature: str | None, avoid: Collection[str]) -> Failure | None:
     commands = [line for line, _ in trace]
     setup_n = _setup_length(commands)
     setup, body = commands[:setup_n], commands[setup_n:]
@@ -103,8 +89,8 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
             if found is not None:
                 body = body[-keep:]
             keep *= 2
-    if found is None:  # not reproducible outside Hypothesis: keep what we have
-        return Shrunk(list(trace), None)
+    if found is None:  # not reproducible outside Hypothesis
+        return None
     best = found
     # The failure is at the end: first the shortest suffix of the body that still fails.
     keep = 1
@@ -139,11 +125,10 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
             result = _fails(config, candidate + body, kind, log, signature, avoid)
             if result is not None:
                 setup, best = candidate, result
-    ops, failure = best
-    return Shrunk(compact(_drop_redundant_sync(ops), failure), failure)
+    return best.on(compact(_drop_redundant_sync(list(best.trace)), best))
 
 
-def compact(trace: Sequence[Operation], failure: Mismatch) -> list[Operation]:
+def compact(trace: Sequence[Operation], failure: Failure) -> list[Operation]:
     """``trace`` without the byte reads before its end, the failing one narrowed.
 
     ``trace`` ends with the operation that failed with ``failure``.  Host
@@ -164,9 +149,8 @@ def _is_byte_read(line: str) -> bool:
 
 def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
            log: RunLog, signature: str | None, avoid: Collection[str] = ()
-           ) -> tuple[list[Operation], Mismatch] | None:
-    """The recorded trace and failure if ``commands`` still fail with ``kind`` (and
-    ``signature``)."""
+           ) -> Failure | None:
+    """The failure ``commands`` still meet, if of ``kind`` (and ``signature``)."""
     outcome = replay_lockstep(config, commands, log=log)
     failure = outcome.failure
     if not isinstance(failure, kind):
@@ -175,7 +159,7 @@ def _fails(config: HarnessConfig, commands: Sequence[str], kind: type[Mismatch],
         return None
     if failure.signature in avoid:
         return None
-    return list(outcome.trace), failure
+    return Failure.of(failure, outcome.trace, config)
 
 
 def _setup_length(commands: Sequence[str]) -> int:

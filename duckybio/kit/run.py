@@ -45,9 +45,10 @@ from .coverage import (
     pair_plan,
     reachable_classes,
 )
-from .deviations import AllowedDeviation, Deviation, kind_of
+from .deviations import AllowedDeviation, Deviation
 from .errata import matching_erratum
-from .errors import InputError, Mismatch, TargetCrashed
+from .errors import InputError, Mismatch
+from .failure import Failure, describe, kind_of
 from .fill import abbreviate
 from .instance import Instance
 from .localize import instance_of, localize
@@ -56,7 +57,7 @@ from .minimize import shrink
 from .policy import Policy, policy_for
 from .power_on import as_steps
 from .replay_lockstep import replay_lockstep
-from .runlog import Found, HarnessConfig, RunLog, TargetGone
+from .runlog import HarnessConfig, RunLog, TargetGone
 from .systematic import run_systematic
 from .targets import TargetSpec
 from .trace import Step, Trace
@@ -256,12 +257,11 @@ def verify_allowed(config: CheckConfig, log: RunLog) -> Verified:
             outcome = replay_lockstep(harness, commands, log=own)
         except wire.WireError:
             continue
-        failure = outcome.failure
-        if isinstance(failure, Mismatch) and failure.signature == item.signature:
-            known[item.signature] = Deviation(
-                signature=item.signature, failure=_first_line(failure), detail=failure.detail,
-                kind=kind_of(item.signature), status="known", reason=item.reason,
-                occurrences=0, trace=item.trace, erratum=item.erratum)
+        failure = (Failure.of(outcome.failure, outcome.trace, harness)
+                   if isinstance(outcome.failure, Mismatch) else None)
+        if failure is not None and failure.signature == item.signature:
+            known[item.signature] = Deviation.of(failure, reason=item.reason, occurrences=0,
+                                                 erratum=item.erratum)
         elif outcome.broken is not None and kind_of(item.signature) != "value":
             known[item.signature] = Deviation(
                 signature=item.signature, failure=str(outcome.broken),
@@ -269,8 +269,8 @@ def verify_allowed(config: CheckConfig, log: RunLog) -> Verified:
                 occurrences=0, trace=item.trace, erratum=item.erratum)
         else:
             fixed.add(item.signature)
-            if isinstance(failure, Mismatch) and failure.signature not in log.found:
-                log.found[failure.signature] = Found(failure, outcome.trace, harness)
+            if failure is not None and failure.signature not in log.found:
+                log.found[failure.signature] = failure
     log.add(own)
     return Verified(known, fixed)
 
@@ -280,7 +280,7 @@ class Search:
     """How the search ended: the deviation that stopped it (not keeping going), or
     the target broken (a hang or nonsense), and the target it left."""
 
-    failure: Found | None = None
+    failure: Failure | None = None
     broken: str | None = None
     target: object | None = None
 
@@ -290,15 +290,10 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
     harness = config.harness
     if config.systematic:
         found = run_systematic(harness, log, config.shard)
+        if isinstance(found, Failure):
+            return Search(found, target=log.target)
         if found is not None:
-            outcome = found.outcome
-            if outcome.broken is not None:
-                return Search(broken=str(outcome.broken), target=log.target)
-            if isinstance(outcome.failure, Mismatch):
-                return Search(Found(outcome.failure, outcome.trace, found.config),
-                              target=log.target)
-            if outcome.failure is not None:
-                return Search(broken=_describe(outcome.failure), target=log.target)
+            return Search(broken=str(found), target=log.target)
     machine = lockstep_class(harness, log)
     hypothesis_settings = settings(
         settings.get_profile("default"),
@@ -321,9 +316,24 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
     except Exception as exc:  # any failure of the target under the harness
         mismatch = _found_in(exc, Mismatch)
         if mismatch is None:
-            return Search(broken=_describe(exc), target=log.target)
-        return Search(Found(mismatch, tuple(log.trace), harness), target=log.target)
+            return Search(broken=describe(exc), target=log.target)
+        return Search(Failure.of(mismatch, log.trace, harness), target=log.target)
     return Search(target=log.target)
+
+
+def _shrunk(config: CheckConfig, failure: Failure, log: RunLog) -> Failure:
+    """``failure`` shrunk for its own signature, else for the first deviation on its way
+    (which it then follows from); as it is when neither reproduces."""
+    if not config.minimize:
+        return failure
+    shrunk = shrink(failure.config, failure.trace, log=log, signature=failure.signature,
+                    strict=True)
+    if shrunk is None:  # not without another first: shrunk for that one
+        first = replay_lockstep(failure.config, [line for line, _ in failure.trace]).failure
+        if isinstance(first, Mismatch):
+            shrunk = shrink(failure.config, failure.trace, log=log,
+                            signature=first.signature, strict=True)
+    return shrunk or failure
 
 
 def _deviations(config: CheckConfig, log: RunLog, search: Search,
@@ -336,38 +346,26 @@ def _deviations(config: CheckConfig, log: RunLog, search: Search,
     """
     found = dict(log.found)
     if search.failure is not None:
-        found = {search.failure.failure.signature: search.failure, **found}
+        found = {search.failure.signature: search.failure, **found}
     by_signature: dict[str, Deviation] = {}
-    for signature, item in found.items():
-        ops, failure, harness = list(item.trace), item.failure, item.config
-        if config.minimize:
-            shrunk = shrink(harness, ops, log=log, signature=signature, strict=True)
-            if shrunk.failure is None:  # not without another first: shrunk for that one
-                first = replay_lockstep(harness, [line for line, _ in ops]).failure
-                if isinstance(first, Mismatch):
-                    shrunk = shrink(harness, ops, log=log, signature=first.signature,
-                                    strict=True)
-            if shrunk.failure is not None:
-                ops, failure = shrunk.trace, shrunk.failure
-        here = localize(harness, ops, failure, log=log)
-        name = here.failure.signature
+    for signature, met in found.items():
+        here = localize(_shrunk(config, met, log), log=log)
+        name = here.signature
         count = log.occurrences.get(signature, 1)
+        consequences = (signature,) if signature != name else ()
         same = by_signature.get(name) or verified.known.get(name)
         if same is not None:
-            extra = [signature] if signature != name and signature not in same.consequences \
-                else []
+            extra = [c for c in consequences if c not in same.consequences]
             by_signature[name] = same.model_copy(update={
                 "occurrences": same.occurrences + count,
                 "consequences": [*same.consequences, *extra]})
             continue
-        reason = config.allowed_reasons.get(name, "")
-        steps = as_steps(here.trace)
-        by_signature[name] = Deviation(
-            signature=name, failure=_first_line(here.failure), detail=here.failure.detail,
-            kind=kind_of(name), status="known" if reason else "new", reason=reason,
-            occurrences=count, trace=steps,
-            consequences=[signature] if signature != name else [],
-            erratum=matching_erratum(steps, name, here.config) if config.errata else None)
+        erratum = None
+        if config.errata:
+            erratum = matching_erratum(as_steps(here.trace), name, here.config)
+        by_signature[name] = Deviation.of(
+            here, reason=config.allowed_reasons.get(name, ""), occurrences=count,
+            consequences=consequences, erratum=erratum)
     for name, deviation in verified.known.items():
         by_signature.setdefault(name, deviation)
     for name, count in log.occurrences.items():  # met under an allowed signature
@@ -397,11 +395,6 @@ def _by_erratum(rows: list[Deviation]) -> list[Deviation]:
             "occurrences": first.occurrences + d.occurrences,
             "consequences": [*first.consequences, d.signature, *d.consequences]})
     return merged
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _found_in(exc: BaseException, kind: type[_E]) -> _E | None:
@@ -461,14 +454,5 @@ def _pair_coverage(config: CheckConfig, log: RunLog) -> PairCoverageReport | Non
         reachable = frozenset((a, b) for a, b in reachable
                               if a.kind not in synced or b.kind is EventKind.READ_STATUS)
     return pair_coverage(log.pairs, reachable)
-
-
-def _describe(exc: BaseException) -> str:
-    """The first line of a failure, with its type unless it is an assertion."""
-    if isinstance(exc, TargetCrashed):
-        return str(exc)
-    text = str(exc).strip()
-    failure = text.splitlines()[0] if text else type(exc).__name__
-    return failure if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {failure}"
 
 

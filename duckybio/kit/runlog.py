@@ -9,26 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..model import Transition
-from .errors import Mismatch, TargetBroken
+from .errors import TargetBroken
 from .instance import Instance
 from .policy import Policy
 from .target import Target
 
+if TYPE_CHECKING:
+    from .failure import Failure
+
 #: One operation as recorded: the command line and the model's answer (``None``: not compared).
 Operation = tuple[str, str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A deviation met while a run keeps going: its first occurrence, not yet shrunk,
-    and what the harness that met it was built from (its machine may not be the
-    run's default)."""
-
-    failure: Mismatch
-    trace: tuple[Operation, ...]
-    config: HarnessConfig
 
 
 class TargetGone(BaseException):
@@ -106,7 +99,7 @@ class RunLog:
     #: Keep going, or a replay past ``known``: a value deviation is counted and the
     #: sequence goes on (SPEC section 18).
     resume: bool = False
-    found: dict[str, Found] = field(default_factory=dict)
+    found: dict[str, Failure] = field(default_factory=dict)
     #: How many sequences each signature ended (or, resuming, occurred in).
     occurrences: dict[str, int] = field(default_factory=dict)
     #: How many times the model took each transition class.

@@ -51,9 +51,11 @@ from ..model import (
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 from .coverage import coverage_instance, pair_plan
+from .errors import Mismatch, TargetBroken
+from .failure import Failure, describe
 from .instance import Instance, StorageShape
 from .power_on import power_on_commands
-from .replay_lockstep import ReplayOutcome, replay_lockstep
+from .replay_lockstep import replay_lockstep
 from .runlog import HarnessConfig, RunLog
 
 #: Walks of the pair tour per sequence: a failure is shrunk from one of these.
@@ -84,15 +86,6 @@ class Systematic:
     name: str
     instance: Instance
     commands: tuple[str, ...] = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A fixed sequence that did not conform: its name, how it went, its harness."""
-
-    name: str
-    outcome: ReplayOutcome
-    config: HarnessConfig
 
 
 def tour_instance() -> Instance:
@@ -128,8 +121,12 @@ def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, 
 
 
 def run_systematic(config: HarnessConfig, log: RunLog,
-                   shard: tuple[int, int] = (0, 1)) -> Found | None:
-    """Run every fixed sequence; the first that does not conform, with its outcome.
+                   shard: tuple[int, int] = (0, 1)) -> Failure | TargetBroken | None:
+    """Run every fixed sequence; how the first that does not conform failed.
+
+    A disagreement is a :class:`~.failure.Failure`; a hang or nonsense, the
+    target broken; an error an in-process target raised that is not its
+    crash, a :class:`TargetBroken` that says so.
 
     With ``shard`` ``(k, n)``, only the sequences whose index is ``k`` modulo ``n``.
     Keeping going (or with known deviations), a sequence that a deviation
@@ -144,8 +141,12 @@ def run_systematic(config: HarnessConfig, log: RunLog,
         commands = list(sequence.commands)
         for _ in range(RETRIES + 1):
             outcome = replay_lockstep(harness, commands, log=log)
-            if not outcome.conforms:
-                return Found(sequence.name, outcome, harness)
+            if outcome.broken is not None:
+                return outcome.broken
+            if isinstance(outcome.failure, Mismatch):
+                return Failure.of(outcome.failure, outcome.trace, harness)
+            if outcome.failure is not None:
+                return TargetBroken(describe(outcome.failure))
             if not log.resume or outcome.stopped_at is None:
                 break
             del commands[outcome.stopped_at]
