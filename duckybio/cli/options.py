@@ -44,14 +44,6 @@ def integer(text: str) -> int:
     return parse_int(text)
 
 
-def natural_list(text: str) -> tuple[int, ...]:
-    """An argparse type: one or more integers >= 0, comma-separated."""
-    items = [item for item in text.split(",") if item.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError(f"no value given: {text!r}")
-    return tuple(parse_int(item, 0) for item in items)
-
-
 #: Longest timeout accepted, in seconds (a day; ``select`` takes no infinite or huge limit).
 MAX_SECONDS = 86400.0
 

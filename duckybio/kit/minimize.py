@@ -3,7 +3,7 @@
 Hypothesis shrinks the sequence of *rules*; a rule may send many operations
 (a whole driver transaction, a sweep of STATUS values).  This pass works on
 the recorded wire operations themselves: it replays subsets of them with
-:func:`~.harness.replay_lockstep` (same model, same comparisons) and keeps
+:func:`~.replay_lockstep.replay_lockstep` (same model, same comparisons) and keeps
 any subset that still fails with the same deviation signature (SPEC section
 18), until no single chunk can be dropped (delta debugging).  Then the setup
 the failure does not need goes too: a fill of a storage or of RAM, a storage

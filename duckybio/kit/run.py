@@ -3,7 +3,7 @@
 :func:`run_check` is the functional part of ``duckybio check`` and of the
 pytest plugin: it takes a frozen :class:`CheckConfig` (the target, the busy
 bound, the budget, the seed), runs Hypothesis on a
-:class:`~.lockstep.LockstepMachine` bound to a fresh :class:`~.harness.RunLog`,
+:class:`~.lockstep.LockstepMachine` bound to a fresh :class:`~.runlog.RunLog`,
 shrinks a failure further (:mod:`.minimize`) and returns a
 :class:`CheckReport` (a pydantic model, so it can be written as JSON).
 

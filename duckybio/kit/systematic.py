@@ -24,7 +24,7 @@ starts with fixed sequences, the same for every seed:
   inject faults (R-HOST-7), the commands alone.
 
 Each sequence is a list of wire commands from power-on, run like a replay
-(:func:`~.harness.replay_lockstep`: the same comparisons as a run).
+(:func:`~.replay_lockstep.replay_lockstep`: the same comparisons as a run).
 """
 
 from __future__ import annotations
