@@ -44,17 +44,21 @@ from ..spec.wire import (
     Storage,
     StorageRead,
     StorageWrite,
+    WireError,
     Write,
     Writel,
     answer_bytes,
     answer_number,
+    fail,
     format_answer,
     format_bytes,
     format_command,
+    parse_answer,
+    parse_command,
 )
 from .errors import Mismatch
 from .replay import execute
-from .target import Target
+from .target import LineTarget, Target
 from .testbed import (
     ADDR,
     BLOCK,
@@ -96,9 +100,9 @@ _SHOWN_BYTES = 16
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """One wire command and the answer the target gave."""
+    """One wire command (a string: a malformed line) and the answer the target gave."""
 
-    command: Command
+    command: Command | str
     answer: Answer
 
 
@@ -113,7 +117,7 @@ class Entry:
     """
 
     kind: EntryKind
-    command: Command
+    command: Command | str
     answer: Answer
     busy: Answer | None = None
     when: Branch | None = None
@@ -159,7 +163,8 @@ class Session:
 
     def _mismatch(self, answer: str, want: str) -> Mismatch:
         """A :class:`Mismatch` saying the last command answered ``answer``, not ``want``."""
-        line = format_command(self.log[-1].command)
+        command = self.log[-1].command
+        line = command if isinstance(command, str) else format_command(command)
         return Mismatch(f"step {len(self.log)}: {_short(line)} answers {_short(answer)}, "
                         f"the scenario says {_short(want)}")
 
@@ -188,6 +193,31 @@ class Session:
     def refuse(self, command: Command) -> None:
         """Send a host command the target must refuse (SPEC section 12)."""
         answer = self.send(command)
+        if not isinstance(answer, Fail):
+            raise self._mismatch(format_answer(answer), "FAIL")
+
+    def malformed(self, line: str) -> None:
+        """Send ``line``, which is no wire command: the target must refuse it (R-HOST-9).
+
+        A target reached over the wire (:class:`~duckybio.kit.target.LineTarget`)
+        gets the line as it is; for an in-process one the wire layer refuses it.
+        """
+        try:
+            parse_command(line)
+        except WireError as exc:
+            problem = str(exc)
+        else:
+            raise ValueError(f"{line!r} is a wire command")
+        if isinstance(self.target, LineTarget):
+            written = self.target.line(line)
+            try:
+                answer = parse_answer(written)
+            except WireError:
+                answer = Ok(None)
+        else:
+            answer = fail(f"malformed line: {problem}")
+        self.log.append(Exchange(line, answer))
+        self.entries.append(Entry("plain", line, answer, when=self.branch))
         if not isinstance(answer, Fail):
             raise self._mismatch(format_answer(answer), "FAIL")
 

@@ -13,7 +13,9 @@ that one vector runs on a device of any latency within a declared bound
   command started last is in flight, ``expect`` once it has completed.  It
   opens a branch, closed by the next poll: the steps marked ``"when":
   "busy"`` are sent only after a ``busy`` answer, those marked ``"when":
-  "idle"`` only after ``expect``.
+  "idle"`` only after ``expect``;
+- a *malformed line* (a ``command`` that is not a wire command) expects a
+  bare ``FAIL`` and changes nothing (SPEC R-HOST-9).
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import json
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..spec.wire import Machine, Readl, WireError, parse_command
 from .errors import VectorError
 from .jsonfile import load_json
-from .trace import Step, Trace
+from .trace import Step, step_problem
 
-__all__ = ["VECTOR_FORMAT", "Vector", "VectorStep", "VectorTrace"]
+__all__ = ["VECTOR_FORMAT", "Vector", "VectorStep", "VectorTrace", "malformed"]
 
 #: The format tag of a vector file.
 VECTOR_FORMAT: Final = "duckybio-vector/2"
@@ -61,10 +63,40 @@ class VectorStep(Step):
         return text if self.when is None else f"[{self.when}] {text}"
 
 
-class VectorTrace(Trace):
-    """The trace of a vector: its name, description, rules and steps."""
+def malformed(step: Step) -> bool:
+    """Whether ``step`` sends a line that is not a wire command (it must expect ``FAIL``)."""
+    try:
+        parse_command(step.command)
+    except WireError:
+        return True
+    return False
 
+
+class VectorTrace(BaseModel):
+    """The trace of a vector: its name, description, rules and steps (laid out as a
+    :class:`~duckybio.kit.trace.Trace`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["duckybio-trace/1"] = Field(
+        default="duckybio-trace/1", description="The format tag of a trace.")
+    name: str = Field(description="What the vector is called (its file name).")
+    description: str = Field(default="", description="What the vector shows.")
+    rules: list[str] = Field(
+        default=[], description="The rule and errata ids of SPEC.md the vector exercises.")
     steps: list[VectorStep] = Field(description="The steps, in the order they are taken.")
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_are_wire_lines(cls, steps: list[VectorStep]) -> list[VectorStep]:
+        for number, step in enumerate(steps, 1):
+            if step.expect == "FAIL" and not (step.busy or step.poll) and malformed(step) \
+                    and step.command.isascii() and step.command.isprintable():
+                continue
+            problem = step_problem(step)
+            if problem is not None:
+                raise ValueError(f"step {number} {problem}")
+        return steps
 
 
 def _step_problem(step: VectorStep, branch: bool) -> str | None:
@@ -97,11 +129,8 @@ class Vector(BaseModel):
             raise ValueError("a vector needs at least one step")
         branch = False
         for number, step in enumerate(steps, 1):
-            try:
-                command = parse_command(step.command)
-            except WireError as exc:
-                raise ValueError(f"step {number}: {exc}") from None
-            if number == 1 and not isinstance(command, Machine):
+            if number == 1 and (malformed(step)
+                                or not isinstance(parse_command(step.command), Machine)):
                 raise ValueError("the first step must be a machine command")
             problem = _step_problem(step, branch)
             if problem is not None:

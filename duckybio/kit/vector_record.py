@@ -58,7 +58,7 @@ def _play(item: Scenario, latency: int) -> tuple[list[Entry], bool]:
     return session.entries, busy_seen
 
 
-def _expect(command: Command, answer: Answer) -> str | None:
+def _expect(command: Command | str, answer: Answer) -> str | None:
     """The expectation of a plain step: clock answers open, refusals any ``FAIL``."""
     if isinstance(command, ClockStep):
         return None
@@ -67,9 +67,14 @@ def _expect(command: Command, answer: Answer) -> str | None:
     return format_answer(answer)
 
 
+def _line(command: Command | str) -> str:
+    """The wire line of ``command`` (a string is a malformed line, sent as it is)."""
+    return command if isinstance(command, str) else format_command(command)
+
+
 def _plain(entry: Entry, when: Branch | None = None) -> VectorStep:
-    return VectorStep(command=format_command(entry.command),
-                      expect=_expect(entry.command, entry.answer), when=when)
+    return VectorStep(command=_line(entry.command), expect=_expect(entry.command, entry.answer),
+                      when=when)
 
 
 def _busy(answer: Answer) -> bool:
@@ -79,10 +84,10 @@ def _busy(answer: Answer) -> bool:
 
 def _joined(name: str, number: int, done: Entry, flying: Entry) -> VectorStep:
     """The step of ``done`` (latency 0) and ``flying`` (latency 1), taken at the same point."""
-    line = format_command(done.command)
+    line = _line(done.command)
     if done.command != flying.command or done.kind != flying.kind:
         raise ScenarioError(f"{name} step {number}: {line} at latency 0 but "
-                            f"{format_command(flying.command)} at latency 1")
+                            f"{_line(flying.command)} at latency 1")
     if done.kind == "probe":
         if _busy(done.answer) or not _busy(flying.answer):
             raise ScenarioError(f"{name} step {number}: the probe reads "

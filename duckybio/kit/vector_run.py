@@ -2,7 +2,12 @@
 
 :func:`run_vector` takes the steps as ``spec/vectors/README.md`` says: a
 poll reads STATUS and steps the clock while it reads BUSY, at most ``bound``
-times; a probe decides the branch of the steps marked ``when``.
+times; a probe decides the branch of the steps marked ``when``.  A target
+reached over the wire (:class:`~duckybio.kit.target.LineTarget`) gets every
+line as it is written and its answers are compared character by character,
+as a runner in another language compares them; an in-process target gets the
+commands, and a malformed line is refused for it as the wire layer refuses
+it.
 :func:`steps_at` spells a vector out as the plain steps a device of one
 fixed latency gets, for tools that replay plain traces.
 """
@@ -11,13 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..spec.wire import ClockStep, Fault, Ok, format_answer, parse_command
+from ..spec.wire import (
+    Answer,
+    Fault,
+    Ok,
+    WireError,
+    fail,
+    format_answer,
+    parse_answer,
+    parse_command,
+)
 from .errors import Unsupported
-from .fill import abbreviate
-from .replay import execute, replay_steps
-from .target import Target
+from .fill import abbreviate, expand
+from .replay import execute, problem_line
+from .target import LineTarget, Target
 from .trace import Step
-from .vector_file import Vector, VectorStep
+from .vector_file import Vector, VectorStep, malformed
 
 __all__ = ["VectorRun", "run_vector", "steps_at"]
 
@@ -31,6 +45,34 @@ class VectorRun:
         #: The branch the latest probe took, until the next poll.
         self.branch: str | None = None
 
+    def send(self, line: str) -> tuple[str, Answer | None]:
+        """Send ``line``; the answer as written, and parsed (``None``: not an answer)."""
+        text = expand(line)
+        if isinstance(self.target, LineTarget):
+            written = self.target.line(text)
+            try:
+                return written, parse_answer(written)
+            except WireError:
+                return written, None
+        answer: Answer
+        try:
+            command = parse_command(text)
+        except WireError as exc:
+            answer = fail(f"malformed line: {exc}")
+        else:
+            answer = execute(self.target, command)
+        return format_answer(answer), answer
+
+    def _plain(self, number: int, step: VectorStep) -> list[str]:
+        written, answer = self.send(step.command)
+        if step.expect is None or step.matches(written):
+            return []
+        if answer is None or malformed(step):
+            return [f"step {number}: {abbreviate(step.command)}: expected "
+                    f"{abbreviate(step.expect)}, got {abbreviate(written)}"]
+        return [problem_line(number, step, parse_command(expand(step.command)), step.expect,
+                             answer)]
+
     def take(self, number: int, step: VectorStep) -> list[str]:
         """Take step ``number``; a line per answer that is not the expected one."""
         if step.when is not None and step.when != self.branch:
@@ -39,8 +81,8 @@ class VectorRun:
             self.branch = None
             return self._poll(number, step)
         if step.busy is None:
-            return replay_steps(self.target, [step], first=number)
-        answer = format_answer(execute(self.target, parse_command(step.command)))
+            return self._plain(number, step)
+        answer, _ = self.send(step.command)
         if step.matches(answer):
             self.branch = "idle"
         elif answer == step.busy:
@@ -52,16 +94,15 @@ class VectorRun:
         return []
 
     def _poll(self, number: int, step: VectorStep) -> list[str]:
-        command = parse_command(step.command)
-        answer = format_answer(execute(self.target, command))
+        answer, _ = self.send(step.command)
         steps = 0
         while answer == step.busy and steps < self.bound:
-            tick = execute(self.target, ClockStep())
+            written, tick = self.send("clock_step")
             if not isinstance(tick, Ok) or tick.value is None:
                 return [f"step {number}: clock_step while polling: expected OK <the clock>, "
-                        f"got {abbreviate(format_answer(tick))}"]
+                        f"got {abbreviate(written)}"]
             steps += 1
-            answer = format_answer(execute(self.target, command))
+            answer, _ = self.send(step.command)
         if answer == step.busy:
             return [f"step {number}: {step.command}: still {answer} after {steps} clock "
                     "step(s), the declared bound (R-BSY-1)"]
@@ -105,12 +146,12 @@ def run_vector(target: Target, vector: Vector, bound: int = 0) -> list[str]:
 def steps_at(vector: Vector, latency: int) -> list[Step]:
     """The plain steps ``vector`` comes to on a device of exactly ``latency`` (a poll is
     ``latency`` clock steps, each between two STATUS reads; a probe's branch is busy
-    when ``latency`` > 0)."""
+    when ``latency`` > 0; a malformed line is left out)."""
     branch = "busy" if latency else "idle"
     out: list[Step] = []
     for step in vector.trace.steps:
-        if step.when is not None and step.when != branch:
-            continue
+        if (step.when is not None and step.when != branch) or malformed(step):
+            continue  # a malformed line changes nothing (R-HOST-9)
         plain = Step(command=step.command, expect=step.expect)
         if step.poll and latency:
             busy = Step(command=plain.command, expect=step.busy)
