@@ -133,7 +133,8 @@ def run_vector(target: Target, vector: Vector, bound: int = 0) -> list[str]:
     steps = vector.trace.steps
     run = VectorRun(target, bound)
     first_fault = next((i for i, step in enumerate(steps)
-                        if isinstance(parse_command(step.command), Fault)), None)
+                        if not malformed(step)
+                        and isinstance(parse_command(step.command), Fault)), None)
     if first_fault is None:
         return run.take_all(steps)
     problems = run.take_all(steps[:first_fault])
