@@ -47,6 +47,7 @@ from duckybio.kit.vectors import (
     wire_observable_ids,
     write_all,
 )
+from duckybio.kit.vector_file import malformed
 from duckybio.kit.wire_client import WireTarget
 from duckybio.spec.regmap import Flag, Reg
 from duckybio.spec.rules import ERRATA_IDS, RULES_BY_ID, UNOBSERVABLE
@@ -104,7 +105,7 @@ def test_implementation_defined_answers_are_not_pinned() -> None:
     for vector in VECTORS:
         for step in vector.trace.steps:
             assert step.busy is None or int(step.busy.split()[1], 16) & Flag.BUSY
-            if step.command.startswith("clock_step"):
+            if step.command.startswith("clock_step") and not malformed(step):
                 assert step.expect is None
             else:
                 assert step.expect is not None

@@ -43,16 +43,19 @@ class VectorStep(Step):
     busy: str | None = Field(
         default=None,
         description="The STATUS answer while the command started last is in flight: a "
-                    "poll steps the clock while it reads this; a probe (no poll) reads "
-                    "either this or expect, which decides its branch.")
+        "poll steps the clock while it reads this; a probe (no poll) reads "
+        "either this or expect, which decides its branch.",
+    )
     poll: bool = Field(
         default=False,
         description="Read STATUS, stepping the clock while it answers busy, at most the "
-                    "declared bound many clock steps; the last answer must be expect.")
+        "declared bound many clock steps; the last answer must be expect.",
+    )
     when: Literal["busy", "idle"] | None = Field(
         default=None,
         description="Sent only in this branch of the latest probe: busy, the probe read "
-                    "busy; idle, it read expect.")
+        "busy; idle, it read expect.",
+    )
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -79,19 +82,26 @@ class VectorTrace(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["duckybio-trace/1"] = Field(
-        default="duckybio-trace/1", description="The format tag of a trace.")
+        default="duckybio-trace/1", description="The format tag of a trace."
+    )
     name: str = Field(description="What the vector is called (its file name).")
     description: str = Field(default="", description="What the vector shows.")
     rules: list[str] = Field(
-        default=[], description="The rule and errata ids of SPEC.md the vector exercises.")
+        default=[], description="The rule and errata ids of SPEC.md the vector exercises."
+    )
     steps: list[VectorStep] = Field(description="The steps, in the order they are taken.")
 
     @field_validator("steps")
     @classmethod
     def _steps_are_wire_lines(cls, steps: list[VectorStep]) -> list[VectorStep]:
         for number, step in enumerate(steps, 1):
-            if step.expect == "FAIL" and not (step.busy or step.poll) and malformed(step) \
-                    and step.command.isascii() and step.command.isprintable():
+            if (
+                step.expect == "FAIL"
+                and not (step.busy or step.poll)
+                and malformed(step)
+                and step.command.isascii()
+                and step.command.isprintable()
+            ):
                 continue
             problem = step_problem(step)
             if problem is not None:
@@ -129,8 +139,9 @@ class Vector(BaseModel):
             raise ValueError("a vector needs at least one step")
         branch = False
         for number, step in enumerate(steps, 1):
-            if number == 1 and (malformed(step)
-                                or not isinstance(parse_command(step.command), Machine)):
+            if number == 1 and (
+                malformed(step) or not isinstance(parse_command(step.command), Machine)
+            ):
                 raise ValueError("the first step must be a machine command")
             problem = _step_problem(step, branch)
             if problem is not None:
@@ -146,9 +157,13 @@ class Vector(BaseModel):
         where it has them."""
         data = self.model_dump(mode="json")
         data["trace"]["steps"] = [
-            {key: value for key, value in step.items()
-             if key in ("command", "expect") or value not in (None, False)}
-            for step in data["trace"]["steps"]]
+            {
+                key: value
+                for key, value in step.items()
+                if key in ("command", "expect") or value not in (None, False)
+            }
+            for step in data["trace"]["steps"]
+        ]
         return json.dumps(data, indent=1) + "\n"
 
     @classmethod

@@ -43,11 +43,15 @@ def _play(item: Scenario, latency: int) -> tuple[list[Entry], bool]:
         flying = model.state.bio.command is not None
         busy_seen |= flying
         if unspecified(model, command):
-            raise ScenarioError(f"{item.name} step {number}: {format_command(command)} touches "
-                                "bytes a command in flight leaves unspecified")
+            raise ScenarioError(
+                f"{item.name} step {number}: {format_command(command)} touches "
+                "bytes a command in flight leaves unspecified"
+            )
         if flying and isinstance(command, ClockStep) and not session.polling:
-            raise ScenarioError(f"{item.name} step {number}: a clock step outside a poll while "
-                                "a command is in flight depends on the latency")
+            raise ScenarioError(
+                f"{item.name} step {number}: a clock step outside a poll while "
+                "a command is in flight depends on the latency"
+            )
 
     session = Session(model, latency, guard, snapshot=lambda: model.state)
     try:
@@ -73,8 +77,9 @@ def _line(command: Command | str) -> str:
 
 
 def _plain(entry: Entry, when: Branch | None = None) -> VectorStep:
-    return VectorStep(command=_line(entry.command), expect=_expect(entry.command, entry.answer),
-                      when=when)
+    return VectorStep(
+        command=_line(entry.command), expect=_expect(entry.command, entry.answer), when=when
+    )
 
 
 def _busy(answer: Answer) -> bool:
@@ -86,26 +91,34 @@ def _joined(name: str, number: int, done: Entry, flying: Entry) -> VectorStep:
     """The step of ``done`` (latency 0) and ``flying`` (latency 1), taken at the same point."""
     line = _line(done.command)
     if done.command != flying.command or done.kind != flying.kind:
-        raise ScenarioError(f"{name} step {number}: {line} at latency 0 but "
-                            f"{_line(flying.command)} at latency 1")
+        raise ScenarioError(
+            f"{name} step {number}: {line} at latency 0 but {_line(flying.command)} at latency 1"
+        )
     if done.kind == "probe":
         if _busy(done.answer) or not _busy(flying.answer):
-            raise ScenarioError(f"{name} step {number}: the probe reads "
-                                f"{format_answer(flying.answer)} at latency 1: no command in "
-                                "flight")
-        return VectorStep(command=line, expect=format_answer(done.answer),
-                          busy=format_answer(flying.answer))
+            raise ScenarioError(
+                f"{name} step {number}: the probe reads "
+                f"{format_answer(flying.answer)} at latency 1: no command in "
+                "flight"
+            )
+        return VectorStep(
+            command=line, expect=format_answer(done.answer), busy=format_answer(flying.answer)
+        )
     at_zero, at_one = _expect(done.command, done.answer), _expect(flying.command, flying.answer)
     if at_zero != at_one:
-        raise ScenarioError(f"{name} step {number}: {line} answers {at_zero} at latency 0 and "
-                            f"{at_one} at latency 1: take it in a branch (Session.in_flight)")
+        raise ScenarioError(
+            f"{name} step {number}: {line} answers {at_zero} at latency 0 and "
+            f"{at_one} at latency 1: take it in a branch (Session.in_flight)"
+        )
     if done.kind == "poll":
         if done.snapshot != flying.snapshot:
-            raise ScenarioError(f"{name} step {number}: the state after this poll depends on "
-                                "the latency")
+            raise ScenarioError(
+                f"{name} step {number}: the state after this poll depends on the latency"
+            )
         if flying.busy is not None:
-            return VectorStep(command=line, expect=at_zero, busy=format_answer(flying.busy),
-                              poll=True)
+            return VectorStep(
+                command=line, expect=at_zero, busy=format_answer(flying.busy), poll=True
+            )
     return _plain(done)
 
 
@@ -125,8 +138,10 @@ def merge(name: str, done: Sequence[Entry], flying: Sequence[Entry]) -> list[Vec
             i += 1
             j += 1
         else:
-            raise ScenarioError(f"{name}: the play at latency {0 if i < len(done) else 1} has "
-                                f"more steps than the other (from step {len(steps) + 1})")
+            raise ScenarioError(
+                f"{name}: the play at latency {0 if i < len(done) else 1} has "
+                f"more steps than the other (from step {len(steps) + 1})"
+            )
     return steps
 
 
@@ -141,6 +156,10 @@ def record(item: Scenario) -> Vector:
     flying, busy_seen = _play(item, RECORD_LATENCIES[1])
     if item.busy and not busy_seen:
         raise ScenarioError(f"{item.name} is about BUSY but no command is ever in flight")
-    trace = VectorTrace(name=item.name, description=item.description, rules=list(item.rules),
-                        steps=merge(item.name, done, flying))
+    trace = VectorTrace(
+        name=item.name,
+        description=item.description,
+        rules=list(item.rules),
+        steps=merge(item.name, done, flying),
+    )
     return Vector(trace=trace)

@@ -68,10 +68,13 @@ class VectorRun:
         if step.expect is None or step.matches(written):
             return []
         if answer is None or malformed(step):
-            return [f"step {number}: {abbreviate(step.command)}: expected "
-                    f"{abbreviate(step.expect)}, got {abbreviate(written)}"]
-        return [problem_line(number, step, parse_command(expand(step.command)), step.expect,
-                             answer)]
+            return [
+                f"step {number}: {abbreviate(step.command)}: expected "
+                f"{abbreviate(step.expect)}, got {abbreviate(written)}"
+            ]
+        return [
+            problem_line(number, step, parse_command(expand(step.command)), step.expect, answer)
+        ]
 
     def take(self, number: int, step: VectorStep) -> list[str]:
         """Take step ``number``; a line per answer that is not the expected one."""
@@ -89,8 +92,10 @@ class VectorRun:
             self.branch = "busy"
         else:
             self.branch = None
-            return [f"step {number}: {step.command}: expected {step.expect} (or {step.busy} "
-                    f"while the command is in flight), got {abbreviate(answer)}"]
+            return [
+                f"step {number}: {step.command}: expected {step.expect} (or {step.busy} "
+                f"while the command is in flight), got {abbreviate(answer)}"
+            ]
         return []
 
     def _poll(self, number: int, step: VectorStep) -> list[str]:
@@ -99,22 +104,29 @@ class VectorRun:
         while answer == step.busy and steps < self.bound:
             written, tick = self.send("clock_step")
             if not isinstance(tick, Ok) or tick.value is None:
-                return [f"step {number}: clock_step while polling: expected OK <the clock>, "
-                        f"got {abbreviate(written)}"]
+                return [
+                    f"step {number}: clock_step while polling: expected OK <the clock>, "
+                    f"got {abbreviate(written)}"
+                ]
             steps += 1
             answer, _ = self.send(step.command)
         if answer == step.busy:
-            return [f"step {number}: {step.command}: still {answer} after {steps} clock "
-                    "step(s), the declared bound (R-BSY-1)"]
+            return [
+                f"step {number}: {step.command}: still {answer} after {steps} clock "
+                "step(s), the declared bound (R-BSY-1)"
+            ]
         if not step.matches(answer):
-            return [f"step {number}: {step.command}: expected {step.expect} after polling "
-                    f"{steps} clock step(s), got {abbreviate(answer)}"]
+            return [
+                f"step {number}: {step.command}: expected {step.expect} after polling "
+                f"{steps} clock step(s), got {abbreviate(answer)}"
+            ]
         return []
 
     def take_all(self, steps: Sequence[VectorStep], first: int = 1) -> list[str]:
         """Take ``steps``, numbered from ``first``; every differing answer's line."""
-        return [line for number, step in enumerate(steps, first)
-                for line in self.take(number, step)]
+        return [
+            line for number, step in enumerate(steps, first) for line in self.take(number, step)
+        ]
 
 
 def run_vector(target: Target, vector: Vector, bound: int = 0) -> list[str]:
@@ -132,16 +144,21 @@ def run_vector(target: Target, vector: Vector, bound: int = 0) -> list[str]:
     """
     steps = vector.trace.steps
     run = VectorRun(target, bound)
-    first_fault = next((i for i, step in enumerate(steps)
-                        if not malformed(step)
-                        and isinstance(parse_command(step.command), Fault)), None)
+    first_fault = next(
+        (
+            i
+            for i, step in enumerate(steps)
+            if not malformed(step) and isinstance(parse_command(step.command), Fault)
+        ),
+        None,
+    )
     if first_fault is None:
         return run.take_all(steps)
     problems = run.take_all(steps[:first_fault])
     probe = steps[first_fault]
     if not problems and run.take(first_fault + 1, probe):
         raise Unsupported(f"the target does not support {probe.command!r} (R-HOST-7)")
-    return problems + run.take_all(steps[first_fault + 1:], first=first_fault + 2)
+    return problems + run.take_all(steps[first_fault + 1 :], first=first_fault + 2)
 
 
 def steps_at(vector: Vector, latency: int) -> list[Step]:
@@ -156,9 +173,12 @@ def steps_at(vector: Vector, latency: int) -> list[Step]:
         plain = Step(command=step.command, expect=step.expect)
         if step.poll and latency:
             busy = Step(command=plain.command, expect=step.busy)
-            out += [busy, *[s for _ in range(latency - 1)
-                            for s in (Step(command="clock_step"), busy)],
-                    Step(command="clock_step"), plain]
+            out += [
+                busy,
+                *[s for _ in range(latency - 1) for s in (Step(command="clock_step"), busy)],
+                Step(command="clock_step"),
+                plain,
+            ]
         elif step.busy is not None and latency:
             out.append(Step(command=plain.command, expect=step.busy))
         else:
