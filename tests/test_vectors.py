@@ -31,6 +31,7 @@ from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.scenario import Session
 from duckybio.kit.scenarios import Body, Scenario, scenario, scenarios
 from duckybio.kit.target import Target
+from duckybio.kit.vector_file import malformed
 from duckybio.kit.vectors import (
     DEFAULT_DIR,
     Vector,
@@ -47,7 +48,6 @@ from duckybio.kit.vectors import (
     wire_observable_ids,
     write_all,
 )
-from duckybio.kit.vector_file import malformed
 from duckybio.kit.wire_client import WireTarget
 from duckybio.spec.regmap import Flag, Reg
 from duckybio.spec.rules import ERRATA_IDS, RULES_BY_ID, UNOBSERVABLE
