@@ -177,8 +177,9 @@ class DriverRule:
 
 
 DRIVER_RULES: Final[tuple[DriverRule, ...]] = (
-    DriverRule("D-1", "every request ends within a bounded number of the driver's accesses "
-                      "when the device completes within its bound (no endless polling)"),
+    DriverRule("D-1", "every request ends within a bounded number of the driver's accesses, "
+                      "counted against the latencies the device shows, not the declared "
+                      "bound (no endless polling)"),
     DriverRule("D-2", "the driver reports success exactly when the request can succeed and "
                       "its command succeeded"),
     DriverRule("D-3", "after a successful read the blocks are in RAM at ADDR (or returned, "

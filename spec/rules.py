@@ -121,17 +121,25 @@ RULES: Final[tuple[Rule, ...]] = (
     _r("R-HOST-1", "machine powers on zeroed RAM, no storages, the BIO in reset at a "
                    "page-aligned base; bad geometry is refused"),
     _r("R-HOST-2", "storage attaches a zero-filled storage; an id already attached or not a "
-                   "u32, or a negative size, is refused"),
+                   "u32 is refused (a size is a u64: there are no negative sizes)"),
     _r("R-HOST-3", "storage-read/storage-write access a storage's bytes; past its end or an "
-                   "unknown id is refused"),
+                   "unknown id is refused; an empty range is accepted up to the end, "
+                   "refused past it"),
     _r("R-HOST-4", "read/write access RAM; a range past RAM or touching the MMIO page is "
                    "refused"),
     _r("R-HOST-5", "readl/writel: an address in the MMIO page is a register access, any "
                    "other is a 4-byte little-endian RAM access"),
     _r("R-HOST-6", "clock_step advances virtual time one step and answers the clock in ns, "
-                   "which never decreases and saturates at 2^64-1"),
+                   "which never decreases and saturates at 2^64-1; a step adds an "
+                   "implementation-defined number of ns, 0 included"),
     _r("R-HOST-7", "fault SID read|write N fails the next N commands of that direction on "
                    "that storage with an I/O error; optional (FAIL where unsupported)"),
+    _r("R-HOST-8", "answers write numbers as 0x and lower-case hex without leading zeros, "
+                   "byte strings as 0x and two lower-case hex digits a byte"),
+    _r("R-HOST-9", "a malformed line (a number of 2^64 or more, a sign, a write LEN that is "
+                   "not the length of BYTES) is refused with FAIL and changes nothing"),
+    _r("R-HOST-10", "RAM up to 16 MiB and up to 8 storages of up to 16 MiB each must be "
+                    "accepted; larger sizes may be refused"),
 )
 
 #: Every rule by id.

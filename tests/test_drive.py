@@ -26,6 +26,7 @@ from duckybio.driver import (
     run_drive,
     run_scenario,
 )
+from duckybio.driver.bus import CheckedBus, access_budget
 from duckybio.driver.scenario import Step, why_invalid
 from duckybio.kit import Instance, StorageShape
 from duckybio.spec.drive import (
@@ -199,6 +200,32 @@ def test_a_scenario_runs_its_preludes_and_latencies() -> None:
     assert sum("clock_step" in line for line in outcome.log) >= 3
     forgets = run_scenario(resolve_driver("buggy_drivers:forgets_srst"), scenario, 3)
     assert forgets.broken is not None and forgets.broken.rule == "D-6"
+
+
+def test_the_budget_counts_the_latencies_the_device_shows_not_the_bound() -> None:
+    """D-1 does not depend on the declared bound, which a driver is not told."""
+    inst = Instance(ram_size=0x4000, mmio_base=0x2000,
+                    storages=(StorageShape(sid=1, size=0x800),))
+    request = Request("read", 1, 0, 1, 0x1000, "dma")
+    scenario = Scenario(instance=inst, steps=(Step(op="read", sid=1, block=0, count=1,
+                                                   addr=0x1000, mode="dma"),),
+                        latencies=(2, 0))
+    budgets = []
+    for bound in (2, 50):
+        bus = CheckedBus(scenario, bound)
+        bus.begin(request)
+        budgets.append(bus.budget)
+        bus.release()
+    assert budgets == [access_budget(request, 2)] * 2
+    assert access_budget(request, 2) < access_budget(request, 50)
+    for bound in (2, 50):
+        outcome = run_scenario(resolve_driver("duckybio.driver.adapters:reference"), scenario,
+                               bound)
+        assert outcome.broken is None, bound
+    spins = run_scenario(resolve_driver("buggy_drivers:polls_rdy_only"), Scenario(
+        instance=inst, steps=(Step(op="read", sid=2, block=0, count=1, addr=0x1000,
+                                   mode="dma"),), latencies=(2, 0)), 50)
+    assert spins.broken is not None and spins.broken.rule == "D-1"
 
 
 # --- the protocol's lines --------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_the_default_check_finds_the_planted_erratum(erratum: str) -> None:
 
 @pytest.mark.parametrize("erratum", sorted(VECTORS_ONLY))
 def test_the_golden_vectors_find_the_planted_erratum(erratum: str) -> None:
-    vectors = [v for v in load_all(DEFAULT_DIR) if v.latency == 0]
+    vectors = load_all(DEFAULT_DIR)
     failing = []
     for vector in vectors:
         target = errata_factory(erratum)()

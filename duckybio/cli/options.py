@@ -70,7 +70,7 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latency", type=natural, default=0, metavar="N",
                    help="clock steps a command stays BUSY: with no --target, the reference "
                         "implementation's; with a --target, the one declared for it (the "
-                        "default busy bound, and the golden vectors that apply) (default 0)")
+                        "default busy bound, also of the golden vectors) (default 0)")
     p.add_argument("--busy-bound", type=natural, default=None, metavar="N",
                    help="clock-step polls a command may stay BUSY (default: --latency)")
     p.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",

@@ -45,14 +45,16 @@ class BudgetSpent(BaseException):
     """
 
 
-def access_budget(request: Request, busy_bound: int) -> int:
+def access_budget(request: Request, latency: int) -> int:
     """The accesses a driver may make for ``request`` (D-1).
 
     Enough for a PIO transfer of every word twice, and for polling every
-    command and reset of the request up to the bound many times over.
+    command and reset of the request many times over, each BUSY for
+    ``latency`` clock steps: the most the scenario keeps any command BUSY,
+    which the driver sees, not the declared bound, which it is not told.
     """
     words = request.count * BLOCK_SIZE // WORD_SIZE
-    return 64 + 2 * words + 16 * (busy_bound + 1)
+    return 64 + 2 * words + 16 * (latency + 1)
 
 
 class CheckedBus:
@@ -103,7 +105,8 @@ class CheckedBus:
         """Start counting the driver's accesses for ``request`` (``None``: a prelude)."""
         self.request = request
         self.accesses = 0
-        self.budget = 0 if request is None else access_budget(request, self.busy_bound)
+        self.budget = 0 if request is None else access_budget(
+            request, max(self.scenario.latencies))
         bio = self.harness.model.state.bio
         self.inherited_err = bool(bio.flags & Flag.ERR)
         self.inherited_dma = bio.dma

@@ -252,11 +252,11 @@ def replay(target: Target, steps: Sequence[Step], *, latency: int | None = None,
             beside.observe(command, observed)
         if step.expect is not None:
             if not step.matches(format_answer(observed)):
-                problems.append(_problem(number, step, command, step.expect, observed))
+                problems.append(problem_line(number, step, command, step.expect, observed))
         elif beside is None or modelled is None:
             open_steps += 1
         elif not beside.accepts(command, modelled, observed):
-            problems.append(_problem(number, step, command, beside.shown(command, modelled),
+            problems.append(problem_line(number, step, command, beside.shown(command, modelled),
                                      observed))
     return Replayed(problems, open_steps)
 
@@ -274,7 +274,7 @@ def replay_steps(target: Target, steps: Sequence[Step], *, latency: int | None =
     return replay(target, steps, latency=latency, first=first).problems
 
 
-def _problem(number: int, step: Step, command: Command, expected: str,
+def problem_line(number: int, step: Step, command: Command, expected: str,
              observed: Answer) -> str:
     """The line of step ``number``, which answered ``observed`` instead of ``expected``.
 

@@ -10,6 +10,13 @@ command(s) at once, records every command with the answer observed
 - run on any target, it is a rule test: the answers it pins are checked, and
   the values it returns can be asserted on.
 
+Besides the raw wire log, a session keeps :attr:`Session.entries`, the steps
+of a vector that runs at every latency within a bound (SPEC section 13):
+:meth:`Session.wait` is one *poll* entry however many clock steps it took,
+and :meth:`Session.in_flight` is one *probe* entry that opens a branch: the
+entries after it, up to the next poll, are marked as taken only while the
+command is in flight (``busy``) or only once it has completed (``idle``).
+
 A verb given ``want`` pins the answer; any other answer raises
 :class:`~duckybio.kit.errors.Mismatch`.  A host command the target must refuse
 is sent with :meth:`Session.refuse`; every other refusal is a mismatch too.
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ..spec.regmap import READABLE_FLAGS, U32_MASK
 from ..spec.wire import (
@@ -36,17 +44,21 @@ from ..spec.wire import (
     Storage,
     StorageRead,
     StorageWrite,
+    WireError,
     Write,
     Writel,
     answer_bytes,
     answer_number,
+    fail,
     format_answer,
     format_bytes,
     format_command,
+    parse_answer,
+    parse_command,
 )
 from .errors import Mismatch
 from .replay import execute
-from .target import Target
+from .target import LineTarget, Target
 from .testbed import (
     ADDR,
     BLOCK,
@@ -71,10 +83,16 @@ from .testbed import (
     size_of,
 )
 
-__all__ = ["Exchange", "Guard", "Session"]
+__all__ = ["Branch", "Entry", "EntryKind", "Exchange", "Guard", "Session", "Snapshot"]
 
 #: Called with the step number and the command before each command is sent.
 Guard = Callable[[int, Command], None]
+#: Called after each poll; what it returns is kept with the poll's entry.
+Snapshot = Callable[[], object]
+#: The branch a probe opens: the command is still in flight, or it has completed.
+Branch = Literal["busy", "idle"]
+#: A plain step, a poll (STATUS until not BUSY) or a probe (STATUS, opening a branch).
+EntryKind = Literal["plain", "poll", "probe"]
 #: How much of a long answer a mismatch message shows: characters, bytes.
 _SHOWN = 48
 _SHOWN_BYTES = 16
@@ -82,10 +100,28 @@ _SHOWN_BYTES = 16
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """One wire command and the answer the target gave."""
+    """One wire command (a string: a malformed line) and the answer the target gave."""
 
-    command: Command
+    command: Command | str
     answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One step of a latency-independent vector, as a session took it.
+
+    ``answer`` is the answer the step ended with; ``busy`` the STATUS a poll
+    or probe read while the command was in flight (``None``: it never was);
+    ``when`` the branch the step belongs to (``None``: every branch);
+    ``snapshot`` what the session's :data:`Snapshot` returned after a poll.
+    """
+
+    kind: EntryKind
+    command: Command | str
+    answer: Answer
+    busy: Answer | None = None
+    when: Branch | None = None
+    snapshot: object = None
 
 
 def _short(text: str) -> str:
@@ -95,15 +131,23 @@ def _short(text: str) -> str:
 class Session:
     """One target driven by a scenario's verbs; ``bound`` is its declared latency."""
 
-    def __init__(self, target: Target, bound: int = 0, guard: Guard | None = None) -> None:
+    def __init__(self, target: Target, bound: int = 0, guard: Guard | None = None,
+                 snapshot: Snapshot | None = None) -> None:
         self.target = target
         self.bound = bound
         self.guard = guard
+        self.snapshot = snapshot
         self.base = MMIO_BASE
         #: Every command sent, with its answer, in order.
         self.log: list[Exchange] = []
+        #: The steps of the latency-independent vector, in order.
+        self.entries: list[Entry] = []
         #: Every STATUS value read, in order.
         self.seen: list[int] = []
+        #: The branch the latest probe opened, until the next poll.
+        self.branch: Branch | None = None
+        #: Inside :meth:`wait` or :meth:`in_flight`: commands are not entries of their own.
+        self.polling = False
 
     # --- sending and pinning -----------------------------------------------------
 
@@ -113,11 +157,14 @@ class Session:
             self.guard(len(self.log) + 1, command)
         answer = execute(self.target, command)
         self.log.append(Exchange(command, answer))
+        if not self.polling:
+            self.entries.append(Entry("plain", command, answer, when=self.branch))
         return answer
 
     def _mismatch(self, answer: str, want: str) -> Mismatch:
         """A :class:`Mismatch` saying the last command answered ``answer``, not ``want``."""
-        line = format_command(self.log[-1].command)
+        command = self.log[-1].command
+        line = command if isinstance(command, str) else format_command(command)
         return Mismatch(f"step {len(self.log)}: {_short(line)} answers {_short(answer)}, "
                         f"the scenario says {_short(want)}")
 
@@ -146,6 +193,31 @@ class Session:
     def refuse(self, command: Command) -> None:
         """Send a host command the target must refuse (SPEC section 12)."""
         answer = self.send(command)
+        if not isinstance(answer, Fail):
+            raise self._mismatch(format_answer(answer), "FAIL")
+
+    def malformed(self, line: str) -> None:
+        """Send ``line``, which is no wire command: the target must refuse it (R-HOST-9).
+
+        A target reached over the wire (:class:`~duckybio.kit.target.LineTarget`)
+        gets the line as it is; for an in-process one the wire layer refuses it.
+        """
+        try:
+            parse_command(line)
+        except WireError as exc:
+            problem = str(exc)
+        else:
+            raise ValueError(f"{line!r} is a wire command")
+        if isinstance(self.target, LineTarget):
+            written = self.target.line(line)
+            try:
+                answer = parse_answer(written)
+            except WireError:
+                answer = Ok(None)
+        else:
+            answer = fail(f"malformed line: {problem}")
+        self.log.append(Exchange(line, answer))
+        self.entries.append(Entry("plain", line, answer, when=self.branch))
         if not isinstance(answer, Fail):
             raise self._mismatch(format_answer(answer), "FAIL")
 
@@ -275,19 +347,56 @@ class Session:
     # --- commands (SPEC sections 7, 9 and 15) ------------------------------------
 
     def wait(self, want: int | None = None) -> int:
-        """Poll STATUS, stepping the clock while BUSY, at most ``bound`` steps; the last STATUS."""
-        value = self.status()
-        steps = 0
-        while value & BUSY:
-            if steps >= self.bound:
-                raise self._mismatch(f"OK {value:#x}",
-                                    f"not BUSY after {steps} clock step(s) (R-BSY-1)")
-            self.tick()
-            steps += 1
+        """Poll STATUS, stepping the clock while BUSY, at most ``bound`` steps; the last STATUS.
+
+        One poll entry, which closes the branch of a probe.
+        """
+        self.polling = True
+        busy: Answer | None = None
+        try:
             value = self.status()
+            steps = 0
+            while value & BUSY:
+                busy = busy or self.log[-1].answer
+                if steps >= self.bound:
+                    raise self._mismatch(f"OK {value:#x}",
+                                         f"not BUSY after {steps} clock step(s) (R-BSY-1)")
+                self.tick()
+                steps += 1
+                value = self.status()
+        finally:
+            self.polling = False
+        exchange = self.log[-1]
+        snapshot = None if self.snapshot is None else self.snapshot()
+        self.entries.append(Entry("poll", exchange.command, exchange.answer, busy,
+                                  snapshot=snapshot))
+        self.branch = None
         if want is not None and value != want:
             raise self._mismatch(f"OK {value:#x}", f"OK {want:#x}")
         return value
+
+    def in_flight(self, busy: int | None = None, done: int | None = None) -> bool:
+        """Read STATUS: whether the command started last is still in flight (BUSY).
+
+        One probe entry: the entries after it, up to the next :meth:`wait`,
+        belong to the branch it opens.  ``busy`` pins STATUS while in flight,
+        ``done`` once completed.
+        """
+        if self.branch is not None:
+            raise ValueError("a probe inside the branch of another probe")
+        self.polling = True
+        try:
+            value = self.status()
+        finally:
+            self.polling = False
+        exchange = self.log[-1]
+        self.entries.append(Entry("probe", exchange.command, exchange.answer))
+        flying = bool(value & BUSY)
+        want = busy if flying else done
+        if want is not None and value != want:
+            raise self._mismatch(f"OK {value:#x}", f"OK {want:#x}")
+        self.branch = "busy" if flying else "idle"
+        return flying
 
     def run(self, flags: int, want: int | None = None) -> int:
         """Start a command and wait for it; the last STATUS."""

@@ -75,6 +75,18 @@ class Pipelined(Protocol):
 
 
 @runtime_checkable
+class LineTarget(Protocol):
+    """A target reached over the wire that takes a command line as it is.
+
+    ``line(text)`` sends ``text`` (even a malformed line) and returns the
+    answer line exactly as the target wrote it, so that a golden vector can
+    compare answers character by character (SPEC R-HOST-8, R-HOST-9).
+    """
+
+    def line(self, text: str) -> str: ...
+
+
+@runtime_checkable
 class FaultTarget(Protocol):
     """A target that can inject storage I/O errors (R-HOST-7; optional).
 

@@ -56,6 +56,7 @@ from ..spec.wire import (
     ok_bytes,
     ok_number,
     parse_answer,
+    parse_command,
 )
 from .errors import TargetBroken, TargetRefused
 from .fill import abbreviate
@@ -512,6 +513,22 @@ class WireTarget:
                     return Ok()
         except WireError as exc:
             self._shape_error(command, exc)
+
+    def line(self, text: str) -> str:
+        """Send ``text`` as one command line as it is (even a malformed one); the answer
+        line as the target wrote it.  :class:`TargetBroken` as for any exchange."""
+        if self._failure is not None:
+            raise TargetBroken(f"target already failed: {self._failure}")
+        if self._closed:
+            raise TargetBroken("target is closed")
+        try:
+            limit = _limit(parse_command(text))
+        except WireError:
+            limit = SHORT_ANSWER
+        self._note("> ", text)
+        answer = self._round_trip(text, limit, self.timeout)
+        self._note("< ", answer)
+        return answer
 
     # --- the Target interface ----------------------------------------------------------
 

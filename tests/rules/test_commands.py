@@ -100,3 +100,10 @@ def test_failure_empties_r_and_w_without_data_effect(bio: Session) -> None:
 @pins("R-CMD-6", "E14")
 def test_failed_read_leaves_no_stale_data(bio: Session) -> None:
     play(bio, "command-failed-read-no-stale-data")
+
+
+@pins("R-CMD-10", "R-CMD-12")
+def test_r_is_the_data_as_of_completion(bio: Session) -> None:
+    """Clarification 12: host storage writes after a command do not reach R."""
+    play(bio, "command-r-as-of-completion")
+    assert bio.sread(SID_A, 3 * BLOCK_SIZE, 4) == b"\x77" * 4

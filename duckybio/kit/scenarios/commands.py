@@ -24,6 +24,7 @@ from ..testbed import (
     SID_B,
     SIZE_A,
     SRST,
+    WORDS_PER_BLOCK,
     WRITE,
     block_of,
     le_words,
@@ -33,7 +34,8 @@ from .registry import scenario
 
 __all__ = ["BOUNDS_CASES", "COMMAND_KINDS", "DMA_RANGE_CASES", "EXACT_CASES", "bounds",
            "bounds_case", "dma_range_case", "dma_range_read", "dma_range_write", "exact",
-           "exact_case", "failure_empties", "no_stale", "no_storage", "pio_ignores_addr"]
+           "exact_case", "failure_empties", "no_stale", "no_storage", "pio_ignores_addr",
+           "r_as_of_completion"]
 
 #: The four kinds of command.
 COMMAND_KINDS: Final = (READ, DMA | READ, WRITE, DMA | WRITE)
@@ -211,3 +213,29 @@ def no_stale(s: Session) -> None:
     s.block(3)
     s.run(READ, ERR)
     s.data(want=DATA_INVALID)
+
+
+@scenario("command-r-as-of-completion", "R-CMD-10", "R-CMD-12")
+def r_as_of_completion(s: Session) -> None:
+    """R is the data as of completion, as if copied then: host storage writes after the
+    command do not change what DATA reads return (after a PIO READ, a PIO WRITE and a
+    DMA READ)."""
+    s.setup(fill=True)
+    block = le_words(block_of(CONTENT_A, 1))
+    s.op(READ, SID_A, 1, 1, want=RDY)
+    s.data(want=block[0])
+    s.swrite(SID_A, BLOCK_SIZE, b"\x5A" * BLOCK_SIZE)
+    s.words(WORDS_PER_BLOCK - 1, want=block[1:])
+    s.go(SRST)
+    s.sid(SID_A)
+    s.block(2)
+    s.count(1)
+    s.put(0x11111111, 0x22222222)
+    s.run(WRITE, RDY)
+    s.swrite(SID_A, 2 * BLOCK_SIZE, b"\xEE" * 12)
+    s.words(3, want=[0x11111111, 0x22222222, 0])
+    third = le_words(block_of(CONTENT_A, 3))
+    s.op(DMA | READ, SID_A, 3, 1, 0x1000, want=RDY)
+    s.swrite(SID_A, 3 * BLOCK_SIZE, b"\x77" * BLOCK_SIZE)
+    s.words(2, want=third[:2])
+    s.read(0x1000, 8, want=block_of(CONTENT_A, 3)[:8])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from ...spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, U32_MASK
+from ...spec.regmap import BLOCK_SIZE, DATA_INVALID, DEFAULT_RAM_SIZE, PAGE_SIZE, U32_MASK
 from ...spec.wire import (
     Fault,
     Machine,
@@ -19,6 +19,7 @@ from ...spec.wire import (
 )
 from ..scenario import Session
 from ..testbed import (
+    BUSY,
     CONTENT_A,
     CONTENT_B,
     DMA,
@@ -40,8 +41,10 @@ from ..testbed import (
 )
 from .registry import scenario
 
-__all__ = ["BAD_GEOMETRIES", "bad_geometry", "base_zero", "faults", "machine_fresh",
-           "ram_access", "routing", "storage_access", "storage_attach"]
+__all__ = ["BAD_GEOMETRIES", "MALFORMED_LINES", "MAX_SIZE", "MAX_STORAGES", "answer_format",
+           "bad_geometry", "base_zero", "empty_ranges", "faults", "machine_fresh",
+           "malformed_lines", "ram_access", "routing", "sizes_to_accept", "storage_access",
+           "storage_attach"]
 
 
 @scenario("host-machine-fresh", "R-HOST-1", "E16")
@@ -218,3 +221,128 @@ def faults(s: Session) -> None:
     s.machine()
     s.storage(SID_B, SIZE_B)
     s.op(READ, SID_B, 0, 1, want=RDY)
+
+
+@scenario("host-answer-format", "R-HOST-8")
+def answer_format(s: Session) -> None:
+    """Answers write numbers as 0x and lower-case hex digits without leading zeros, and
+    byte strings as 0x and two lower-case hex digits a byte (0x alone when empty)."""
+    s.setup()
+    s.write(0x1000, bytes([0x0A, 0x0B, 0, 0, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xEF, 0xBE, 0xAD, 0xDE]))
+    s.readl(0x1000, 0xB0A)
+    s.readl(0x1004, 0xFF)
+    s.readl(0x1008, 0)
+    s.readl(0x100C, 0xDEADBEEF)
+    s.read(0x1000, 6, want=bytes([0x0A, 0x0B, 0, 0, 0xFF, 0]))
+    s.read(0x1000, 0, want=b"")
+    s.sread(SID_A, 0, 0, want=b"")
+    s.status(RDY)
+    s.sid(SID_UNKNOWN)
+    s.status(ERR)
+    s.data(DATA_INVALID)
+
+
+#: Lines that are no wire command (a sign, a number of 2**64 or more, a LEN that is not
+#: the length of BYTES, a wrong number of arguments, an unknown name).
+MALFORMED_LINES: Final = (
+    "storage 0x5 -0x1",
+    "storage 0x5 0x10000000000000000",
+    "storage -0x5 0x10",
+    f"writel {MMIO_BASE + SID:#x} -0x1",
+    f"writel {MMIO_BASE + SID:#x} 0x10000000000000000",
+    "write 0x1000 0x2 0x0a",
+    "write 0x1000 0x1 0x0a0b",
+    "write 0x1000 0x10000000000000001 0x0a",
+    "write 0x1000 0x0 0x0a",
+    "read 0x1000",
+    "read 0x1000 -0x4",
+    "storage-write 0x1 0x0",
+    "clock_step 0x10000000000000000",
+    "clock_step 0x1 0x2",
+    "poke 0x1",
+)
+
+
+@scenario("host-malformed-lines", "R-HOST-9", "R-HOST-2", "R-HOST-6", "R-WR-1")
+def malformed_lines(s: Session, lines: Sequence[str] = MALFORMED_LINES) -> None:
+    """A line with a sign or a number of 2**64 or more, a write whose LEN is not the
+    length of its bytes, a wrong number of arguments or an unknown command is refused
+    and changes nothing: no storage attached, no RAM byte, no register, no clock step
+    (a command in flight stays BUSY)."""
+    s.setup(fill=True)
+    ram = s.fill(0x1000, 16)
+    for line in lines:
+        s.malformed(line)
+    s.storage(5, 0x10)
+    s.read(0x1000, 16, want=ram)
+    s.sread(SID_A, 0, 16, want=CONTENT_A[:16])
+    s.status(RDY)
+    s.sid(SID_A)
+    s.count(1)
+    s.go(READ)
+    if s.in_flight(busy=BUSY, done=RDY):
+        s.malformed("clock_step 0x10000000000000000")
+        s.status(BUSY)
+    s.wait(RDY)
+    s.data(want=le_words(CONTENT_A)[0])
+    s.tick(U64_MAX)
+    s.status(RDY)
+
+
+#: The largest number on the wire (clock_step's NS may be as large).
+U64_MAX: Final = (1 << 64) - 1
+
+
+@scenario("host-empty-ranges", "R-HOST-3", "R-HOST-4")
+def empty_ranges(s: Session) -> None:
+    """An empty storage range is accepted at any offset up to the storage's end, the end
+    included, and refused past it (like a count-0 command); an empty RAM range is
+    accepted wherever it points."""
+    s.setup(fill=True)
+    for sid, size in ((SID_A, SIZE_A), (SID_B, SIZE_B)):
+        for offset in (0, 1, size - 1, size):
+            s.sread(sid, offset, 0, want=b"")
+            s.swrite(sid, offset, b"")
+        for offset in (size + 1, size + BLOCK_SIZE, U32_MASK, 1 << 40):
+            s.refuse(StorageRead(sid, offset, 0))
+            s.refuse(StorageWrite(sid, offset, b""))
+    s.refuse(StorageRead(SID_UNKNOWN, 0, 0))
+    s.refuse(StorageWrite(SID_UNKNOWN, 0, b""))
+    for addr in (0, MMIO_BASE, MMIO_BASE + 4, RAM_SIZE, RAM_SIZE + PAGE_SIZE, U32_MASK,
+                 1 << 40):
+        s.read(addr, 0, want=b"")
+        s.write(addr, b"")
+    s.sread(SID_A, want=CONTENT_A)
+    s.sread(SID_B, want=CONTENT_B)
+    s.status(RDY)
+
+
+#: The largest RAM and storage sizes every target must accept, and how many storages.
+MAX_SIZE: Final = DEFAULT_RAM_SIZE
+MAX_STORAGES: Final = 8
+
+
+@scenario("host-sizes-to-accept", "R-HOST-10", "R-HOST-1", "R-HOST-2")
+def sizes_to_accept(s: Session) -> None:
+    """A 16 MiB RAM and eight storages, two of them of 16 MiB, are accepted and work to
+    their last bytes."""
+    s.machine(MAX_SIZE, MMIO_BASE)
+    s.storage(SID_A, MAX_SIZE)
+    s.storage(SID_B, MAX_SIZE)
+    for sid in range(0x10, 0x10 + MAX_STORAGES - 2):
+        s.storage(sid, BLOCK_SIZE)
+    tail = b"\x01\x02\x03\x04"
+    s.swrite(SID_A, MAX_SIZE - 4, tail)
+    s.sread(SID_A, MAX_SIZE - 4, 4, want=tail)
+    s.write(MAX_SIZE - 4, b"\x05\x06\x07\x08")
+    s.read(MAX_SIZE - 4, 4, want=b"\x05\x06\x07\x08")
+    s.sid(SID_A)
+    s.block(MAX_SIZE // BLOCK_SIZE - 1)
+    s.count(1)
+    s.addr(MAX_SIZE - BLOCK_SIZE)
+    s.run(DMA | READ, RDY)
+    s.read(MAX_SIZE - 8, 8, want=bytes(4) + tail)
+    s.sid(0x10 + MAX_STORAGES - 3)
+    s.block(0)
+    s.run(DMA | WRITE, RDY)
+    s.sread(0x10 + MAX_STORAGES - 3, BLOCK_SIZE - 4, 4, want=tail)

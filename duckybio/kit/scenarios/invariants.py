@@ -92,7 +92,8 @@ def err_sticky(s: Session, causes: Sequence[str] = tuple(ERR_CAUSES)) -> None:
 
 
 def never_both(s: Session) -> None:
-    """Forty commands that succeed and fail, STATUS polled across clock steps."""
+    """Forty commands that succeed and fail, STATUS probed, polled and read across
+    clock steps."""
     s.setup(fill=True)
     flags = (READ, WRITE, DMA | READ, DMA | WRITE, SRST | READ)
     sids = (SID_A, SID_B, SID_UNKNOWN)
@@ -103,9 +104,11 @@ def never_both(s: Session) -> None:
         s.count((5 * i) % 3)
         s.addr(addrs[(11 * i) % len(addrs)])
         s.go(flags[i % len(flags)])
-        for _ in range(3):
+        if s.in_flight():
             s.status()
-            s.tick()
+        s.wait()
+        s.status()
+        s.tick()
         s.status()
         if i % 4 == 3:
             s.go(SRST)
@@ -177,10 +180,14 @@ def hostile(s: Session, sequences: Sequence[int] = range(len(HOSTILE)),
                 s.rd(offset)
             else:
                 s.wr(offset, value)
+                if offset == STATUS and value & (READ | WRITE):
+                    s.wait()
         s.wait()
         for offset in sweep:
             s.rd(offset)
             s.wr(offset, U32_MASK)
+            if offset == STATUS:
+                s.wait()
             s.tick()
         s.wait()
         s.sread(SID_A, 0, 64)

@@ -1,8 +1,10 @@
 """Named scenarios: a body of :class:`~duckybio.kit.scenario.Session` verbs and its rule ids.
 
 Section modules register their scenarios with :func:`scenario`; the body's
-docstring is the scenario's description.  A scenario's ``latency`` is the one
-its golden vector is recorded with (SPEC section 9).
+docstring is the scenario's description.  A scenario's golden vector runs at
+every latency within a bound; a scenario marked ``busy`` is about the BUSY
+rules (SPEC section 9), and recording checks that a command of it is in
+flight when commands stay BUSY.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ _B = TypeVar("_B", bound=Body)
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A named sequence of verbs, the rules and errata it exercises, its vector's latency."""
+    """A named sequence of verbs, the rules and errata it exercises, whether it is about
+    BUSY."""
 
     name: str
     description: str
     rules: tuple[str, ...]
-    latency: int
+    busy: bool
     body: Body
 
     def play(self, session: Session) -> None:
@@ -41,7 +44,7 @@ class Scenario:
 REGISTRY: Final[list[Scenario]] = []
 
 
-def scenario(name: str, *ids: str, latency: int = 0) -> Callable[[_B], _B]:
+def scenario(name: str, *ids: str, busy: bool = False) -> Callable[[_B], _B]:
     """Register the decorated body as the scenario ``name`` exercising ``ids``.
 
     A body may take further parameters with defaults (the cases it runs); rule
@@ -53,7 +56,7 @@ def scenario(name: str, *ids: str, latency: int = 0) -> Callable[[_B], _B]:
 
     def register(body: _B) -> _B:
         description = " ".join((body.__doc__ or "").split())
-        REGISTRY.append(Scenario(name, description, ids, latency, body))
+        REGISTRY.append(Scenario(name, description, ids, busy, body))
         return body
 
     return register
