@@ -44,7 +44,7 @@ from ..spec.wire import (
 from ..spec.wire import (
     Read as WireRead,
 )
-from .conformance import Finding, broken, compare
+from .conformance import ANSWERED, Finding, broken, compare
 from .encoding import SETTABLE
 
 #: The most states a search for a counterexample's trace keeps.
@@ -103,8 +103,12 @@ def find_path(
         if found is not None and found.name == name:
             raise _Found(state, index)
 
+    def raised(state: MachineState, index: int, exc: Exception) -> None:
+        if name == ANSWERED:
+            raise _Found(state, index)
+
     try:
-        search.run(max_states=max_states, max_depth=max_depth, visit=goal)
+        search.run(max_states=max_states, max_depth=max_depth, visit=goal, fail=raised)
     except _Found as hit:
         return [*search.path(hit.state), events[hit.index]]
     return None
@@ -115,6 +119,15 @@ def _ram_spans(cfg: ModelConfig) -> list[tuple[int, int]]:
     lo, hi = cfg.mmio_base, cfg.mmio_base + cfg.page_size
     spans = [(0, min(lo, cfg.ram_size)), (hi, cfg.ram_size - hi)]
     return [(a, n) for a, n in spans if n > 0]
+
+
+def _flags(cfg: ModelConfig, state: MachineState, step_fn: StepFn) -> int:
+    """What a STATUS read answers: the flags (R-RD-1), also where the stepped model raises."""
+    try:
+        _, out = step_fn(cfg, state, Read(Reg.STATUS))
+    except Exception:
+        return int(state.bio.flags)
+    return int(out.value if out.value is not None else state.bio.flags)
 
 
 def trace_of_path(
@@ -151,14 +164,15 @@ def trace_of_path(
                     expect="OK",
                 )
             )
-    _, out = step_fn(cfg, state, Read(Reg.STATUS))
-    assert out.value is not None
-    steps.append(
-        Step(
-            command=format_command(Readl(cfg.mmio_base + Reg.STATUS)),
-            expect=format_answer(ok_number(out.value)),
-        )
-    )
+    status = format_command(Readl(cfg.mmio_base + Reg.STATUS))
+    steps.append(Step(command=status, expect=format_answer(ok_number(_flags(cfg, state, step_fn)))))
+    for _tick in range(max(cfg.latency, 1)):  # long enough for a command to complete
+        try:
+            state, _ = step_fn(cfg, state, Tick())
+        except Exception:
+            break  # the stepped model cannot go on (flags it has no phase for)
+        steps.append(Step(command="clock_step"))
+    steps.append(Step(command=status, expect=format_answer(ok_number(_flags(cfg, state, step_fn)))))
     for sid, data in state.storages:
         if data:
             steps.append(

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..explore import StepFn
-from ..model import Op, step
+from ..model import Event, MachineState, ModelConfig, Op, step
 from .concrete import ctl_of
 from .conformance import MISMATCH, Finding, compare
 from .inductive import prove_all
@@ -74,14 +75,19 @@ def prove(
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     trace_dir: Path | None = None,
+    witness_steps: Iterable[tuple[ModelConfig, MachineState, Event]] | None = None,
 ) -> ProveResult:
-    """Prove every property and check ``step_fn`` against the encoding."""
+    """Prove every property and check ``step_fn`` against the encoding.
+
+    ``witness_steps``: the witnesses, when already built (they do not depend
+    on the step function); by default :func:`~.witness.witnesses`.
+    """
     began = time.perf_counter()
     results = prove_all()
     findings: dict[str, Finding] = {}
     count = 0
     checked = time.perf_counter()
-    for cfg, state, event in witnesses(seed):
+    for cfg, state, event in witnesses(seed) if witness_steps is None else witness_steps:
         count += 1
         found = compare(cfg, state, event, step_fn)
         if found is not None:

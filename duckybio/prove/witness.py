@@ -31,7 +31,7 @@ from ..model import (
     Write,
 )
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, RESERVED_START, U32_MASK, Reg
-from .encoding import Ctl, Env, cases
+from .encoding import ERR, Ctl, Env, cases
 from .ops import SYMBOLIC, Term
 from .properties import invariant
 from .symbols import WITNESS_BYTES, fresh_ctl, fresh_value, witness_env
@@ -66,7 +66,7 @@ _ARITHMETIC = frozenset(
 
 def edges(env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Term]:
     """The edge conditions each case is tried at (the first: none)."""
-    first = [z3.BoolVal(True), v == (-1 if z3.is_bv(v) else U32_MASK)]
+    first = [z3.BoolVal(True), v == (-1 if z3.is_bv(v) else U32_MASK), s.flags & ERR != 0]
     if kind not in _ARITHMETIC:
         return [*first, env.attached(v)] if kind is EventKind.WRITE_SID else first
     bs, ps = env.block_size, env.page_size
@@ -94,6 +94,15 @@ def edges(env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Term]:
         s.c_ticks == 1,
         z3.And(s.busy, s.c_ticks == env.latency),
         env.pending(s.sid, s.c_read) > 0,
+        # the same edges with the other checks passing, so that only the edge decides
+        z3.And(s.has_sid, s.count >= 1, s.count <= 2, s.block + s.count > U32_MASK),
+        z3.And(s.has_sid, s.count >= 1, end <= env.size(s.sid), s.addr + length > U32_MASK),
+        z3.And(
+            s.has_sid, s.count >= 1, end <= env.size(s.sid), s.addr + length == env.mmio_base + 1
+        ),
+        z3.And(
+            s.has_sid, s.count >= 1, end <= env.size(s.sid), s.addr + length == env.ram_size + 1
+        ),
     ]
 
 
