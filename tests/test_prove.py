@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,11 +23,12 @@ from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.replay import replay
 from duckybio.kit.trace import Trace
-from duckybio.model import EventKind, MachineState, ModelConfig, Tick, step
+from duckybio.model import Command, EventKind, MachineState, ModelConfig, step
 from duckybio.model import transitions as tr
 from duckybio.model.events import Event
 from duckybio.prove import MISMATCH, compare, prove, prove_all, random_cases, witnesses
 from duckybio.prove import encoding as enc
+from duckybio.prove.ops import Ops
 from duckybio.spec.regmap import U32_MASK
 
 DIFFERENTIAL_STEPS = 100_000
@@ -49,7 +51,7 @@ def test_an_encoding_whose_bounds_wrap_in_32_bits_is_refuted(
 ) -> None:
     """E8: u32 arithmetic in the bounds check lets a command write past its storage."""
 
-    def wrapped(ops: enc.Ops, env: enc.Env, s: enc.Ctl) -> object:
+    def wrapped(ops: Ops, env: enc.Env, s: enc.Ctl) -> object:
         bs = env.block_size
         return ops.all(
             s.c_has_sid,
@@ -125,7 +127,7 @@ def _wrap_complete(change: Callable[[MachineState, MachineState, str], MachineSt
     return patch
 
 
-def _bio(s: MachineState, **changes: object) -> MachineState:
+def _bio(s: MachineState, **changes: Any) -> MachineState:
     return s._replace(bio=s.bio._replace(**changes))
 
 
@@ -146,7 +148,7 @@ def _no_overrun_check(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _wrapping_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    def mutant(cfg: ModelConfig, s: MachineState, c: tr.Command) -> bool:
+    def mutant(cfg: ModelConfig, s: MachineState, c: Command) -> bool:
         storage = s.storage(c.sid)
         if storage is None:
             return False
@@ -237,7 +239,3 @@ def test_prove_runs_from_the_command_line_with_json(tmp_path: Path) -> None:
     for p in data["invariants"]:
         assert p["status"] == "proved" and p["seconds"] >= 0
     assert data["witnesses"] > 500 and data["samples"] == 2000
-
-
-def _ticks(n: int) -> Iterator[Event]:
-    return (Tick() for _ in range(n))
