@@ -311,6 +311,11 @@ CLI_TABLE: Final = [
     (["serve", "--max-line", "0"], "--max-line"),
     (["serve", "--max-line", "lots"], "--max-line"),
     (["machine"], "config"),
+    (["prove", "--samples", "-1"], "--samples"),
+    (["prove", "--samples", "many"], "--samples"),
+    (["prove", "--seed", "0.5"], "--seed"),
+    (["prove", "--json"], "--json"),
+    (["prove", "--colour"], "unrecognized arguments"),
     (["nonsense"], "invalid choice"),
     ([], "required"),
 ]

@@ -27,7 +27,8 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 PACKAGE: Final = "duckybio"
 README: Final = ROOT / "README.md"
 
-_LIBRARY: Final = frozenset({"spec", "model", "impl", "explore", "codegen", "kit", "driver"})
+_LIBRARY: Final = frozenset({"spec", "model", "impl", "explore", "codegen", "kit", "driver",
+                             "prove"})
 
 #: Each layer and the layers its modules may import (a layer may always import
 #: itself).  A layer is the first component below ``duckybio``; the package
@@ -41,6 +42,7 @@ LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "codegen": frozenset({"spec", "model", "explore"}),
     "kit": frozenset({"spec", "model", "impl", "explore"}),
     "driver": frozenset({"spec", "kit"}),
+    "prove": frozenset({"spec", "model", "explore", "kit"}),
     "cli": _LIBRARY,
     "pytest_plugin": _LIBRARY | {"cli"},
     "__main__": _LIBRARY | {"cli"},

@@ -17,6 +17,7 @@ from . import drive as drive_cmd
 from . import explore as explore_cmd
 from . import gen as gen_cmd
 from . import machine as machine_cmd
+from . import prove as prove_cmd
 from . import replay as replay_cmd
 from . import serve as serve_cmd
 from . import vectors as vectors_cmd
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore_cmd.add_parser(sub)
     gen_cmd.add_parser(sub)
     machine_cmd.add_parser(sub)
+    prove_cmd.add_parser(sub)
     replay_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
     vectors_cmd.add_parser(sub)
@@ -127,6 +129,7 @@ def _run(args: argparse.Namespace) -> int:
         "explore": explore_cmd.run,
         "gen": gen_cmd.run,
         "machine": machine_cmd.run,
+        "prove": prove_cmd.run,
         "replay": replay_cmd.run,
         "serve": serve_cmd.run,
         "vectors": vectors_cmd.run,
