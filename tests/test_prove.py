@@ -237,5 +237,6 @@ def test_prove_runs_from_the_command_line_with_json(tmp_path: Path) -> None:
     names = [p["name"] for p in data["invariants"]]
     assert {inv.name for inv in DEFAULT_INVARIANTS} <= set(names)
     for p in data["invariants"]:
-        assert p["status"] == "proved" and p["seconds"] >= 0
+        expected = "checked" if p["name"] == "model-matches-encoding" else "proved"
+        assert p["status"] == expected and p["seconds"] >= 0
     assert data["witnesses"] > 500 and data["samples"] == 2000

@@ -76,7 +76,8 @@ def print_report(result: ProveResult, out: object = sys.stdout) -> None:
                 f"  trace: {c.trace} (duckybio replay {c.trace} --latency "
                 f"{c.geometry.get('latency', 0)})"
             )
-    say(f"{'all proved' if result.ok else 'NOT PROVED'} in {result.seconds:.2f} s")
+    say(f"{'all proved (the model checked)' if result.ok else 'NOT PROVED'} in "
+        f"{result.seconds:.2f} s")
 
 
 def run(args: argparse.Namespace) -> int:

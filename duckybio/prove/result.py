@@ -20,14 +20,15 @@ class Counterexample(BaseModel):
 
 
 class PropertyResult(BaseModel):
-    """One property: proved, or refuted with a counterexample."""
+    """One property: proved (by the solver), checked (on concrete cases: the model
+    against the encoding), or refuted with a counterexample."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str
     kind: Literal["state", "auxiliary", "transition", "frame", "answer", "model"]
     rules: list[str]
-    status: Literal["proved", "counterexample"]
+    status: Literal["proved", "checked", "counterexample"]
     seconds: float
     queries: int
     counterexample: Counterexample | None = None
@@ -45,4 +46,4 @@ class ProveResult(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return all(p.status == "proved" for p in self.invariants)
+        return all(p.status != "counterexample" for p in self.invariants)
