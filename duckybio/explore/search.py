@@ -233,99 +233,111 @@ def _explore_latency(instance: ExploreInstance, latency: int, invariants: Sequen
                      step_fn: StepFn, max_states: int,
                      max_depth: int | None) -> tuple[LatencyRun, _Witnesses]:
     """One breadth-first search; the run and a shortest witness trace per class."""
-    cfg = instance.config(latency)
-    search = BreadthFirst(cfg, instance.alphabet(), step_fn)
-    alphabet = search.alphabet
-    state_checks = [i for i in invariants if isinstance(i, StateInvariant)]
-    edge_checks = [i for i in invariants if isinstance(i, TransitionInvariant)]
-    violations: dict[str, Violation] = {}
-    witnesses: dict[Transition, tuple[MachineState, int]] = {}
+    search = BreadthFirst(instance.config(latency), instance.alphabet(), step_fn)
+    checks = _Checks(search, latency, invariants)
+    search.run(max_states=max_states, max_depth=max_depth, admit=checks.admit,
+               visit=checks.visit, fail=checks.fail, memo=checks)
+    run = LatencyRun(latency=latency, states=search.states, transitions=search.transitions,
+                     classes=len(checks.witnesses), depth=search.depth,
+                     complete=search.complete, violations=list(checks.violations.values()))
+    traces = {t: Witness(latency=latency, trace=trace_of([*search.path(s), search.alphabet[i]]))
+              for t, (s, i) in checks.witnesses.items()}
+    return run, traces
 
-    def report(name: str, message: str, trace: list[Event]) -> None:
-        if name not in violations:
-            violations[name] = Violation(
-                name=name, message=message, latency=latency, trace=trace_of(trace))
 
-    memoize = step_fn is step
-    bio_state_checks = [i for i in state_checks if i.bio_only and memoize]
-    other_state_checks = [i for i in state_checks if i not in bio_state_checks]
-    bio_edge_checks = [i for i in edge_checks if i.bio_only]
-    other_edge_checks = [i for i in edge_checks if not i.bio_only]
-    verdicts: dict[BioState, tuple[tuple[str, str], ...]] = {}
+_Failed = tuple[tuple[str, str], ...]
 
-    def check_state(checks: Sequence[StateInvariant],
-                    state: MachineState) -> tuple[tuple[str, str], ...]:
+
+class _Checks:
+    """The invariants checked on one search: its hooks, the violations and witnesses found.
+
+    Invariants of the controller alone (``bio_only``) are checked once per
+    controller state, and once per memoized (controller, event) step
+    (:meth:`first`, :meth:`again`); the others on every state and step.
+    """
+
+    def __init__(self, search: BreadthFirst, latency: int,
+                 invariants: Sequence[Invariant]) -> None:
+        self.search, self.latency, self.cfg = search, latency, search.cfg
+        memoize = search.step_fn is step
+        state_checks = [i for i in invariants if isinstance(i, StateInvariant)]
+        edge_checks = [i for i in invariants if isinstance(i, TransitionInvariant)]
+        self.bio_state_checks = [i for i in state_checks if i.bio_only and memoize]
+        self.other_state_checks = [i for i in state_checks if i not in self.bio_state_checks]
+        self.edge_checks = edge_checks
+        self.bio_edge_checks = [i for i in edge_checks if i.bio_only]
+        self.other_edge_checks = [i for i in edge_checks if not i.bio_only]
+        self.verdicts: dict[BioState, _Failed] = {}
+        self.violations: dict[str, Violation] = {}
+        self.witnesses: dict[Transition, tuple[MachineState, int]] = {}
+
+    def report(self, name: str, message: str, trace: list[Event]) -> None:
+        if name not in self.violations:
+            self.violations[name] = Violation(name=name, message=message,
+                                              latency=self.latency, trace=trace_of(trace))
+
+    def _check_state(self, checks: Sequence[StateInvariant], state: MachineState) -> _Failed:
         failed: list[tuple[str, str]] = []
         for inv in checks:
             try:
-                message = inv.check(cfg, state, step_fn)
+                message = inv.check(self.cfg, state, self.search.step_fn)
             except Exception as exc:
                 message = f"checking raised {type(exc).__name__}: {exc}"
             if message is not None:
                 failed.append((inv.name, message))
         return tuple(failed)
 
-    def admit(state: MachineState) -> bool:
+    def admit(self, state: MachineState) -> bool:
         """Check every state invariant; report failures; whether all held."""
-        failed = verdicts.get(state.bio)
+        failed = self.verdicts.get(state.bio)
         if failed is None:
-            failed = verdicts[state.bio] = check_state(bio_state_checks, state)
-        if other_state_checks:
-            failed += check_state(other_state_checks, state)
+            failed = self.verdicts[state.bio] = self._check_state(self.bio_state_checks, state)
+        if self.other_state_checks:
+            failed += self._check_state(self.other_state_checks, state)
         for name, message in failed:
-            report(name, message, search.path(state))
+            self.report(name, message, self.search.path(state))
         return not failed
 
-    def check_edge(checks: Sequence[TransitionInvariant], state: MachineState, index: int,
-                   nxt: MachineState, out: Output) -> tuple[tuple[str, str], ...]:
-        failed: tuple[tuple[str, str], ...] = ()
-        event = alphabet[index]
+    def _check_edge(self, checks: Sequence[TransitionInvariant], state: MachineState,
+                    index: int, nxt: MachineState, out: Output) -> _Failed:
+        failed: _Failed = ()
+        event = self.search.alphabet[index]
         for inv in checks:
-            message = inv.check(cfg, state, event, nxt, out)
+            message = inv.check(self.cfg, state, event, nxt, out)
             if message is not None:
                 failed += ((inv.name, message),)
         return failed
 
-    def visit(state: MachineState, index: int, nxt: MachineState, out: Output) -> None:
-        if out.transition not in witnesses:
-            witnesses[out.transition] = (state, index)
-        for name, message in check_edge(edge_checks, state, index, nxt, out):
-            report(name, message, [*search.path(state), alphabet[index]])
+    def visit(self, state: MachineState, index: int, nxt: MachineState, out: Output) -> None:
+        if out.transition not in self.witnesses:
+            self.witnesses[out.transition] = (state, index)
+        for name, message in self._check_edge(self.edge_checks, state, index, nxt, out):
+            self.report(name, message, [*self.search.path(state), self.search.alphabet[index]])
 
-    class Hooks:
-        """Bio-only transition invariants checked once per memoized (controller, event)."""
+    def first(self, before: MachineState, index: int, after: MachineState,
+              out: Output) -> object:
+        """A memoized step taken the first time: its bio-only checks, kept as its token."""
+        if out.transition not in self.witnesses:
+            self.witnesses[out.transition] = (before, index)
+        failed = self._check_edge(self.bio_edge_checks, before, index, after, out)
+        if failed or self.other_edge_checks:
+            self.again(before, index, after, out, failed)
+            return failed
+        return None
 
-        def first(self, before: MachineState, index: int, after: MachineState,
-                  out: Output) -> object:
-            if out.transition not in witnesses:
-                witnesses[out.transition] = (before, index)
-            failed = check_edge(bio_edge_checks, before, index, after, out)
-            if failed or other_edge_checks:
-                self.again(before, index, after, out, failed)
-                return failed
-            return None
+    def again(self, before: MachineState, index: int, after: MachineState, out: Output,
+              token: object) -> None:
+        """A memoized step taken again: its token's failures and the other checks."""
+        assert isinstance(token, tuple)
+        failed = token
+        if self.other_edge_checks:
+            failed += self._check_edge(self.other_edge_checks, before, index, after, out)
+        for name, message in failed:
+            self.report(name, message, [*self.search.path(before), self.search.alphabet[index]])
 
-        def again(self, before: MachineState, index: int, after: MachineState, out: Output,
-                  token: object) -> None:
-            assert isinstance(token, tuple)
-            failed = token
-            if other_edge_checks:
-                failed += check_edge(other_edge_checks, before, index, after, out)
-            for name, message in failed:
-                report(name, message, [*search.path(before), alphabet[index]])
-
-    def fail(state: MachineState, index: int, exc: Exception) -> None:
-        report("step-raises", f"{type(exc).__name__}: {exc}",
-               [*search.path(state), alphabet[index]])
-
-    search.run(max_states=max_states, max_depth=max_depth, admit=admit, visit=visit, fail=fail,
-               memo=Hooks())
-    run = LatencyRun(latency=latency, states=search.states, transitions=search.transitions,
-                     classes=len(witnesses), depth=search.depth, complete=search.complete,
-                     violations=list(violations.values()))
-    traces = {t: Witness(latency=latency, trace=trace_of([*search.path(s), alphabet[i]]))
-              for t, (s, i) in witnesses.items()}
-    return run, traces
+    def fail(self, state: MachineState, index: int, exc: Exception) -> None:
+        self.report("step-raises", f"{type(exc).__name__}: {exc}",
+                    [*self.search.path(state), self.search.alphabet[index]])
 
 
 def explore(instance: ExploreInstance | None = None, *,
