@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Final
 
@@ -343,3 +344,56 @@ def test_serve_refuses_contradictory_storage_options(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- storage-directory entries (duckybio serve --storage-dir) ----------------------------------
+
+#: (what ``DIR/1.img`` is made, a fragment of the FAIL message)
+STORAGE_DIR_TABLE: Final = [
+    ("symlink", "a symbolic link"),
+    ("dangling symlink", "a symbolic link"),
+    ("hard link", "a hard link"),
+    ("fifo", "not a regular file"),
+    ("device", "not a regular file"),
+    ("directory", "a directory"),
+]
+
+
+def _make_entry(kind: str, entry: Path, outside: Path) -> None:
+    if kind == "symlink":
+        entry.symlink_to(outside)
+    elif kind == "dangling symlink":
+        entry.symlink_to(outside.with_name("created-outside.img"))
+    elif kind == "hard link":
+        os.link(outside, entry)
+    elif kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "device":
+        os.mknod(entry, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers
+    else:
+        entry.mkdir()
+
+
+@pytest.mark.parametrize(("kind", "message"), STORAGE_DIR_TABLE,
+                         ids=[f"storage-dir{i}" for i in range(len(STORAGE_DIR_TABLE))])
+def test_a_hostile_storage_dir_entry_is_refused_and_left_alone(
+        tmp_path: Path, kind: str, message: str) -> None:
+    storage_dir, outside = tmp_path / "d", tmp_path / "outside.txt"
+    storage_dir.mkdir()
+    outside.write_bytes(b"precious")
+    entry = storage_dir / "1.img"
+    _make_entry(kind, entry, outside)
+    before = os.lstat(entry)
+    out = io.StringIO()
+    serve(lambda: ReferenceTarget(storage_dir=storage_dir),
+          io.StringIO("machine 0x10000 0x8400\nstorage 1 0x400\nstorage 2 0x400\nversion\n"),
+          out, max_line=4096)
+    answers = out.getvalue().splitlines()
+    assert answers[1].startswith("FAIL storage 1: cannot use") and message in answers[1], answers
+    assert answers[2:] == ["OK", "OK duckybio-wire/1"], "the session does not go on"
+    assert outside.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "outside.txt"]
+    after = os.lstat(entry)
+    assert (after.st_mode, after.st_ino, after.st_size) == (
+        before.st_mode, before.st_ino, before.st_size)
+    assert (storage_dir / "2.img").read_bytes() == bytes(0x400)
