@@ -182,7 +182,7 @@ DRIVER_RULES: Final[tuple[DriverRule, ...]] = (
     DriverRule("D-2", "the driver reports success exactly when the request can succeed and "
                       "its command succeeded"),
     DriverRule("D-3", "after a successful read the blocks are in RAM at ADDR (or returned, "
-                      "PIO); after a successful write the storage holds the RAM bytes"),
+                      "PIO only); after a successful write the storage holds the RAM bytes"),
     DriverRule("D-4", "no write of SID, BLOCK, COUNT, ADDR or DATA while BUSY"),
     DriverRule("D-5", "DATA is read only while idle and never past COUNT x 1024 bytes"),
     DriverRule("D-6", "a command starts with ERR clear and DMA mode as the request asks: "

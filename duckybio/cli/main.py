@@ -140,6 +140,9 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except Terminated:
         status = 143
+    except SystemExit as exc:  # user code (a target, a driver) that called sys.exit
+        print(f"duckybio: the code under test called sys.exit({exc.code!r})", file=sys.stderr)
+        return 3
     if _TERMINATED:  # also when a layer below caught Terminated and ended the run itself
         print("duckybio: terminated", file=sys.stderr)
         return 143

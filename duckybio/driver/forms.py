@@ -111,7 +111,10 @@ class PythonDriver:
         pass
 
     def request(self, bus: CheckedBus, request: Request) -> Outcome:
-        outcome = self.function(bus, request)
+        try:
+            outcome = self.function(bus, request)
+        except SystemExit as exc:  # the driver's exit would end the whole check
+            raise DriverFailed(f"the driver called sys.exit({exc.code!r})") from None
         if not isinstance(outcome, (bool, bytes)):
             raise DriverFailed(f"the driver returned {type(outcome).__name__}, "
                                "not True, False or bytes")

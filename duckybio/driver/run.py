@@ -156,6 +156,10 @@ def _check_end(bus: CheckedBus, request: Request, outcome: bool | bytes,
     storage = state.storage(request.sid) or b""
     start, length = request.block * BLOCK_SIZE, request.count * BLOCK_SIZE
     blocks = storage[start:start + length]
+    if isinstance(outcome, bytes) and (request.op, request.mode) != ("read", "pio"):
+        raise RuleBroken("D-3", f"returned {len(outcome)} bytes for a {request.mode} "
+                                f"{request.op}: only a PIO read returns its blocks (a DMA read "
+                                f"puts them into RAM at {request.addr:#x})")
     if request.op == "write":
         if blocks != ram_before:
             raise RuleBroken("D-3", f"reported a successful write, but the storage does not "

@@ -189,7 +189,7 @@ def import_object(text: str, error: type[InputError] = TargetSpecError) -> objec
         sys.path.insert(0, os.getcwd())  # like ``python -m``: the current project first
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # any import failure is the user's to fix
+    except (Exception, SystemExit) as exc:  # any import failure is the user's to fix
         raise error(f"cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     obj: object = module
     for part in attr.split("."):
