@@ -15,19 +15,25 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import stat
+import sys
 from pathlib import Path
 from typing import Final
 
 import pytest
+from hypothesis import given, settings
 
 from duckybio.cli.main import main
+from duckybio.driver.scenario import MAX_ATTACHED, Scenario, scenarios
 from duckybio.kit.errors import TraceError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.target import Target
 from duckybio.kit.trace import parse_steps
 from duckybio.kit.wire_server import serve
+from duckybio.spec.drive import Declaration, parse_declaration
+from duckybio.spec.wire import WireError
 
 #: A machine with state everywhere: RAM, two storages, latched registers, a staged word.
 SETUP: Final = ["machine 0x10000 0x8400", "storage 1 0x800", "storage 2 0x400",
@@ -397,3 +403,83 @@ def test_a_hostile_storage_dir_entry_is_refused_and_left_alone(
     assert (after.st_mode, after.st_ino, after.st_size) == (
         before.st_mode, before.st_ino, before.st_size)
     assert (storage_dir / "2.img").read_bytes() == bytes(0x400)
+
+
+# --- driver declarations (the answer to ``supports``) -------------------------------------------
+
+#: (the declaration token a driver answers ``supports`` with, a fragment of the one-line error)
+DECLARATION_TABLE: Final = [
+    ("sids=0x100000000", "sids must be u32 values, not 0x100000000"),
+    ("counts=0x100000000", "counts must be u32 values"),
+    ("sids=0x1,0x1", "sids lists 0x1 twice"),
+    ("counts=0x1,0x2,0x1", "counts lists 0x1 twice"),
+    ("ops=read,read", "ops lists 'read' twice"),
+    ("modes=dma,tape", "modes must be some of dma, pio, not 'tape'"),
+    ("ops=" + "x" * 5000, "ops must be some of read, write, not 'xxxx"),
+    ("sids=" + ",".join(f"{i:#x}" for i in range(1, 66)), "sids lists 65 values; a declaration "
+                                                          "lists at most 64"),
+    ("sids=" + ",".join(f"{i:#x}" for i in range(1, 100_001)), "sids lists 100000 values"),
+    ("window=0x0-0x100000001", "window must be LOW-HIGH"),
+    ("window=0x2000-0x1000", "window must be LOW-HIGH"),
+    ("window=0x1000", "window must be LOW-HIGH"),
+    ("sids=", "malformed declaration item"),
+    ("sids=0x1;sids=0x2", "malformed declaration item"),
+    ("colour=blue", "unknown declaration key"),
+    ("sids=-1", "not a number"),
+]
+
+#: A form (b) driver that declares the text of the file ``argv[1]`` and fails every request.
+_DECLARING_DRIVER: Final = """\
+import sys
+token = open(sys.argv[1]).read()
+for line in sys.stdin:
+    word = (line.split() or [''])[0]
+    answer = {'version': 'OK duckybio-drive/1', 'supports': 'OK ' + token,
+              'request': 'done error'}.get(word, 'OK')
+    print(answer, flush=True)
+    if word == 'quit':
+        break
+"""
+
+
+@pytest.mark.parametrize(("token", "message"), DECLARATION_TABLE,
+                         ids=[f"declaration{i}" for i in range(len(DECLARATION_TABLE))])
+def test_a_bad_declaration_is_one_line_exit_3(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], token: str, message: str) -> None:
+    script, declared = tmp_path / "declares.py", tmp_path / "token.txt"
+    script.write_text(_DECLARING_DRIVER)
+    declared.write_text(token)
+    argv = shlex.join([sys.executable, str(script), str(declared)])
+    assert main(["drive", "--driver", argv, "--examples", "2", "--out", str(tmp_path)]) == 3
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "bad answer to supports" in lines[0], lines
+    assert message in lines[0] and len(lines[0]) < 300, lines[0]
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["declares.py", "token.txt"]
+
+
+@pytest.mark.parametrize(("token", "message"), DECLARATION_TABLE[:8],
+                         ids=[f"form-a-declaration{i}" for i in range(8)])
+def test_a_bad_form_a_declaration_is_refused_where_it_is_made(token: str, message: str) -> None:
+    with pytest.raises(WireError) as info:
+        parse_declaration(token)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    fields = dict(item.partition("=")[::2] for item in token.split(";"))
+    with pytest.raises(WireError):
+        Declaration(**{key: tuple(int(v, 16) if key in ("sids", "counts") else v
+                                  for v in value.split(",")) for key, value in fields.items()})
+
+
+def test_a_long_declaration_is_checked_in_bounded_time() -> None:
+    """64 storage ids are allowed; a scenario's machine attaches at most four of them."""
+    declaration = parse_declaration("sids=" + ",".join(f"{i:#x}" for i in range(1, 65)))
+    assert declaration.sids is not None and len(declaration.sids) == 64
+
+    @given(scenarios(declaration, 0))
+    @settings(max_examples=30, database=None)
+    def attached(scenario: Scenario) -> None:
+        assert len(scenario.instance.storages) <= MAX_ATTACHED
+        assert {s.sid for s in scenario.instance.storages} <= set(declaration.sids or ())
+
+    attached()

@@ -129,9 +129,9 @@ class ProcessDriver(WireTarget):
 
     def __init__(self, argv: list[str], *, timeout: float = 10.0) -> None:
         try:
-            super().__init__(argv, timeout=timeout, protocol=DRIVE_PROTOCOL)
+            super().__init__(argv, timeout=timeout, protocol=DRIVE_PROTOCOL, role="driver")
         except TargetBroken as exc:
-            raise DriverFailed(_as_driver(exc)) from None
+            raise DriverFailed(str(exc)) from None
 
     def line(self, text: str) -> str:
         """Send ``text``, return the driver's next line (``DriverFailed`` if it fails)."""
@@ -139,7 +139,7 @@ class ProcessDriver(WireTarget):
         try:
             answer = self._round_trip(text, LINE_LIMIT, self.timeout)
         except TargetBroken as exc:
-            raise DriverFailed(_as_driver(exc)) from None
+            raise DriverFailed(str(exc)) from None
         self._note("< ", answer)
         return answer
 
@@ -185,12 +185,6 @@ class ProcessDriver(WireTarget):
             if not isinstance(command, _DRIVER_COMMANDS):
                 raise DriverFailed(f"driver sent {line[:60]!r}: not a bus access")
             line = self.line(wire.format_answer(_carry_out(bus, command)))
-
-
-def _as_driver(exc: TargetBroken) -> str:
-    """The process client's message, naming the driver (it calls every program a target)."""
-    text = str(exc)
-    return "driver" + text[len("target"):] if text.startswith("target") else text
 
 
 def _carry_out(bus: CheckedBus, command: wire.Command) -> wire.Answer:

@@ -35,6 +35,8 @@ PRELUDE_MEANING: Final[dict[str, str]] = {
 
 #: Storage ids tried when a driver does not restrict them.
 DEFAULT_SIDS: Final = (1, 2)
+#: Most storages one scenario's machine has (a declaration may list more ids).
+MAX_ATTACHED: Final = 4
 #: Block counts tried when a driver does not restrict them.
 DEFAULT_COUNTS: Final = (0, 1, 2, 3)
 
@@ -118,6 +120,9 @@ def _instance(draw: st.DrawFn, declaration: Declaration) -> Instance:
     base = draw(st.sampled_from((0x2000, 0x0, 0x3000)))
     ram = draw(st.sampled_from((0x4000, 0x8000)))
     sids = list(declaration.sids or DEFAULT_SIDS)
+    if len(sids) > MAX_ATTACHED:  # a long declaration: a few of its storages at a time
+        others = st.lists(st.sampled_from(sids[1:]), max_size=MAX_ATTACHED - 1, unique=True)
+        sids = [sids[0], *draw(others)]
     shapes = []
     for sid in sids:
         if draw(st.booleans()) or sid == sids[0]:

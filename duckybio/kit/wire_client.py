@@ -116,12 +116,14 @@ class WireTarget:
 
     def __init__(self, argv: Sequence[str], *, timeout: float = 10.0,
                  env: Mapping[str, str] | None = None, close_timeout: float = 1.0,
-                 protocol: str = PROTOCOL_VERSION) -> None:
+                 protocol: str = PROTOCOL_VERSION, role: str = "target") -> None:
         if not argv:
             raise ValueError("the target command is empty")
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout}")
         self.argv = list(argv)
+        #: What the program is called in messages: ``target``, or ``driver`` (SPEC section 16).
+        self.role = role
         self.timeout = timeout
         self.close_timeout = close_timeout
         self._log: deque[tuple[str, str]] = deque(maxlen=TRANSCRIPT_LINES)
@@ -144,7 +146,8 @@ class WireTarget:
         except OSError as exc:
             stderr.close()
             reason = exc.strerror or str(exc)
-            raise TargetBroken(f"cannot start target {shlex.join(self.argv)}: {reason}") from None
+            raise TargetBroken(f"cannot start {role} {_brief(shlex.join(self.argv), 200)}: "
+                               f"{reason}") from None
         assert proc.stdin is not None and proc.stdout is not None
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
@@ -155,10 +158,10 @@ class WireTarget:
         try:
             answer = self._exchange(Version(), SHORT_ANSWER)
         except TargetRefused as exc:
-            self._break(f"target refused the handshake: {exc}")
+            self._break(f"{role} refused the handshake: {exc}")
         if answer.value != protocol:
             got = "a bare OK" if answer.value is None else repr(_brief(answer.value))
-            self._break(f"target speaks {got}, expected {protocol}")
+            self._break(f"{role} speaks {got}, expected {protocol}")
 
     # --- reports ----------------------------------------------------------------
 
@@ -228,9 +231,9 @@ class WireTarget:
     def _exchange(self, command: Command, limit: int, *, timeout: float | None = None) -> Ok:
         """Send one command, return its ``OK`` answer; ``FAIL`` raises TargetRefused."""
         if self._failure is not None:
-            raise TargetBroken(f"target already failed: {self._failure}")
+            raise TargetBroken(f"{self.role} already failed: {self._failure}")
         if self._closed:
-            raise TargetBroken("target is closed")
+            raise TargetBroken(f"{self.role} is closed")
         try:
             line = format_command(command)
         except WireError as exc:
@@ -252,7 +255,7 @@ class WireTarget:
         self._drain()
         if self._buffer:
             extra = self._buffer.decode("ascii", "replace").splitlines()[0]
-            self._break(f"target wrote {_brief(extra)!r} before {shown} was sent")
+            self._break(f"{self.role} wrote {_brief(extra)!r} before {shown} was sent")
         out = memoryview((line + "\n").encode("ascii"))
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as sel:
@@ -268,7 +271,7 @@ class WireTarget:
                     return self._decode(raw, line)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self._break(f"target did not answer {shown} within {timeout:g}s")
+                    self._break(f"{self.role} did not answer {shown} within {timeout:g}s")
                 for key, _ in sel.select(remaining):
                     if key.fd == self._stdin_fd:
                         out = self._send(out, shown)
@@ -276,7 +279,8 @@ class WireTarget:
                             sel.unregister(self._stdin_fd)
                     elif not self._receive():
                         self.crashed = True
-                        self._break(f"target {self._exit_status()} while answering {shown}")
+                        during = "while answering" if self.role == "target" else "after"
+                        self._break(f"{self.role} {self._exit_status()} {during} {shown}")
 
     def _send(self, out: memoryview, shown: str) -> memoryview:
         try:
@@ -285,7 +289,7 @@ class WireTarget:
             return out
         except (BrokenPipeError, ConnectionResetError):
             self.crashed = True
-            self._break(f"target {self._exit_status()} before reading {shown}")
+            self._break(f"{self.role} {self._exit_status()} before reading {shown}")
         return out[sent:]
 
     def _receive(self) -> bool:
