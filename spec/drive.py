@@ -119,9 +119,11 @@ class Declaration:
             if not values or odd:
                 raise WireError(f"{key} must be some of {', '.join(allowed)}"
                                 + (f", not {_brief(odd[0])}" if odd else ""))
-        for key, values in (("ops", self.ops), ("modes", self.modes), ("sids", self.sids),
-                            ("counts", self.counts)):
-            _check_list(key, values)
+        lists: tuple[tuple[str, tuple[object, ...] | None], ...] = (
+            ("ops", self.ops), ("modes", self.modes), ("sids", self.sids),
+            ("counts", self.counts))
+        for key, listed in lists:
+            _check_list(key, listed)
         if self.window is not None and not 0 <= self.window[0] < self.window[1] <= U32_END:
             low, high = self.window
             raise WireError(f"window must be LOW-HIGH with 0 <= LOW < HIGH <= 0x100000000, "

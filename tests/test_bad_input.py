@@ -19,7 +19,7 @@ import shlex
 import stat
 import sys
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pytest
 from hypothesis import given, settings
@@ -466,9 +466,11 @@ def test_a_bad_form_a_declaration_is_refused_where_it_is_made(token: str, messag
         parse_declaration(token)
     assert message in str(info.value) and "\n" not in str(info.value)
     fields = dict(item.partition("=")[::2] for item in token.split(";"))
+    given_values: dict[str, Any] = {
+        key: tuple(int(v, 16) if key in ("sids", "counts") else v for v in value.split(","))
+        for key, value in fields.items()}
     with pytest.raises(WireError):
-        Declaration(**{key: tuple(int(v, 16) if key in ("sids", "counts") else v
-                                  for v in value.split(",")) for key, value in fields.items()})
+        Declaration(**given_values)
 
 
 def test_a_long_declaration_is_checked_in_bounded_time() -> None:
