@@ -18,6 +18,7 @@ import os
 import shlex
 import stat
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Final
 
@@ -485,3 +486,83 @@ def test_a_long_declaration_is_checked_in_bounded_time() -> None:
         assert {s.sid for s in scenario.instance.storages} <= set(declaration.sids or ())
 
     attached()
+
+
+# --- hostile target text in every report format -------------------------------------------------
+
+#: Text a target puts into its failure (an in-process target's exception) or its stderr (a
+#: program), each with the control or markup characters it must not get through.
+HOSTILE_TEXT_TABLE: Final = [
+    ("\x1b]0;pwned\x07", "\x1b\x07"),
+    ("\x1b[2J\x1b[H cleared", "\x1b"),
+    ("nul\x00byte", "\x00"),
+    ("over\rwritten", "\r"),
+    ("back\x08\x08space", "\x08"),
+    ("form\x0cfeed\x0bvt", "\x0c\x0b"),
+    ("del\x7f", "\x7f"),
+    ("c1 \u0085 \u009b31m", "\u0085\u009b"),
+    ("<b>&amp;</b> ]]> <!--", ""),
+    ("not characters \ufffe\uffff", "\ufffe\uffff"),
+]
+
+#: A program that answers the wire protocol until the first read, then either (``stderr``)
+#: writes the text of the file ``argv[1]`` to its stderr and answers nonsense, so that the run
+#: ends showing its stderr, or (``answer``) answers ``FAIL`` with that text: a deviation.
+_HOSTILE_TARGET: Final = """\
+import sys
+text, mode = open(sys.argv[1], encoding='utf-8').read(), sys.argv[2]
+for line in sys.stdin:
+    word = (line.split() or [''])[0]
+    if word in ('read', 'readl', 'storage-read', 'clock_step'):
+        if mode == 'stderr':
+            sys.stderr.write(text + '\\n')
+            sys.stderr.flush()
+        print('nonsense' if mode == 'stderr' else 'FAIL ' + text, flush=True)
+        continue
+    print('OK duckybio-wire/1' if word == 'version' else 'OK', flush=True)
+"""
+
+
+class RaisingTarget(ReferenceTarget):
+    """An in-process target whose register reads raise with ``text``."""
+
+    text = ""
+
+    def readl(self, addr: int) -> int:
+        raise RuntimeError(self.text)
+
+
+def raising_target() -> RaisingTarget:
+    return RaisingTarget()
+
+
+@pytest.mark.parametrize("surface", ["raise", "stderr", "answer"])
+@pytest.mark.parametrize(("text", "bad"), HOSTILE_TEXT_TABLE,
+                         ids=[f"hostile-text{i}" for i in range(len(HOSTILE_TEXT_TABLE))])
+def test_hostile_target_text_is_shown_safely_in_every_format(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        surface: str, text: str, bad: str) -> None:
+    if surface == "raise":
+        monkeypatch.setattr(RaisingTarget, "text", text)
+        target = "test_bad_input:raising_target"
+    else:
+        (tmp_path / "text.txt").write_text(text, encoding="utf-8")
+        (tmp_path / "target.py").write_text(_HOSTILE_TARGET)
+        target = shlex.join([sys.executable, str(tmp_path / "target.py"),
+                             str(tmp_path / "text.txt"), surface])
+    reports = {name: tmp_path / name for name in ("r.json", "r.xml", "r.html")}
+    assert main(["check", "--target", target, "--examples", "2", "--quiet",
+                 "--json", str(reports["r.json"]), "--junit-xml", str(reports["r.xml"]),
+                 "--html", str(reports["r.html"]), "--out", str(tmp_path / "out")]) in (1, 3)
+    shown = capsys.readouterr().out
+    pages = {name: path.read_text(encoding="utf-8") for name, path in reports.items()}
+    unsafe = set(bad) | {"\x00", "\x1b", "\r"}
+    for where, content in [("terminal", shown), ("html", pages["r.html"])]:
+        assert not unsafe & set(content), (where, sorted(unsafe & set(content)))
+    root = ET.fromstring(pages["r.xml"].encode("utf-8"))  # well-formed
+    assert not unsafe & set(ET.tostring(root, encoding="unicode"))
+    report = json.loads(pages["r.json"])
+    if surface != "answer" or text.isascii():  # a FAIL line must be ASCII: else it broke
+        kept = " ".join(str(report[key]) for key in ("failure", "broken", "stderr_tail"))
+        first_word = text.splitlines()[0].split()[0]  # a failure line ends at a line break
+        assert first_word in kept, "JSON keeps the text itself, escaped by JSON"

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..kit.deviations import AllowFile
 from ..kit.errors import InputError, TargetSpecError
 from ..kit.instance import Instance
+from ..kit.jsonfile import dump_json
 from ..kit.junit import Case, render_junit
 from ..kit.reproducers import save_reproducers
 from ..kit.run import CheckConfig, CheckReport, run_check
@@ -140,7 +141,7 @@ def _finish(report: CheckReport, args: argparse.Namespace, allow: AllowFile) -> 
             print(f"  allow file written: {args.write_allow} ({len(text.allowed)} "
                   "signatures)")
     written += [args.json is None or write_text(args.json,
-                                                report.model_dump_json(indent=2) + "\n"),
+                                                dump_json(report, 2)),
                 args.junit_xml is None or write_text(args.junit_xml, junit(report)),
                 args.html is None or write_text(args.html, render_html(report, args.target))]
     return report.exit_code if report.exit_code or all(written) else 2

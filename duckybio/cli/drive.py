@@ -24,7 +24,7 @@ from ..driver import (
 )
 from ..driver.scenario import PRELUDE_MEANING
 from ..kit.errors import InputError
-from ..kit.jsonfile import load_json
+from ..kit.jsonfile import dump_json, load_json
 from ..kit.junit import Case, render_junit
 from .options import integer, natural, positive, seconds, write_text
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if report.failure is not None and args.replay is None and not _save(report, args.out):
         return 2
     if args.json is not None and not write_text(args.json,
-                                                report.model_dump_json(indent=2) + "\n"):
+                                                dump_json(report, 2)):
         return 2
     if args.junit_xml is not None and not write_text(args.junit_xml, junit(report)):
         return 2
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 def _save(report: DriveReport, out: Path) -> bool:
     trace = report.trace()
     files = {
-        out / "drive-trace.json": trace.model_dump_json(indent=1) + "\n",
+        out / "drive-trace.json": dump_json(trace, 1),
         out / "access-log.txt": "\n".join(report.log) + "\n",
     }
     for path, text in files.items():

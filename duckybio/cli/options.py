@@ -86,10 +86,14 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
 
 
 def write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path``; on failure print one line and return False."""
+    """Write ``text`` to ``path`` as UTF-8; on failure print one line and return False.
+
+    A byte of a path that is not UTF-8 (a lone surrogate) is written back as
+    that byte.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
     except OSError as exc:
         print(f"duckybio: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return False

@@ -30,6 +30,7 @@ from ..kit import (
     split_command,
 )
 from ..kit.errors import InputError
+from ..kit.printable import printable
 from ..spec import wire
 from ..spec.drive import (
     DRIVE_PROTOCOL,
@@ -228,7 +229,7 @@ def resolve_driver(text: str, *, timeout: float = 10.0) -> DriverSpec:
         declaration = first.declaration()
     finally:
         first.close()
-    return DriverSpec(text, declaration, make)
+    return DriverSpec(printable(text), declaration, make)
 
 
 def _python_driver(text: str) -> DriverSpec:

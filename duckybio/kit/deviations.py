@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError
-from .jsonfile import load_json
+from .jsonfile import dump_json, load_json
 from .trace import Step, Trace
 
 #: What kind of divergence a deviation is.
@@ -140,4 +140,4 @@ class AllowFile(BaseModel):
         return cls().merged(deviations, reason)
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2) + "\n"
+        return dump_json(self, 2)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from .errors import InputError, TargetSpecError
+from .printable import printable
 from .reference_target import ReferenceTarget
 from .target import Target
 from .wire_client import WireTarget
@@ -94,10 +95,10 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
     if names_python_object(text):
         return TargetSpec(text, _import_factory(text), latency=latency)
     argv = split_command(text, "target", TargetSpecError)
+    shown = printable(shlex.join(argv))  # a report's name of it: any path, shown safely
     if not reuse:
-        return TargetSpec(shlex.join(argv), lambda: WireTarget(argv, timeout=timeout),
-                          latency=latency)
-    return TargetSpec(shlex.join(argv), SharedProcess(argv, timeout), latency=latency)
+        return TargetSpec(shown, lambda: WireTarget(argv, timeout=timeout), latency=latency)
+    return TargetSpec(shown, SharedProcess(argv, timeout), latency=latency)
 
 
 class SharedProcess:
