@@ -566,3 +566,72 @@ def test_hostile_target_text_is_shown_safely_in_every_format(
         kept = " ".join(str(report[key]) for key in ("failure", "broken", "stderr_tail"))
         first_word = text.splitlines()[0].split()[0]  # a failure line ends at a line break
         assert first_word in kept, "JSON keeps the text itself, escaped by JSON"
+
+
+# --- output paths, checked before the run -------------------------------------------------------
+
+#: (the option, what its path is, a fragment of the one-line error)
+OUTPUT_TABLE: Final = [
+    ("--json", "fifo", "is a FIFO"),
+    ("--json", "directory", "is a directory"),
+    ("--json", "under a file", "Not a directory"),
+    ("--json", "unwritable", "cannot be created in /sys"),
+    ("--junit-xml", "fifo", "is a FIFO"),
+    ("--junit-xml", "directory", "is a directory"),
+    ("--html", "fifo", "is a FIFO"),
+    ("--html", "under a file", "Not a directory"),
+    ("--write-allow", "fifo", "is a FIFO"),
+    ("--write-allow", "directory", "is a directory"),
+    ("--write-allow", "unwritable", "cannot be created in /sys"),
+    ("--out", "fifo", "is not a directory"),
+    ("--out", "a file", "is not a directory"),
+]
+#: The options ``drive`` has too.
+_DRIVE_OUTPUTS: Final = ("--json", "--junit-xml", "--out")
+
+
+def _output_path(tmp_path: Path, kind: str) -> Path:
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        return tmp_path / "fifo"
+    if kind == "directory":
+        (tmp_path / "dir").mkdir()
+        return tmp_path / "dir"
+    (tmp_path / "file").write_text("kept")
+    if kind == "a file":
+        return tmp_path / "file"
+    if kind == "under a file":
+        return tmp_path / "file" / "r.out"
+    return Path("/sys/duckybio-no-such-dir/r.out")  # unwritable, even for root
+
+
+@pytest.mark.parametrize("command", ["check", "drive"])
+@pytest.mark.parametrize(("option", "kind", "message"), OUTPUT_TABLE,
+                         ids=[f"output{i}" for i in range(len(OUTPUT_TABLE))])
+def test_a_bad_output_path_is_refused_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, option: str,
+        kind: str, message: str) -> None:
+    if command == "drive" and option not in _DRIVE_OUTPUTS:
+        return  # drive has no such option: nothing to check
+    path = _output_path(tmp_path, kind)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = (["check", "--examples", "1", "--quiet"] if command == "check" else
+            ["drive", "--driver", "duckybio.driver.adapters:reference", "--examples", "1"])
+    assert main([*args, option, str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "", "the run started"
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"duckybio: {option} "), lines
+    assert message in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if kind in ("a file", "under a file"):
+        assert (tmp_path / "file").read_text() == "kept"
+
+
+def test_a_report_is_written_to_a_device_and_a_path_that_is_not_utf8(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/r\xff.json"))
+    assert main(["check", "--examples", "1", "--quiet", "--json", str(odd),
+                 "--junit-xml", os.devnull, "--out", str(tmp_path / "out")]) == 0
+    assert json.loads((tmp_path / os.fsdecode(b"r\xff.json")).read_text())["examples"] >= 1
+    assert "Traceback" not in capsys.readouterr().err

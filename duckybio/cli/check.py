@@ -23,7 +23,7 @@ from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
 from ..kit.workers import WorkerJob, run_workers
 from .html_report import render_html
-from .options import add_target_options, integer, positive, write_text
+from .options import add_target_options, check_outputs, integer, positive, write_text
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,6 +72,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    if not check_outputs({"--json": args.json, "--junit-xml": args.junit_xml,
+                          "--html": args.html, "--write-allow": args.write_allow},
+                         {"--out": args.out}):
+        return 2
     try:
         spec = resolve_target(args.target, latency=args.latency, timeout=args.timeout,
                               reuse=not args.fresh_process)

@@ -26,7 +26,7 @@ from ..driver.scenario import PRELUDE_MEANING
 from ..kit.errors import InputError
 from ..kit.jsonfile import dump_json, load_json
 from ..kit.junit import Case, render_junit
-from .options import integer, natural, positive, seconds, write_text
+from .options import check_outputs, integer, natural, positive, seconds, write_text
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,6 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    if not check_outputs({"--json": args.json, "--junit-xml": args.junit_xml},
+                         {"--out": args.out}):
+        return 2
     try:
         spec = resolve_driver(args.driver, timeout=args.timeout)
         if args.replay is not None:
