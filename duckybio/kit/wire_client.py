@@ -18,7 +18,6 @@ import secrets
 import selectors
 import shlex
 import subprocess
-import tempfile
 import time
 import weakref
 from collections import deque
@@ -58,7 +57,7 @@ from ..spec.wire import (
 )
 from .errors import TargetBroken, TargetRefused
 from .fill import abbreviate
-from .process import TOKEN_VARIABLE, Process, exit_text, reap
+from .process import TOKEN_VARIABLE, Process, StderrTail, exit_text, reap, reaped
 
 #: A line shorter than this holds no byte string long enough to abbreviate (17 bytes).
 _SHORTEST_ABBREVIATED: Final = len("0x") + 2 * 17 - 1
@@ -135,24 +134,27 @@ class WireTarget:
         #: Pipelined commands sent and not yet answered: command, line, expected answer.
         self._queue: deque[tuple[Command, str, str | None]] = deque()
         self._eof = False
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         token = secrets.token_hex(8)
         child_env = dict(os.environ if env is None else env)
         child_env[TOKEN_VARIABLE] = token
+        stderr_read, stderr_write = os.pipe()
         try:
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                env=child_env, start_new_session=True, bufsize=0)
+                reaped(self.argv, child_env, close_timeout), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=stderr_write, env=child_env,
+                start_new_session=True, bufsize=0)
         except OSError as exc:
-            stderr.close()
+            os.close(stderr_read)
             reason = exc.strerror or str(exc)
             raise TargetBroken(f"cannot start {role} {_brief(shlex.join(self.argv), 200)}: "
                                f"{reason}") from None
+        finally:
+            os.close(stderr_write)
         assert proc.stdin is not None and proc.stdout is not None
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
-        self._process = Process(proc, stderr, token)
+        self._process = Process(proc, StderrTail(stderr_read), token)
         self._finalizer = weakref.finalize(self, reap, self._process, close_timeout)
         self.pid = proc.pid
         try:
