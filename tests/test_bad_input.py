@@ -315,6 +315,10 @@ CLI_TABLE: Final = [
     (["replay", "t.json", "--latency", "x"], "--latency"),
     (["vectors", "--timeout", "1e10"], "--timeout"),
     (["vectors", "--check", "--regenerate"], "not allowed with"),
+    (["drive", "--driver", "x:y", "--busy-bound", "1001"], "--busy-bound"),
+    (["drive", "--driver", "x:y", "--busy-bound", "1000000000"], "--busy-bound"),
+    (["drive", "--driver", "x:y", "--busy-bound", str(1 << 80)], "--busy-bound"),
+    (["drive", "--driver", "x:y", "--busy-bound", "-1"], "--busy-bound"),
     (["serve", "--latency", "-1"], "--latency"),
     (["serve", "--max-line", "0"], "--max-line"),
     (["serve", "--max-line", "lots"], "--max-line"),
@@ -635,3 +639,64 @@ def test_a_report_is_written_to_a_device_and_a_path_that_is_not_utf8(
                  "--junit-xml", os.devnull, "--out", str(tmp_path / "out")]) == 0
     assert json.loads((tmp_path / os.fsdecode(b"r\xff.json")).read_text())["examples"] >= 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- drive traces (duckybio drive --replay) ---------------------------------------------------
+
+#: A saved drive trace that replays: the reference driver keeps every rule on it.
+_DRIVE_TRACE: Final = {
+    "driver": "duckybio.driver.adapters:reference", "busy_bound": 2, "rule": "D-1",
+    "failure": "D-1: an earlier failure", "log": [],
+    "scenario": {"instance": {"ram_size": 0x4000, "mmio_base": 0x2000,
+                              "storages": [{"sid": 1, "size": 0x400}]},
+                 "steps": [{"op": "read", "sid": 1, "block": 0, "count": 1, "addr": 0,
+                            "mode": "dma"}],
+                 "latencies": [1], "contents": 0},
+}
+
+#: (where in the trace, the value put there, a fragment of the one-line error)
+DRIVE_TRACE_TABLE: Final = [
+    (("scenario", "instance", "ram_size"), 1 << 40, "RAM of 0x10000000000 bytes"),
+    (("scenario", "instance", "storages", 0, "size"), 1 << 40, "a storage larger"),
+    (("scenario", "steps", 0, "count"), 1 << 70, "steps.0.count"),
+    (("scenario", "steps", 0, "sid"), 1 << 33, "steps.0.sid"),
+    (("scenario", "steps", 0, "addr"), -1, "steps.0.addr"),
+    (("scenario", "steps"), [], "scenario.steps"),
+    (("scenario", "steps"), [_DRIVE_TRACE["scenario"]["steps"][0]] * 65,  # type: ignore[index]
+     "scenario.steps"),
+    (("scenario", "latencies"), [10 ** 12], "latencies must lie in 0..1000"),
+    (("scenario", "latencies"), [3], "a latency of 3 exceeds the busy bound 2"),
+    (("scenario", "latencies"), [], "scenario.latencies"),
+    (("scenario", "contents"), 1 << 70, "scenario.contents"),
+    (("busy_bound",), -5, "busy_bound"),
+    (("busy_bound",), 10 ** 9, "busy_bound"),
+    (("busy_bound",), "two", "busy_bound"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), DRIVE_TRACE_TABLE,
+                         ids=[f"drive-trace{i}" for i in range(len(DRIVE_TRACE_TABLE))])
+def test_a_bad_drive_trace_is_one_line_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], where: tuple[str | int, ...],
+        value: object, message: str) -> None:
+    trace = json.loads(json.dumps(_DRIVE_TRACE))
+    node = trace
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    path = tmp_path / "drive-trace.json"
+    path.write_text(json.dumps(trace))
+    assert main(["drive", "--driver", "duckybio.driver.adapters:reference",
+                 "--replay", str(path), "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("duckybio: drive trace "), lines
+    assert message in lines[0] and "Traceback" not in captured.err, lines[0]
+    assert captured.out == ""
+
+
+def test_the_good_drive_trace_replays(tmp_path: Path) -> None:
+    path = tmp_path / "drive-trace.json"
+    path.write_text(json.dumps(_DRIVE_TRACE))
+    assert main(["drive", "--driver", "duckybio.driver.adapters:reference",
+                 "--replay", str(path), "--out", str(tmp_path / "out")]) == 0

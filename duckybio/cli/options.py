@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -44,6 +45,16 @@ def positive(text: str) -> int:
 def natural(text: str) -> int:
     """An argparse type: an integer >= 0 (decimal or 0x-hex)."""
     return parse_int(text, 0)
+
+
+def at_most(maximum: int) -> Callable[[str], int]:
+    """An argparse type: an integer in ``[0, maximum]`` (decimal or 0x-hex)."""
+    def parse(text: str) -> int:
+        value = parse_int(text, 0)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {text}")
+        return value
+    return parse
 
 
 def integer(text: str) -> int:
