@@ -27,6 +27,7 @@ from hypothesis import given, settings
 
 from duckybio.cli.main import main
 from duckybio.driver.scenario import MAX_ATTACHED, Scenario, scenarios
+from duckybio.kit.deviations import AllowedDeviation, AllowFile
 from duckybio.kit.errors import TraceError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
@@ -700,3 +701,14 @@ def test_the_good_drive_trace_replays(tmp_path: Path) -> None:
     path.write_text(json.dumps(_DRIVE_TRACE))
     assert main(["drive", "--driver", "duckybio.driver.adapters:reference",
                  "--replay", str(path), "--out", str(tmp_path / "out")]) == 0
+
+
+def test_a_byte_order_mark_is_accepted_in_an_allow_file_and_a_trace(tmp_path: Path) -> None:
+    allow = tmp_path / "allow.json"
+    allow.write_bytes(b"\xef\xbb\xbf" + AllowFile(allowed=[AllowedDeviation(
+        signature="x: answer", reason="known")]).to_json().encode())
+    assert AllowFile.load(allow).reasons() == {"x: answer": "known"}
+    trace = tmp_path / "t.json"
+    trace.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "bom", "steps": [
+        {"command": "machine 0x10000 0x8400", "expect": "OK"}]}).encode())
+    assert main(["replay", str(trace)]) == 0

@@ -39,7 +39,7 @@ def load_json(cls: type[M], path: Path, error: type[Exception], what: str) -> M:
             raw = fh.read(MAX_JSON_BYTES + 1)
         if len(raw) > MAX_JSON_BYTES:
             raise error(f"{what} {path} is larger than {MAX_JSON_BYTES} bytes")
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte order mark is allowed
     except OSError as exc:
         raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
