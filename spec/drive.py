@@ -28,6 +28,11 @@ Mode = Literal["dma", "pio"]
 OPS: Final[tuple[Op, ...]] = ("read", "write")
 MODES: Final[tuple[Mode, ...]] = ("dma", "pio")
 
+#: Most values one list of a declaration may name (storage ids, counts).
+MAX_DECLARED: Final = 64
+#: One past the largest u32: SID, COUNT and ADDR are u32 registers.
+U32_END: Final = 1 << 32
+
 _DEFINITION: Final = re.compile(r"^- \*\*(D-[0-9]+)\*\*", re.MULTILINE)
 
 
@@ -109,16 +114,20 @@ class Declaration:
     window: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        if not self.ops or not set(self.ops) <= set(OPS):
-            raise WireError(f"ops must be some of read, write: {self.ops}")
-        if not self.modes or not set(self.modes) <= set(MODES):
-            raise WireError(f"modes must be some of dma, pio: {self.modes}")
-        if self.sids is not None and not self.sids:
-            raise WireError("sids must name at least one storage id")
-        if self.counts is not None and not self.counts:
-            raise WireError("counts must name at least one count")
-        if self.window is not None and not 0 <= self.window[0] < self.window[1]:
-            raise WireError(f"window must be low-high with low < high: {self.window}")
+        for key, values, allowed in (("ops", self.ops, OPS), ("modes", self.modes, MODES)):
+            odd = [v for v in values if v not in allowed]
+            if not values or odd:
+                raise WireError(f"{key} must be some of {', '.join(allowed)}"
+                                + (f", not {_brief(odd[0])}" if odd else ""))
+        lists: tuple[tuple[str, tuple[object, ...] | None], ...] = (
+            ("ops", self.ops), ("modes", self.modes), ("sids", self.sids),
+            ("counts", self.counts))
+        for key, listed in lists:
+            _check_list(key, listed)
+        if self.window is not None and not 0 <= self.window[0] < self.window[1] <= U32_END:
+            low, high = self.window
+            raise WireError(f"window must be LOW-HIGH with 0 <= LOW < HIGH <= 0x100000000, "
+                            f"not {_brief(low)}-{_brief(high)}")
 
     def token(self) -> str:
         """The declaration as the one token a driver answers ``supports`` with."""
@@ -135,6 +144,30 @@ class Declaration:
         if self.window is not None:
             items.append(f"window={n(self.window[0])}-{n(self.window[1])}")
         return ";".join(items) or "any"
+
+
+def _brief(value: object) -> str:
+    """A declared value for a one-line message: hex for a number, cut short."""
+    text = f"{value:#x}" if isinstance(value, int) else repr(value)
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
+def _check_list(key: str, values: tuple[object, ...] | None) -> None:
+    """One list of a declaration: not empty, short, no repeats, each value a u32."""
+    if values is None:
+        return
+    if not values:
+        raise WireError(f"{key} must name at least one value")
+    if len(values) > MAX_DECLARED:
+        raise WireError(f"{key} lists {len(values)} values; a declaration lists at most "
+                        f"{MAX_DECLARED}")
+    if len(set(values)) != len(values):
+        twice = next(v for i, v in enumerate(values) if v in values[:i])
+        raise WireError(f"{key} lists {_brief(twice)} twice")
+    if key in ("sids", "counts"):
+        wide = [v for v in values if not isinstance(v, int) or not 0 <= v < U32_END]
+        if wide:
+            raise WireError(f"{key} must be u32 values, not {_brief(wide[0])}")
 
 
 def parse_declaration(token: str | None) -> Declaration:
@@ -183,7 +216,7 @@ DRIVER_RULES: Final[tuple[DriverRule, ...]] = (
     DriverRule("D-2", "the driver reports success exactly when the request can succeed and "
                       "its command succeeded"),
     DriverRule("D-3", "after a successful read the blocks are in RAM at ADDR (or returned, "
-                      "PIO); after a successful write the storage holds the RAM bytes"),
+                      "PIO only); after a successful write the storage holds the RAM bytes"),
     DriverRule("D-4", "no write of SID, BLOCK, COUNT, ADDR or DATA while BUSY"),
     DriverRule("D-5", "DATA is read only while idle and never past COUNT x 1024 bytes"),
     DriverRule("D-6", "a command starts with ERR clear and DMA mode as the request asks: "

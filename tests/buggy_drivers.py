@@ -13,7 +13,7 @@ from typing import Final
 from duckybio.driver import Bus, drives
 from duckybio.kit import TargetRefused
 from duckybio.spec.drive import Declaration, Outcome, Request
-from duckybio.spec.regmap import BLOCK_SIZE, WORD_SIZE, Flag, Reg
+from duckybio.spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE, Flag, Reg
 
 RDY, ERR, BUSY = int(Flag.RDY), int(Flag.ERR), int(Flag.BUSY)
 
@@ -39,6 +39,12 @@ def _drive(bus: Bus, request: Request, flaw: str | None) -> Outcome:
 
     dma = request.mode == "dma"
     length = request.count * BLOCK_SIZE
+    if flaw == "returns a DMA read's bytes, RAM untouched" and dma and request.op == "read":
+        end, page = request.addr + length, bus.mmio_base
+        ram = end <= bus.ram_size and (end <= page or request.addr >= page + PAGE_SIZE)
+        if length and not ram:
+            return False  # the buffer is not RAM: the request cannot succeed
+        dma = False  # read the blocks through the data port and return them
     if flaw != "forgets SRST after an error":
         put(Reg.STATUS, Flag.SRST)
         if flaw != "writes COUNT while BUSY (no wait after SRST)":
@@ -111,6 +117,7 @@ FLAWS: Final[dict[str, str]] = {
     "forgets SRST after an error": "D-6",
     "acknowledges an interrupt at a reserved offset": "D-7",
     "trusts STATUS right after the start": "D-5",
+    "returns a DMA read's bytes, RAM untouched": "D-3",
 }
 
 correct = _make(None)
@@ -122,6 +129,7 @@ reads_past_buffer = _make("reads DATA past the buffer")
 forgets_srst = _make("forgets SRST after an error")
 reserved_offset = _make("acknowledges an interrupt at a reserved offset")
 trusts_status = _make("trusts STATUS right after the start")
+dma_bytes = _make("returns a DMA read's bytes, RAM untouched")
 
 #: The module attribute of each flaw's driver.
 NAMES: Final[dict[str, str]] = {
@@ -133,4 +141,5 @@ NAMES: Final[dict[str, str]] = {
     "forgets SRST after an error": "forgets_srst",
     "acknowledges an interrupt at a reserved offset": "reserved_offset",
     "trusts STATUS right after the start": "trusts_status",
+    "returns a DMA read's bytes, RAM untouched": "dma_bytes",
 }

@@ -15,18 +15,27 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
+import stat
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pytest
+from hypothesis import given, settings
 
 from duckybio.cli.main import main
+from duckybio.driver.scenario import MAX_ATTACHED, Scenario, scenarios
+from duckybio.kit.deviations import AllowedDeviation, AllowFile
 from duckybio.kit.errors import TraceError
 from duckybio.kit.model_target import ModelTarget
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.target import Target
 from duckybio.kit.trace import parse_steps
 from duckybio.kit.wire_server import serve
+from duckybio.spec.drive import Declaration, parse_declaration
+from duckybio.spec.wire import WireError
 
 #: A machine with state everywhere: RAM, two storages, latched registers, a staged word.
 SETUP: Final = ["machine 0x10000 0x8400", "storage 1 0x800", "storage 2 0x400",
@@ -307,6 +316,10 @@ CLI_TABLE: Final = [
     (["replay", "t.json", "--latency", "x"], "--latency"),
     (["vectors", "--timeout", "1e10"], "--timeout"),
     (["vectors", "--check", "--regenerate"], "not allowed with"),
+    (["drive", "--driver", "x:y", "--busy-bound", "1001"], "--busy-bound"),
+    (["drive", "--driver", "x:y", "--busy-bound", "1000000000"], "--busy-bound"),
+    (["drive", "--driver", "x:y", "--busy-bound", str(1 << 80)], "--busy-bound"),
+    (["drive", "--driver", "x:y", "--busy-bound", "-1"], "--busy-bound"),
     (["serve", "--latency", "-1"], "--latency"),
     (["serve", "--max-line", "0"], "--max-line"),
     (["serve", "--max-line", "lots"], "--max-line"),
@@ -348,3 +361,359 @@ def test_serve_refuses_contradictory_storage_options(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- storage-directory entries (duckybio serve --storage-dir) ----------------------------------
+
+#: (what ``DIR/1.img`` is made, a fragment of the FAIL message)
+STORAGE_DIR_TABLE: Final = [
+    ("symlink", "a symbolic link"),
+    ("dangling symlink", "a symbolic link"),
+    ("hard link", "a hard link"),
+    ("fifo", "not a regular file"),
+    ("device", "not a regular file"),
+    ("directory", "a directory"),
+]
+
+
+def _make_entry(kind: str, entry: Path, outside: Path) -> None:
+    if kind == "symlink":
+        entry.symlink_to(outside)
+    elif kind == "dangling symlink":
+        entry.symlink_to(outside.with_name("created-outside.img"))
+    elif kind == "hard link":
+        os.link(outside, entry)
+    elif kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "device":
+        os.mknod(entry, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers
+    else:
+        entry.mkdir()
+
+
+@pytest.mark.parametrize(("kind", "message"), STORAGE_DIR_TABLE,
+                         ids=[f"storage-dir{i}" for i in range(len(STORAGE_DIR_TABLE))])
+def test_a_hostile_storage_dir_entry_is_refused_and_left_alone(
+        tmp_path: Path, kind: str, message: str) -> None:
+    storage_dir, outside = tmp_path / "d", tmp_path / "outside.txt"
+    storage_dir.mkdir()
+    outside.write_bytes(b"precious")
+    entry = storage_dir / "1.img"
+    _make_entry(kind, entry, outside)
+    before = os.lstat(entry)
+    out = io.StringIO()
+    serve(lambda: ReferenceTarget(storage_dir=storage_dir),
+          io.StringIO("machine 0x10000 0x8400\nstorage 1 0x400\nstorage 2 0x400\nversion\n"),
+          out, max_line=4096)
+    answers = out.getvalue().splitlines()
+    assert answers[1].startswith("FAIL storage 1: cannot use") and message in answers[1], answers
+    assert answers[2:] == ["OK", "OK duckybio-wire/1"], "the session does not go on"
+    assert outside.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "outside.txt"]
+    after = os.lstat(entry)
+    assert (after.st_mode, after.st_ino, after.st_size) == (
+        before.st_mode, before.st_ino, before.st_size)
+    assert (storage_dir / "2.img").read_bytes() == bytes(0x400)
+
+
+# --- driver declarations (the answer to ``supports``) -------------------------------------------
+
+#: (the declaration token a driver answers ``supports`` with, a fragment of the one-line error)
+DECLARATION_TABLE: Final = [
+    ("sids=0x100000000", "sids must be u32 values, not 0x100000000"),
+    ("counts=0x100000000", "counts must be u32 values"),
+    ("sids=0x1,0x1", "sids lists 0x1 twice"),
+    ("counts=0x1,0x2,0x1", "counts lists 0x1 twice"),
+    ("ops=read,read", "ops lists 'read' twice"),
+    ("modes=dma,tape", "modes must be some of dma, pio, not 'tape'"),
+    ("ops=" + "x" * 5000, "ops must be some of read, write, not 'xxxx"),
+    ("sids=" + ",".join(f"{i:#x}" for i in range(1, 66)), "sids lists 65 values; a declaration "
+                                                          "lists at most 64"),
+    ("sids=" + ",".join(f"{i:#x}" for i in range(1, 100_001)), "sids lists 100000 values"),
+    ("window=0x0-0x100000001", "window must be LOW-HIGH"),
+    ("window=0x2000-0x1000", "window must be LOW-HIGH"),
+    ("window=0x1000", "window must be LOW-HIGH"),
+    ("sids=", "malformed declaration item"),
+    ("sids=0x1;sids=0x2", "malformed declaration item"),
+    ("colour=blue", "unknown declaration key"),
+    ("sids=-1", "not a number"),
+]
+
+#: A form (b) driver that declares the text of the file ``argv[1]`` and fails every request.
+_DECLARING_DRIVER: Final = """\
+import sys
+token = open(sys.argv[1]).read()
+for line in sys.stdin:
+    word = (line.split() or [''])[0]
+    answer = {'version': 'OK duckybio-drive/1', 'supports': 'OK ' + token,
+              'request': 'done error'}.get(word, 'OK')
+    print(answer, flush=True)
+    if word == 'quit':
+        break
+"""
+
+
+@pytest.mark.parametrize(("token", "message"), DECLARATION_TABLE,
+                         ids=[f"declaration{i}" for i in range(len(DECLARATION_TABLE))])
+def test_a_bad_declaration_is_one_line_exit_3(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], token: str, message: str) -> None:
+    script, declared = tmp_path / "declares.py", tmp_path / "token.txt"
+    script.write_text(_DECLARING_DRIVER)
+    declared.write_text(token)
+    argv = shlex.join([sys.executable, str(script), str(declared)])
+    assert main(["drive", "--driver", argv, "--examples", "2", "--out", str(tmp_path)]) == 3
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "bad answer to supports" in lines[0], lines
+    assert message in lines[0] and len(lines[0]) < 300, lines[0]
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["declares.py", "token.txt"]
+
+
+@pytest.mark.parametrize(("token", "message"), DECLARATION_TABLE[:8],
+                         ids=[f"form-a-declaration{i}" for i in range(8)])
+def test_a_bad_form_a_declaration_is_refused_where_it_is_made(token: str, message: str) -> None:
+    with pytest.raises(WireError) as info:
+        parse_declaration(token)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    fields = dict(item.partition("=")[::2] for item in token.split(";"))
+    given_values: dict[str, Any] = {
+        key: tuple(int(v, 16) if key in ("sids", "counts") else v for v in value.split(","))
+        for key, value in fields.items()}
+    with pytest.raises(WireError):
+        Declaration(**given_values)
+
+
+def test_a_long_declaration_is_checked_in_bounded_time() -> None:
+    """64 storage ids are allowed; a scenario's machine attaches at most four of them."""
+    declaration = parse_declaration("sids=" + ",".join(f"{i:#x}" for i in range(1, 65)))
+    assert declaration.sids is not None and len(declaration.sids) == 64
+
+    @given(scenarios(declaration, 0))
+    @settings(max_examples=30, database=None)
+    def attached(scenario: Scenario) -> None:
+        assert len(scenario.instance.storages) <= MAX_ATTACHED
+        assert {s.sid for s in scenario.instance.storages} <= set(declaration.sids or ())
+
+    attached()
+
+
+# --- hostile target text in every report format -------------------------------------------------
+
+#: Text a target puts into its failure (an in-process target's exception) or its stderr (a
+#: program), each with the control or markup characters it must not get through.
+HOSTILE_TEXT_TABLE: Final = [
+    ("\x1b]0;pwned\x07", "\x1b\x07"),
+    ("\x1b[2J\x1b[H cleared", "\x1b"),
+    ("nul\x00byte", "\x00"),
+    ("over\rwritten", "\r"),
+    ("back\x08\x08space", "\x08"),
+    ("form\x0cfeed\x0bvt", "\x0c\x0b"),
+    ("del\x7f", "\x7f"),
+    ("c1 \u0085 \u009b31m", "\u0085\u009b"),
+    ("<b>&amp;</b> ]]> <!--", ""),
+    ("not characters \ufffe\uffff", "\ufffe\uffff"),
+]
+
+#: A program that answers the wire protocol until the first read, then either (``stderr``)
+#: writes the text of the file ``argv[1]`` to its stderr and answers nonsense, so that the run
+#: ends showing its stderr, or (``answer``) answers ``FAIL`` with that text: a deviation.
+_HOSTILE_TARGET: Final = """\
+import sys
+text, mode = open(sys.argv[1], encoding='utf-8').read(), sys.argv[2]
+for line in sys.stdin:
+    word = (line.split() or [''])[0]
+    if word in ('read', 'readl', 'storage-read', 'clock_step'):
+        if mode == 'stderr':
+            sys.stderr.write(text + '\\n')
+            sys.stderr.flush()
+        print('nonsense' if mode == 'stderr' else 'FAIL ' + text, flush=True)
+        continue
+    print('OK duckybio-wire/1' if word == 'version' else 'OK', flush=True)
+"""
+
+
+class RaisingTarget(ReferenceTarget):
+    """An in-process target whose register reads raise with ``text``."""
+
+    text = ""
+
+    def readl(self, addr: int) -> int:
+        raise RuntimeError(self.text)
+
+
+def raising_target() -> RaisingTarget:
+    return RaisingTarget()
+
+
+@pytest.mark.parametrize("surface", ["raise", "stderr", "answer"])
+@pytest.mark.parametrize(("text", "bad"), HOSTILE_TEXT_TABLE,
+                         ids=[f"hostile-text{i}" for i in range(len(HOSTILE_TEXT_TABLE))])
+def test_hostile_target_text_is_shown_safely_in_every_format(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        surface: str, text: str, bad: str) -> None:
+    if surface == "raise":
+        monkeypatch.setattr(RaisingTarget, "text", text)
+        target = "test_bad_input:raising_target"
+    else:
+        (tmp_path / "text.txt").write_text(text, encoding="utf-8")
+        (tmp_path / "target.py").write_text(_HOSTILE_TARGET)
+        target = shlex.join([sys.executable, str(tmp_path / "target.py"),
+                             str(tmp_path / "text.txt"), surface])
+    reports = {name: tmp_path / name for name in ("r.json", "r.xml", "r.html")}
+    assert main(["check", "--target", target, "--examples", "2", "--quiet",
+                 "--json", str(reports["r.json"]), "--junit-xml", str(reports["r.xml"]),
+                 "--html", str(reports["r.html"]), "--out", str(tmp_path / "out")]) in (1, 3)
+    shown = capsys.readouterr().out
+    pages = {name: path.read_text(encoding="utf-8") for name, path in reports.items()}
+    unsafe = set(bad) | {"\x00", "\x1b", "\r"}
+    for where, content in [("terminal", shown), ("html", pages["r.html"])]:
+        assert not unsafe & set(content), (where, sorted(unsafe & set(content)))
+    root = ET.fromstring(pages["r.xml"].encode("utf-8"))  # well-formed
+    assert not unsafe & set(ET.tostring(root, encoding="unicode"))
+    report = json.loads(pages["r.json"])
+    if surface != "answer" or text.isascii():  # a FAIL line must be ASCII: else it broke
+        kept = " ".join(str(report[key]) for key in ("failure", "broken", "stderr_tail"))
+        first_word = text.splitlines()[0].split()[0]  # a failure line ends at a line break
+        assert first_word in kept, "JSON keeps the text itself, escaped by JSON"
+
+
+# --- output paths, checked before the run -------------------------------------------------------
+
+#: (the option, what its path is, a fragment of the one-line error)
+OUTPUT_TABLE: Final = [
+    ("--json", "fifo", "is a FIFO"),
+    ("--json", "directory", "is a directory"),
+    ("--json", "under a file", "Not a directory"),
+    ("--json", "unwritable", "cannot be created in /sys"),
+    ("--junit-xml", "fifo", "is a FIFO"),
+    ("--junit-xml", "directory", "is a directory"),
+    ("--html", "fifo", "is a FIFO"),
+    ("--html", "under a file", "Not a directory"),
+    ("--write-allow", "fifo", "is a FIFO"),
+    ("--write-allow", "directory", "is a directory"),
+    ("--write-allow", "unwritable", "cannot be created in /sys"),
+    ("--out", "fifo", "is not a directory"),
+    ("--out", "a file", "is not a directory"),
+]
+#: The options ``drive`` has too.
+_DRIVE_OUTPUTS: Final = ("--json", "--junit-xml", "--out")
+
+
+def _output_path(tmp_path: Path, kind: str) -> Path:
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        return tmp_path / "fifo"
+    if kind == "directory":
+        (tmp_path / "dir").mkdir()
+        return tmp_path / "dir"
+    (tmp_path / "file").write_text("kept")
+    if kind == "a file":
+        return tmp_path / "file"
+    if kind == "under a file":
+        return tmp_path / "file" / "r.out"
+    return Path("/sys/duckybio-no-such-dir/r.out")  # unwritable, even for root
+
+
+@pytest.mark.parametrize("command", ["check", "drive"])
+@pytest.mark.parametrize(("option", "kind", "message"), OUTPUT_TABLE,
+                         ids=[f"output{i}" for i in range(len(OUTPUT_TABLE))])
+def test_a_bad_output_path_is_refused_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, option: str,
+        kind: str, message: str) -> None:
+    if command == "drive" and option not in _DRIVE_OUTPUTS:
+        return  # drive has no such option: nothing to check
+    path = _output_path(tmp_path, kind)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = (["check", "--examples", "1", "--quiet"] if command == "check" else
+            ["drive", "--driver", "duckybio.driver.adapters:reference", "--examples", "1"])
+    assert main([*args, option, str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "", "the run started"
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"duckybio: {option} "), lines
+    assert message in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if kind in ("a file", "under a file"):
+        assert (tmp_path / "file").read_text() == "kept"
+
+
+def test_a_report_is_written_to_a_device_and_a_path_that_is_not_utf8(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/r\xff.json"))
+    assert main(["check", "--examples", "1", "--quiet", "--json", str(odd),
+                 "--junit-xml", os.devnull, "--out", str(tmp_path / "out")]) == 0
+    assert json.loads((tmp_path / os.fsdecode(b"r\xff.json")).read_text())["examples"] >= 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+# --- drive traces (duckybio drive --replay) ---------------------------------------------------
+
+#: A saved drive trace that replays: the reference driver keeps every rule on it.
+_DRIVE_TRACE: Final = {
+    "driver": "duckybio.driver.adapters:reference", "busy_bound": 2, "rule": "D-1",
+    "failure": "D-1: an earlier failure", "log": [],
+    "scenario": {"instance": {"ram_size": 0x4000, "mmio_base": 0x2000,
+                              "storages": [{"sid": 1, "size": 0x400}]},
+                 "steps": [{"op": "read", "sid": 1, "block": 0, "count": 1, "addr": 0,
+                            "mode": "dma"}],
+                 "latencies": [1], "contents": 0},
+}
+
+#: (where in the trace, the value put there, a fragment of the one-line error)
+DRIVE_TRACE_TABLE: Final = [
+    (("scenario", "instance", "ram_size"), 1 << 40, "RAM of 0x10000000000 bytes"),
+    (("scenario", "instance", "storages", 0, "size"), 1 << 40, "a storage larger"),
+    (("scenario", "steps", 0, "count"), 1 << 70, "steps.0.count"),
+    (("scenario", "steps", 0, "sid"), 1 << 33, "steps.0.sid"),
+    (("scenario", "steps", 0, "addr"), -1, "steps.0.addr"),
+    (("scenario", "steps"), [], "scenario.steps"),
+    (("scenario", "steps"), [_DRIVE_TRACE["scenario"]["steps"][0]] * 65,  # type: ignore[index]
+     "scenario.steps"),
+    (("scenario", "latencies"), [10 ** 12], "latencies must lie in 0..1000"),
+    (("scenario", "latencies"), [3], "a latency of 3 exceeds the busy bound 2"),
+    (("scenario", "latencies"), [], "scenario.latencies"),
+    (("scenario", "contents"), 1 << 70, "scenario.contents"),
+    (("busy_bound",), -5, "busy_bound"),
+    (("busy_bound",), 10 ** 9, "busy_bound"),
+    (("busy_bound",), "two", "busy_bound"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), DRIVE_TRACE_TABLE,
+                         ids=[f"drive-trace{i}" for i in range(len(DRIVE_TRACE_TABLE))])
+def test_a_bad_drive_trace_is_one_line_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], where: tuple[str | int, ...],
+        value: object, message: str) -> None:
+    trace = json.loads(json.dumps(_DRIVE_TRACE))
+    node = trace
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    path = tmp_path / "drive-trace.json"
+    path.write_text(json.dumps(trace))
+    assert main(["drive", "--driver", "duckybio.driver.adapters:reference",
+                 "--replay", str(path), "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("duckybio: drive trace "), lines
+    assert message in lines[0] and "Traceback" not in captured.err, lines[0]
+    assert captured.out == ""
+
+
+def test_the_good_drive_trace_replays(tmp_path: Path) -> None:
+    path = tmp_path / "drive-trace.json"
+    path.write_text(json.dumps(_DRIVE_TRACE))
+    assert main(["drive", "--driver", "duckybio.driver.adapters:reference",
+                 "--replay", str(path), "--out", str(tmp_path / "out")]) == 0
+
+
+def test_a_byte_order_mark_is_accepted_in_an_allow_file_and_a_trace(tmp_path: Path) -> None:
+    allow = tmp_path / "allow.json"
+    allow.write_bytes(b"\xef\xbb\xbf" + AllowFile(allowed=[AllowedDeviation(
+        signature="x: answer", reason="known")]).to_json().encode())
+    assert AllowFile.load(allow).reasons() == {"x: answer": "known"}
+    trace = tmp_path / "t.json"
+    trace.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "bom", "steps": [
+        {"command": "machine 0x10000 0x8400", "expect": "OK"}]}).encode())
+    assert main(["replay", str(trace)]) == 0

@@ -160,9 +160,9 @@ def test_an_unwritable_report_path_is_a_usage_error(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory\n")
-    code, _, err = run(capsys, "check", *SMALL, "--json", str(blocker / "report.json"))
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1 and "cannot write" in err
+    code, out, err = run(capsys, "check", *SMALL, "--json", str(blocker / "report.json"))
+    assert code == 2 and out == "", "refused before the run"
+    assert len(err.strip().splitlines()) == 1 and "--json" in err and "Not a directory" in err
 
 
 @pytest.mark.parametrize("command", ["check", "replay", "vectors"])

@@ -154,6 +154,17 @@ def test_a_failing_driver_process_stops_the_run(flaw: str, message: str) -> None
     report = run_drive(DriveConfig(spec, examples=5))
     assert report.exit_code == 3
     assert report.broken is not None and message in report.broken
+    assert "target" not in report.broken and "while answering" not in report.broken
+
+
+def test_driver_failures_name_the_driver() -> None:
+    with pytest.raises(DriverFailed) as info:
+        resolve_driver("/nonexistent/duckybio-driver")
+    assert str(info.value) == (
+        "cannot start driver /nonexistent/duckybio-driver: No such file or directory")
+    with pytest.raises(DriverFailed) as info:
+        resolve_driver(f"{FAULTY} bad-version")
+    assert str(info.value).startswith("driver speaks ")
 
 
 def test_a_form_a_driver_that_raises_failed() -> None:

@@ -175,13 +175,18 @@ def test_a_pio_write_is_issued_in_whole_blocks_in_order(words: int) -> None:
 # --- 6. an unwritable --out keeps the verdict and the --json report ---------------------------
 
 def test_an_unwritable_out_keeps_exit_1_and_the_json_report(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory\n")
     report = tmp_path / "report.json"
-    code = main(["check", "--target", "mutation:flipped_status", "--examples", "5",
-                 "--steps", "5", "--quiet", "--out", str(blocker / "cx"), "--json", str(report)])
-    assert code == 1
+    argv = ["check", "--target", "mutation:flipped_status", "--examples", "5",
+            "--steps", "5", "--quiet", "--out", str(blocker / "cx"), "--json", str(report)]
+    assert main(argv) == 2, "refused before the run"
+    assert "--out" in capsys.readouterr().err and not report.exists()
+    # --out that becomes unwritable during the run (checked fine before it)
+    monkeypatch.setattr("duckybio.cli.check.check_outputs", lambda *_: True)
+    assert main(argv) == 1
     assert "cannot write" in capsys.readouterr().err
     assert json.loads(report.read_text())["conforms"] is False
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from ..kit.deviations import AllowFile
 from ..kit.errors import InputError, TargetSpecError
 from ..kit.instance import Instance
+from ..kit.jsonfile import dump_json
 from ..kit.junit import Case, render_junit
 from ..kit.reproducers import save_reproducers
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
 from ..kit.workers import WorkerJob, run_workers
 from .html_report import render_html
-from .options import add_target_options, integer, positive, write_text
+from .options import add_target_options, check_outputs, integer, positive, write_text
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +72,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    if not check_outputs({"--json": args.json, "--junit-xml": args.junit_xml,
+                          "--html": args.html, "--write-allow": args.write_allow},
+                         {"--out": args.out}):
+        return 2
     try:
         spec = resolve_target(args.target, latency=args.latency, timeout=args.timeout,
                               reuse=not args.fresh_process)
@@ -140,7 +145,7 @@ def _finish(report: CheckReport, args: argparse.Namespace, allow: AllowFile) -> 
             print(f"  allow file written: {args.write_allow} ({len(text.allowed)} "
                   "signatures)")
     written += [args.json is None or write_text(args.json,
-                                                report.model_dump_json(indent=2) + "\n"),
+                                                dump_json(report, 2)),
                 args.junit_xml is None or write_text(args.junit_xml, junit(report)),
                 args.html is None or write_text(args.html, render_html(report, args.target))]
     return report.exit_code if report.exit_code or all(written) else 2

@@ -22,11 +22,11 @@ from ..driver import (
     resolve_driver,
     run_drive,
 )
-from ..driver.scenario import PRELUDE_MEANING
+from ..driver.scenario import MAX_BUSY_BOUND, PRELUDE_MEANING
 from ..kit.errors import InputError
-from ..kit.jsonfile import load_json
+from ..kit.jsonfile import dump_json, load_json
 from ..kit.junit import Case, render_junit
-from .options import integer, natural, positive, seconds, write_text
+from .options import at_most, check_outputs, integer, positive, seconds, write_text
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,9 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--driver", required=True, metavar="DRIVER",
                    help="'module:callable' (a Python driver marked with duckybio.driver.drives) "
                         "or a command line speaking the driver protocol on stdin/stdout")
-    p.add_argument("--busy-bound", type=natural, default=0, metavar="N",
+    p.add_argument("--busy-bound", type=at_most(MAX_BUSY_BOUND), default=0, metavar="N",
                    help="each command stays BUSY for 0 to N clock steps, chosen per command "
-                        "(default 0)")
+                        f"(default 0, at most {MAX_BUSY_BOUND})")
     p.add_argument("--examples", type=positive, default=100,
                    help="number of generated scenarios (default 100)")
     p.add_argument("--seed", type=integer, default=0, help="random seed (default 0: reproducible)")
@@ -60,6 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    if not check_outputs({"--json": args.json, "--junit-xml": args.junit_xml},
+                         {"--out": args.out}):
+        return 2
     try:
         spec = resolve_driver(args.driver, timeout=args.timeout)
         if args.replay is not None:
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if report.failure is not None and args.replay is None and not _save(report, args.out):
         return 2
     if args.json is not None and not write_text(args.json,
-                                                report.model_dump_json(indent=2) + "\n"):
+                                                dump_json(report, 2)):
         return 2
     if args.junit_xml is not None and not write_text(args.junit_xml, junit(report)):
         return 2
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 def _save(report: DriveReport, out: Path) -> bool:
     trace = report.trace()
     files = {
-        out / "drive-trace.json": trace.model_dump_json(indent=1) + "\n",
+        out / "drive-trace.json": dump_json(trace, 1),
         out / "access-log.txt": "\n".join(report.log) + "\n",
     }
     for path, text in files.items():

@@ -16,6 +16,7 @@ from collections.abc import Collection
 
 from ..codegen.diagram import class_name, derive_edges, render_dot_shaded
 from ..codegen.svg import dot_executable, render_svg
+from ..kit.printable import printable
 from ..kit.repro import render_c, render_pytest
 from ..kit.run import CheckReport
 
@@ -80,7 +81,9 @@ def _class_table(counts: dict[str, int], deviating: Collection[str]) -> str:
 
 def render_html(report: CheckReport, target: str | None) -> str:
     """The page for ``report`` (``target``: the ``--target`` the reproducers name)."""
-    e = html.escape
+    def e(text: str) -> str:  # the target's text: no control character reaches the page
+        return html.escape(printable(text))
+
     verdict, css = {0: ("CONFORMS", "ok"), 1: ("DOES NOT CONFORM", "bad"),
                     3: ("TARGET FAILED", "broken")}[report.exit_code]
     total = len({class_name(x.before, x.kind, x.outcome) for x in derive_edges()})

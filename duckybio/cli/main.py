@@ -12,6 +12,7 @@ from types import FrameType
 from typing import TextIO
 
 from .. import __version__
+from ..kit.printable import printable
 from . import check as check_cmd
 from . import drive as drive_cmd
 from . import explore as explore_cmd
@@ -72,6 +73,9 @@ def _on_sigterm() -> Iterator[None]:
 class _PipeSafe:
     """Standard output that stops writing, silently, once its reader has gone.
 
+    Every text is made :func:`~duckybio.kit.printable.printable` on its way: a
+    target's escape sequences never reach the terminal.
+
     A run whose output is cut short (``duckybio check | head -1``) still
     finishes: it writes its files and returns its exit code.
     """
@@ -83,7 +87,7 @@ class _PipeSafe:
     def write(self, text: str) -> int:
         if not self.broken:
             try:
-                return self._stream.write(text)
+                return self._stream.write(printable(text))
             except BrokenPipeError:
                 self._cut()
         return len(text)
@@ -143,6 +147,9 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except Terminated:
         status = 143
+    except SystemExit as exc:  # user code (a target, a driver) that called sys.exit
+        print(f"duckybio: the code under test called sys.exit({exc.code!r})", file=sys.stderr)
+        return 3
     if _TERMINATED:  # also when a layer below caught Terminated and ended the run itself
         print("duckybio: terminated", file=sys.stderr)
         return 143

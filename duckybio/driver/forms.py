@@ -30,6 +30,7 @@ from ..kit import (
     split_command,
 )
 from ..kit.errors import InputError
+from ..kit.printable import printable
 from ..spec import wire
 from ..spec.drive import (
     DRIVE_PROTOCOL,
@@ -111,7 +112,10 @@ class PythonDriver:
         pass
 
     def request(self, bus: CheckedBus, request: Request) -> Outcome:
-        outcome = self.function(bus, request)
+        try:
+            outcome = self.function(bus, request)
+        except SystemExit as exc:  # the driver's exit would end the whole check
+            raise DriverFailed(f"the driver called sys.exit({exc.code!r})") from None
         if not isinstance(outcome, (bool, bytes)):
             raise DriverFailed(f"the driver returned {type(outcome).__name__}, "
                                "not True, False or bytes")
@@ -126,9 +130,9 @@ class ProcessDriver(WireTarget):
 
     def __init__(self, argv: list[str], *, timeout: float = 10.0) -> None:
         try:
-            super().__init__(argv, timeout=timeout, protocol=DRIVE_PROTOCOL)
+            super().__init__(argv, timeout=timeout, protocol=DRIVE_PROTOCOL, role="driver")
         except TargetBroken as exc:
-            raise DriverFailed(_as_driver(exc)) from None
+            raise DriverFailed(str(exc)) from None
 
     def line(self, text: str) -> str:
         """Send ``text``, return the driver's next line (``DriverFailed`` if it fails)."""
@@ -136,7 +140,7 @@ class ProcessDriver(WireTarget):
         try:
             answer = self._round_trip(text, LINE_LIMIT, self.timeout)
         except TargetBroken as exc:
-            raise DriverFailed(_as_driver(exc)) from None
+            raise DriverFailed(str(exc)) from None
         self._note("< ", answer)
         return answer
 
@@ -184,12 +188,6 @@ class ProcessDriver(WireTarget):
             line = self.line(wire.format_answer(_carry_out(bus, command)))
 
 
-def _as_driver(exc: TargetBroken) -> str:
-    """The process client's message, naming the driver (it calls every program a target)."""
-    text = str(exc)
-    return "driver" + text[len("target"):] if text.startswith("target") else text
-
-
 def _carry_out(bus: CheckedBus, command: wire.Command) -> wire.Answer:
     try:
         match command:
@@ -231,7 +229,7 @@ def resolve_driver(text: str, *, timeout: float = 10.0) -> DriverSpec:
         declaration = first.declaration()
     finally:
         first.close()
-    return DriverSpec(text, declaration, make)
+    return DriverSpec(printable(text), declaration, make)
 
 
 def _python_driver(text: str) -> DriverSpec:

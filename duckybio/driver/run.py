@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.reporting import with_reporter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, WORD_SIZE, Flag, Reg
 from .bus import BudgetSpent, CheckedBus, RuleBroken
 from .forms import DriverFailed, DriverSpec
-from .scenario import Prelude, Scenario, scenarios, why_invalid
+from .scenario import MAX_BUSY_BOUND, Prelude, Scenario, scenarios, why_invalid
 
 __all__ = ["DriveConfig", "DriveReport", "DriveTrace", "ScenarioOutcome", "minimize",
            "replay", "run_drive", "run_scenario"]
@@ -51,11 +51,18 @@ class DriveTrace(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     driver: str
-    busy_bound: int
+    busy_bound: int = Field(ge=0, le=MAX_BUSY_BOUND)
     rule: str | None
     failure: str
     scenario: Scenario
     log: list[str]
+
+    @model_validator(mode="after")
+    def _within_bound(self) -> DriveTrace:
+        if max(self.scenario.latencies) > self.busy_bound:
+            raise ValueError(f"a latency of {max(self.scenario.latencies)} exceeds the busy "
+                             f"bound {self.busy_bound}")
+        return self
 
 
 class DriveReport(BaseModel):
@@ -156,6 +163,10 @@ def _check_end(bus: CheckedBus, request: Request, outcome: bool | bytes,
     storage = state.storage(request.sid) or b""
     start, length = request.block * BLOCK_SIZE, request.count * BLOCK_SIZE
     blocks = storage[start:start + length]
+    if isinstance(outcome, bytes) and (request.op, request.mode) != ("read", "pio"):
+        raise RuleBroken("D-3", f"returned {len(outcome)} bytes for a {request.mode} "
+                                f"{request.op}: only a PIO read returns its blocks (a DMA read "
+                                f"puts them into RAM at {request.addr:#x})")
     if request.op == "write":
         if blocks != ram_before:
             raise RuleBroken("D-3", f"reported a successful write, but the storage does not "

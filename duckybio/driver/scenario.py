@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..kit.instance import Instance, StorageShape
-from ..spec.drive import Declaration, Request
-from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE
+from ..spec.drive import MAX_DECLARED, Declaration, Request
+from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
 
 #: What the device looks like when a request arrives (SPEC section 16).
 Prelude = Literal["none", "err", "dma", "half", "failed"]
@@ -35,6 +35,14 @@ PRELUDE_MEANING: Final[dict[str, str]] = {
 
 #: Storage ids tried when a driver does not restrict them.
 DEFAULT_SIDS: Final = (1, 2)
+#: Largest busy bound a driver is checked with (``--busy-bound``, a trace's).
+MAX_BUSY_BOUND: Final = 1000
+#: Largest RAM and storage of a scenario (a saved one included), in bytes.
+MAX_BYTES: Final = 1 << 24
+#: Most requests, and most latencies, of a scenario.
+MAX_STEPS: Final = 64
+#: Most storages one scenario's machine has (a declaration may list more ids).
+MAX_ATTACHED: Final = 4
 #: Block counts tried when a driver does not restrict them.
 DEFAULT_COUNTS: Final = (0, 1, 2, 3)
 
@@ -46,10 +54,10 @@ class Step(BaseModel):
 
     prelude: Prelude = "none"
     op: Literal["read", "write"]
-    sid: int = Field(ge=0)
-    block: int = Field(ge=0)
-    count: int = Field(ge=0)
-    addr: int = Field(ge=0)
+    sid: int = Field(ge=0, le=U32_MASK)
+    block: int = Field(ge=0, le=U32_MASK)
+    count: int = Field(ge=0, le=U32_MASK)
+    addr: int = Field(ge=0, le=U32_MASK)
     mode: Literal["dma", "pio"]
 
     @property
@@ -69,10 +77,24 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     instance: Instance
-    steps: tuple[Step, ...]
-    latencies: tuple[int, ...] = Field(default=(0,), min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_STEPS)
+    latencies: tuple[int, ...] = Field(default=(0,), min_length=1, max_length=MAX_STEPS)
     #: Which contents the storages and RAM hold: 0 the harness's pattern, else another one.
-    contents: int = Field(default=0, ge=0)
+    contents: int = Field(default=0, ge=0, le=U32_MASK)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Scenario:
+        """A scenario (a saved one too) stays small: RAM, storages, latencies."""
+        inst = self.instance
+        if inst.ram_size > MAX_BYTES:
+            raise ValueError(f"RAM of {inst.ram_size:#x} bytes: at most {MAX_BYTES:#x}")
+        if len(inst.storages) > MAX_DECLARED:
+            raise ValueError(f"{len(inst.storages)} storages: at most {MAX_DECLARED}")
+        if any(s.size > MAX_BYTES for s in inst.storages):
+            raise ValueError(f"a storage larger than {MAX_BYTES:#x} bytes")
+        if any(not 0 <= lat <= MAX_BUSY_BOUND for lat in self.latencies):
+            raise ValueError(f"latencies must lie in 0..{MAX_BUSY_BOUND}")
+        return self
 
     def size(self) -> int:
         """How big the scenario is: requests, plus every non-trivial prelude and latency."""
@@ -118,6 +140,9 @@ def _instance(draw: st.DrawFn, declaration: Declaration) -> Instance:
     base = draw(st.sampled_from((0x2000, 0x0, 0x3000)))
     ram = draw(st.sampled_from((0x4000, 0x8000)))
     sids = list(declaration.sids or DEFAULT_SIDS)
+    if len(sids) > MAX_ATTACHED:  # a long declaration: a few of its storages at a time
+        others = st.lists(st.sampled_from(sids[1:]), max_size=MAX_ATTACHED - 1, unique=True)
+        sids = [sids[0], *draw(others)]
     shapes = []
     for sid in sids:
         if draw(st.booleans()) or sid == sids[0]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError
 from .failure import Failure, Kind
-from .jsonfile import load_json
+from .jsonfile import dump_json, load_json
 from .power_on import as_steps
 from .trace import Step, Trace
 
@@ -139,4 +139,4 @@ class AllowFile(BaseModel):
         return cls().merged(deviations, reason)
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2) + "\n"
+        return dump_json(self, 2)

@@ -26,6 +26,12 @@ class TargetBroken(TargetError):
     """The target crashed, hung past its timeout or broke the protocol (SPEC section 13)."""
 
 
+def exited(exc: SystemExit) -> TargetBroken:
+    """An in-process target that called ``sys.exit``: it failed, like a process that ended
+    (exit 3), instead of ending the run with its status."""
+    return TargetBroken(f"the target called sys.exit({exc.code!r})")
+
+
 class InputError(KitError, ValueError):
     """A user-supplied file or argument that cannot be used; the message is one line."""
 
@@ -96,4 +102,5 @@ __all__ = [
     "TraceError",
     "Unsupported",
     "VectorError",
+    "exited",
 ]

@@ -35,7 +35,7 @@ from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from .abstraction import abstract
 from .batches import Batches
 from .difference import Effect, describe, register_mismatch
-from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised
+from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaised, exited
 from .failure import Failure
 from .fill import abbreviate
 from .model_target import ModelTarget
@@ -107,6 +107,9 @@ class Harness:
         except TargetBroken as exc:
             log.failed()
             raise TargetGone(exc) from None
+        except SystemExit as exc:
+            log.failed()
+            raise TargetGone(exited(exc)) from None
         log.target = self.target
         #: Black box, out of process: the operations whose answers were not compared yet.
         self.batches = (Batches(self.target) if isinstance(self.target, Pipelined)
@@ -156,6 +159,8 @@ class Harness:
                 observed = wire.format_answer(self.last_observed)
             except TargetBroken as exc:
                 raise self._gone(exc, index) from None
+            except SystemExit as exc:
+                raise self._gone(exited(exc), index) from None
             except KitError:
                 raise
             except Exception as exc:  # an in-process target's own crash
@@ -479,9 +484,9 @@ class Harness:
         line = wire.format_command(wire.Readl(addr))
         try:
             observed = self.target.readl(addr)
-        except TargetBroken as exc:
+        except (TargetBroken, SystemExit) as exc:
             self.trace.append((line, None))
-            raise self._gone(exc) from None
+            raise self._gone(_broken(exc)) from None
         if not self.policy.exact_latency and self.busy and not observed & Flag.BUSY:
             self.model.complete()
             self._adopt_unspecified()
@@ -539,8 +544,8 @@ class Harness:
                     self.model.storage_write(command.sid, command.offset, data)
                 else:
                     self.model.write(c.addr, self.target.read(c.addr, length))
-            except TargetBroken as exc:
-                raise self._gone(exc) from None
+            except (TargetBroken, SystemExit) as exc:
+                raise self._gone(_broken(exc)) from None
         self.model.faulted.clear()
 
     def probe_faults(self, probe: wire.Fault | None = None) -> bool:
@@ -627,7 +632,9 @@ class Harness:
             self.batches.abandon()
         try:
             self.target.close()
-        except TargetBroken as exc:
-            raise TargetGone(exc) from None
+        except (TargetBroken, SystemExit) as exc:
+            raise TargetGone(_broken(exc)) from None
 
 
+def _broken(exc: TargetBroken | SystemExit) -> TargetBroken:
+    return exited(exc) if isinstance(exc, SystemExit) else exc

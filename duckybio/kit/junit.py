@@ -1,6 +1,8 @@
 """JUnit XML for CI systems: one test case per check, failures with their trace.
 
-A known (allowed) deviation is a skipped test case, with its reason.
+A known (allowed) deviation is a skipped test case, with its reason.  Every
+text is made :func:`~.printable.printable` first: a target's control
+characters cannot make the document ill-formed.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .printable import printable as p
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +30,7 @@ def render_junit(suite: str, cases: Sequence[Case]) -> str:
     """The JUnit XML document for ``cases``."""
     root = ET.Element("testsuites")
     node = ET.SubElement(root, "testsuite", {
-        "name": suite,
+        "name": p(suite),
         "tests": str(len(cases)),
         "failures": str(sum(c.failure is not None for c in cases)),
         "errors": str(sum(c.error is not None for c in cases)),
@@ -35,12 +39,12 @@ def render_junit(suite: str, cases: Sequence[Case]) -> str:
     })
     for case in cases:
         element = ET.SubElement(node, "testcase", {
-            "classname": suite, "name": case.name, "time": f"{case.seconds:.3f}"})
+            "classname": suite, "name": p(case.name), "time": f"{case.seconds:.3f}"})
         if case.failure is not None:
-            ET.SubElement(element, "failure", {"message": case.failure}).text = case.details
+            ET.SubElement(element, "failure", {"message": p(case.failure)}).text = p(case.details)
         if case.error is not None:
-            ET.SubElement(element, "error", {"message": case.error}).text = case.details
+            ET.SubElement(element, "error", {"message": p(case.error)}).text = p(case.details)
         if case.skipped is not None:
-            ET.SubElement(element, "skipped", {"message": case.skipped})
+            ET.SubElement(element, "skipped", {"message": p(case.skipped)})
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -1,38 +1,109 @@
 """The processes of out-of-process targets: reap and kill them (SPEC section 13).
 
-Every process a target starts carries :data:`TOKEN_VARIABLE` in its
-environment, so that :func:`reap` can kill it even after it left the
-target's process group; no such process outlives the run.
+On Linux a target runs under :mod:`.reaper` (:func:`reaped`), a child
+subreaper that kills every descendant the target leaves, even one that left
+its session and cleared its environment.  Everywhere, every process a
+target starts carries :data:`TOKEN_VARIABLE` in its environment, so that
+:func:`reap` can kill it even after it left the target's process group; no
+such process outlives the run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import signal
 import subprocess
-from typing import IO, Final
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
 
 #: Bytes of the target's stderr kept for error reports.
 STDERR_TAIL: Final = 4096
 
 
-class Process:
-    """The child process and its stderr file: what the finalizer needs."""
+class StderrTail:
+    """The last :data:`STDERR_TAIL` bytes a process writes to its stderr pipe.
 
-    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes], token: str) -> None:
+    A thread reads the pipe as the process writes and keeps only the tail:
+    memory stays bounded and nothing is written to disk, however much the
+    process writes.  The thread owns the pipe's read end and closes it at
+    end of file.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._tail = bytearray()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, name="duckybio-stderr", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                try:
+                    chunk = os.read(self._fd, 1 << 16)
+                except InterruptedError:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                with self._lock:
+                    self._tail += chunk
+                    if len(self._tail) > 2 * STDERR_TAIL:
+                        del self._tail[:-STDERR_TAIL]
+        finally:
+            os.close(self._fd)
+
+    def text(self) -> str:
+        """The tail so far, as text."""
+        with self._lock:
+            data = bytes(self._tail[-STDERR_TAIL:])
+        return data.decode("utf-8", "replace")
+
+    def finish(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the end of the pipe (every writer gone)."""
+        self._thread.join(timeout)
+
+
+class Process:
+    """The child process and its stderr tail: what the finalizer needs."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], stderr: StderrTail, token: str) -> None:
         self.proc = proc
         self.stderr = stderr
         self.token = token
         self.tail: str | None = None
 
     def stderr_tail(self) -> str:
-        if self.tail is not None:
-            return self.tail
-        fd = self.stderr.fileno()
-        size = os.fstat(fd).st_size
-        start = max(0, size - STDERR_TAIL)
-        return os.pread(fd, size - start, start).decode("utf-8", "replace")
+        return self.tail if self.tail is not None else self.stderr.text()
+
+
+#: The script a target runs under on Linux (it imports nothing of duckybio).
+REAPER: Final = str(Path(__file__).with_name("reaper.py"))
+
+
+def reaped(argv: list[str], env: Mapping[str, str], grace: float) -> list[str]:
+    """The command that runs ``argv`` under :mod:`.reaper` where Linux has child subreapers
+    (``argv`` itself elsewhere).
+
+    The program is looked up here, so that one that cannot be started raises
+    :class:`OSError` as ``subprocess.Popen`` would.
+    """
+    if not sys.platform.startswith("linux"):
+        return argv
+    name = argv[0]
+    exe = name if os.sep in name else shutil.which(name, path=env.get("PATH", os.defpath))
+    if exe is None or not os.path.exists(exe):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+    if os.path.isdir(exe) or not os.access(exe, os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+    return [sys.executable, "-I", "-S", REAPER, f"{grace / 2:g}", exe, *argv]
 
 
 def kill_group(pgid: int, sig: signal.Signals) -> None:
@@ -85,11 +156,8 @@ def reap(p: Process, grace: float) -> None:
         if pipe is not None:
             with contextlib.suppress(OSError):
                 pipe.close()
-    try:
-        p.tail = p.stderr_tail()
-    except OSError:
-        p.tail = ""
-    p.stderr.close()
+    p.stderr.finish(grace)
+    p.tail = p.stderr.text()
 
 
 def exit_text(returncode: int | None) -> str:
@@ -104,5 +172,5 @@ def exit_text(returncode: int | None) -> str:
     return f"exited with status {returncode}"
 
 
-__all__ = ["STDERR_TAIL", "TOKEN_VARIABLE", "Process", "exit_text", "kill_group", "kill_marked",
-           "reap"]
+__all__ = ["REAPER", "STDERR_TAIL", "TOKEN_VARIABLE", "Process", "StderrTail", "exit_text",
+           "kill_group", "kill_marked", "reap", "reaped"]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
+from typing import Final
 
 from ..impl.errors import MachineError
 from ..impl.machine import Machine
@@ -12,7 +16,57 @@ from ..spec.regmap import BLOCK_SIZE, U32_MASK
 from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused
 
-__all__ = ["ReferenceTarget"]
+__all__ = ["ReferenceTarget", "create_image"]
+
+#: How a storage file in a storage directory is opened: never through a symbolic link,
+#: never blocking (a FIFO would wait for a writer), never as a terminal, not inherited.
+_IMAGE_FLAGS: Final = (os.O_RDWR | os.O_CREAT | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0)
+                       | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _kind(mode: int) -> str | None:
+    """Why a file of ``mode`` cannot be a storage file, or ``None`` for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+
+
+def create_image(path: Path, size: int, sid: int) -> None:
+    """Make ``path`` a zero-filled storage file of ``size`` bytes (SPEC section 17).
+
+    Only a regular file with no other name, or no file, is used: a symbolic
+    link (dangling or not), a hard link, a FIFO, a device or a directory is
+    refused with :class:`TargetRefused` and left as it is, so that no file
+    outside the storage directory is ever changed and nothing blocks.
+    """
+    def refuse(why: str) -> TargetRefused:
+        return TargetRefused(f"storage {sid}: cannot use {path}: {why}")
+
+    with contextlib.suppress(FileNotFoundError):
+        why = _kind(os.lstat(path).st_mode)
+        if why is not None:  # refused before it is opened: opening a device may act
+            raise refuse(why)
+    try:
+        fd = os.open(path, _IMAGE_FLAGS, 0o666)
+    except OSError as exc:
+        raise refuse("a symbolic link" if exc.errno == errno.ELOOP
+                     else exc.strerror or str(exc)) from None
+    try:  # checked again on what was opened: the name may have changed meanwhile
+        st = os.fstat(fd)
+        why = _kind(st.st_mode)
+        if why is not None:
+            raise refuse(why)
+        if st.st_nlink != 1:
+            raise refuse(f"it has {st.st_nlink} names (a hard link)")
+        os.ftruncate(fd, 0)
+        os.ftruncate(fd, size)
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise TargetRefused(f"storage {sid}: cannot create {path}: {reason}") from None
+    finally:
+        os.close(fd)
 
 
 class ReferenceTarget:
@@ -71,12 +125,7 @@ class ReferenceTarget:
         if not 0 <= sid <= U32_MASK:
             raise TargetRefused(f"storage id {sid} is not a u32")
         path = self.storage_dir / f"{sid}.img"
-        try:
-            with open(path, "wb") as fh:
-                fh.truncate(size)
-        except (OSError, OverflowError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise TargetRefused(f"storage {sid}: cannot create {path}: {reason}") from None
+        create_image(path, size, sid)
         return FileBackedStorage(sid, os.fspath(path), durable=self.durable)
 
     def fault(self, sid: int, op: str, count: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .jsonfile import dump_json
 from .repro import render_c, render_pytest
 from .run import CheckReport
 from .trace import Trace
@@ -44,7 +45,7 @@ def save_reproducers(report: CheckReport, out: Path, target: str | None, *,
 def write_files(folder: Path, trace: Trace, target: str | None) -> list[str]:
     """Write ``trace`` as ``trace.json``, ``repro.c`` and ``test_repro.py`` into ``folder``."""
     files = {
-        folder / "trace.json": trace.model_dump_json(indent=1) + "\n",
+        folder / "trace.json": dump_json(trace, 1),
         folder / "repro.c": render_c(trace),
         folder / "test_repro.py": render_pytest(trace, target),
     }
@@ -52,7 +53,7 @@ def write_files(folder: Path, trace: Trace, target: str | None) -> list[str]:
     for path, text in files.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            path.write_bytes(text.encode("utf-8", "surrogateescape"))  # a path's bytes back
         except OSError as exc:
             errors.append(f"cannot write {path}: {exc.strerror or exc}")
     return errors

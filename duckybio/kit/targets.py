@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from .errors import InputError, TargetSpecError
+from .printable import printable
 from .reference_target import ReferenceTarget
 from .target import Target
 from .wire_client import WireTarget
@@ -94,10 +95,10 @@ def resolve_target(text: str | None, *, latency: int = 0, timeout: float = 10.0,
     if names_python_object(text):
         return TargetSpec(text, _import_factory(text), latency=latency)
     argv = split_command(text, "target", TargetSpecError)
+    shown = printable(shlex.join(argv))  # a report's name of it: any path, shown safely
     if not reuse:
-        return TargetSpec(shlex.join(argv), lambda: WireTarget(argv, timeout=timeout),
-                          latency=latency)
-    return TargetSpec(shlex.join(argv), SharedProcess(argv, timeout), latency=latency)
+        return TargetSpec(shown, lambda: WireTarget(argv, timeout=timeout), latency=latency)
+    return TargetSpec(shown, SharedProcess(argv, timeout), latency=latency)
 
 
 class SharedProcess:
@@ -189,7 +190,7 @@ def import_object(text: str, error: type[InputError] = TargetSpecError) -> objec
         sys.path.insert(0, os.getcwd())  # like ``python -m``: the current project first
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # any import failure is the user's to fix
+    except (Exception, SystemExit) as exc:  # any import failure is the user's to fix
         raise error(f"cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     obj: object = module
     for part in attr.split("."):

@@ -19,7 +19,6 @@ import secrets
 import selectors
 import shlex
 import subprocess
-import tempfile
 import time
 import weakref
 from collections import deque
@@ -60,7 +59,7 @@ from ..spec.wire import (
 )
 from .errors import TargetBroken, TargetRefused
 from .fill import abbreviate
-from .process import TOKEN_VARIABLE, Process, exit_text, reap
+from .process import TOKEN_VARIABLE, Process, StderrTail, exit_text, reap, reaped
 
 #: A line shorter than this holds no byte string long enough to abbreviate (17 bytes).
 _SHORTEST_ABBREVIATED: Final = len("0x") + 2 * 17 - 1
@@ -128,12 +127,14 @@ class WireTarget:
 
     def __init__(self, argv: Sequence[str], *, timeout: float = 10.0,
                  env: Mapping[str, str] | None = None, close_timeout: float = 1.0,
-                 protocol: str = PROTOCOL_VERSION) -> None:
+                 protocol: str = PROTOCOL_VERSION, role: str = "target") -> None:
         if not argv:
             raise ValueError("the target command is empty")
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout}")
         self.argv = list(argv)
+        #: What the program is called in messages: ``target``, or ``driver`` (SPEC section 16).
+        self.role = role
         self.timeout = timeout
         self.close_timeout = close_timeout
         self._log: deque[tuple[str, str]] = deque(maxlen=TRANSCRIPT_LINES)
@@ -145,32 +146,36 @@ class WireTarget:
         #: Pipelined commands sent and not yet answered: command, line, expected answer.
         self._queue: deque[tuple[Command, str, str | None]] = deque()
         self._eof = False
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         token = secrets.token_hex(8)
         child_env = dict(os.environ if env is None else env)
         child_env[TOKEN_VARIABLE] = token
+        stderr_read, stderr_write = os.pipe()
         try:
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                env=child_env, start_new_session=True, bufsize=0)
+                reaped(self.argv, child_env, close_timeout), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=stderr_write, env=child_env,
+                start_new_session=True, bufsize=0)
         except OSError as exc:
-            stderr.close()
+            os.close(stderr_read)
             reason = exc.strerror or str(exc)
-            raise TargetBroken(f"cannot start target {shlex.join(self.argv)}: {reason}") from None
+            raise TargetBroken(f"cannot start {role} {_brief(shlex.join(self.argv), 200)}: "
+                               f"{reason}") from None
+        finally:
+            os.close(stderr_write)
         assert proc.stdin is not None and proc.stdout is not None
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
-        self._process = Process(proc, stderr, token)
+        self._process = Process(proc, StderrTail(stderr_read), token)
         self._finalizer = weakref.finalize(self, reap, self._process, close_timeout)
         self.pid = proc.pid
         try:
             answer = self._exchange(Version(), SHORT_ANSWER)
         except TargetRefused as exc:
-            self._break(f"target refused the handshake: {exc}")
+            self._break(f"{role} refused the handshake: {exc}")
         if answer.value != protocol:
             got = "a bare OK" if answer.value is None else repr(_brief(answer.value))
-            self._break(f"target speaks {got}, expected {protocol}")
+            self._break(f"{role} speaks {got}, expected {protocol}")
 
     # --- reports ----------------------------------------------------------------
 
@@ -240,9 +245,9 @@ class WireTarget:
     def _exchange(self, command: Command, limit: int, *, timeout: float | None = None) -> Ok:
         """Send one command, return its ``OK`` answer; ``FAIL`` raises TargetRefused."""
         if self._failure is not None:
-            raise TargetBroken(f"target already failed: {self._failure}")
+            raise TargetBroken(f"{self.role} already failed: {self._failure}")
         if self._closed:
-            raise TargetBroken("target is closed")
+            raise TargetBroken(f"{self.role} is closed")
         try:
             line = format_command(command)
         except WireError as exc:
@@ -264,7 +269,7 @@ class WireTarget:
         self._drain()
         if self._buffer:
             extra = self._buffer.decode("ascii", "replace").splitlines()[0]
-            self._break(f"target wrote {_brief(extra)!r} before {shown} was sent")
+            self._break(f"{self.role} wrote {_brief(extra)!r} before {shown} was sent")
         out = memoryview((line + "\n").encode("ascii"))
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as sel:
@@ -280,7 +285,7 @@ class WireTarget:
                     return self._decode(raw, line)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self._break(f"target did not answer {shown} within {timeout:g}s")
+                    self._break(f"{self.role} did not answer {shown} within {timeout:g}s")
                 for key, _ in sel.select(remaining):
                     if key.fd == self._stdin_fd:
                         out = self._send(out, shown)
@@ -288,7 +293,8 @@ class WireTarget:
                             sel.unregister(self._stdin_fd)
                     elif not self._receive():
                         self.crashed = True
-                        self._break(f"target {self._exit_status()} while answering {shown}")
+                        during = "while answering" if self.role == "target" else "after"
+                        self._break(f"{self.role} {self._exit_status()} {during} {shown}")
 
     def _send(self, out: memoryview, shown: str) -> memoryview:
         try:
@@ -297,7 +303,7 @@ class WireTarget:
             return out
         except (BrokenPipeError, ConnectionResetError):
             self.crashed = True
-            self._break(f"target {self._exit_status()} before reading {shown}")
+            self._break(f"{self.role} {self._exit_status()} before reading {shown}")
         return out[sent:]
 
     def _receive(self) -> bool:
