@@ -79,69 +79,22 @@ def _class_table(counts: dict[str, int], deviating: Collection[str]) -> str:
             + "".join(rows) + "</table>")
 
 
+def _e(text: str) -> str:
+    """The target's text, escaped: no control character reaches the page."""
+    return html.escape(printable(text))
+
+
 def render_html(report: CheckReport, target: str | None) -> str:
     """The page for ``report`` (``target``: the ``--target`` the reproducers name)."""
-    def e(text: str) -> str:  # the target's text: no control character reaches the page
-        return html.escape(printable(text))
-
     verdict, css = {0: ("CONFORMS", "ok"), 1: ("DOES NOT CONFORM", "bad"),
                     3: ("TARGET FAILED", "broken")}[report.exit_code]
-    total = len({class_name(x.before, x.kind, x.outcome) for x in derive_edges()})
-    taken = sum(1 for x in derive_edges()
-                if report.transition_counts.get(class_name(x.before, x.kind, x.outcome)))
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>duckybio check: {e(report.target)}</title>",
+        f"<title>duckybio check: {_e(report.target)}</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>duckybio check of {e(report.target)} "
+        f"<h1>duckybio check of {_e(report.target)} "
         f'<span class="verdict {css}" id="verdict">{verdict}</span></h1>',
-        "<table id=\"summary\">",
-        f"<tr><th>sequences run</th><td>{report.examples}</td></tr>",
-        f"<tr><th>operations</th><td>{report.steps}</td></tr>",
-        f"<tr><th>seed</th><td>{report.seed}</td></tr>",
-        f"<tr><th>time</th><td>{report.seconds:.1f} s</td></tr>",
-        f"<tr><th>diagram classes taken</th><td>{taken} of {total}</td></tr>",
-        *(f"<tr><th>{name}</th><td>{e(measure.summary())}</td></tr>"
-          for name, measure in (("transition coverage", report.coverage),
-                                ("pair coverage", report.pair_coverage))
-          if measure is not None),
-        f"<tr><th>deviations</th><td>{len(report.new_deviations)} new, "
-        f"{len(report.deviations) - len(report.new_deviations)} known, "
-        f"{len(report.no_longer_occurring)} fixed</td></tr>",
-    ]
-    if report.broken:
-        parts.append(f"<tr><th>target failure</th><td>{e(report.broken)}</td></tr>")
-    parts.append("</table>")
-    if report.deviations or report.no_longer_occurring:
-        parts += ["<h2>Deviations</h2>", '<table id="deviations"><tr><th></th><th>seen</th>'
-                  "<th>steps</th><th>signature</th><th>erratum</th><th>failure</th></tr>"]
-        for number, d in enumerate(report.deviations, 1):
-            status = ('<span class="known">known</span>' if d.known
-                      else '<span class="new">NEW</span>')
-            also = "".join(f"<br>also met as: {e(c)} (follows from #{number})"
-                           for c in d.consequences)
-            parts.append(f"<tr><td>{status}</td><td>{d.occurrences}</td>"
-                         f"<td>{len(d.trace) or '-'}</td><td>#{number} {e(d.signature)}{also}</td>"
-                         f"<td>{e(f'matches {d.erratum}') if d.erratum else ''}</td>"
-                         f"<td>{e(d.reason if d.known else d.failure)}</td></tr>")
-        for signature in report.no_longer_occurring:
-            parts.append(f"<tr><td>FIXED</td><td>0</td><td>-</td><td>{e(signature)}</td>"
-                         "<td></td><td>its reproducer passes now: remove it from the allow "
-                         "file</td></tr>")
-        parts.append("</table>")
-    for number, d in enumerate(report.new_deviations, 1):
-        trace = d.reproducer(report.target)
-        steps = "\n".join(f"{i:3}. {s}" for i, s in enumerate(d.trace, 1))
-        parts += [
-            f'<h2 class="deviation">{number}. {e(d.signature)}</h2>',
-            f"<p><b>{e(d.failure)}</b></p>",
-            f"<pre>{e(d.detail)}</pre>" if d.detail else "",
-            f"<pre>{e(steps)}</pre>",
-            f"<details><summary>repro.c</summary><pre>{e(render_c(trace))}</pre></details>",
-            "<details><summary>test_repro.py</summary>"
-            f"<pre>{e(render_pytest(trace, target))}</pre></details>",
-        ]
-    parts += [
+        *_summary(report), *_deviation_table(report), *_reproducers(report, target),
         "<h2>Transition classes</h2>",
         '<p class="legend"><span style="background:#7381ff">often taken</span>'
         '<span style="background:#ebf5ff">rarely taken</span>'
@@ -151,3 +104,68 @@ def render_html(report: CheckReport, target: str | None) -> str:
         "</body></html>", "",
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _summary(report: CheckReport) -> list[str]:
+    """The summary table: the terminal report's counts and coverage lines."""
+    total = len({class_name(x.before, x.kind, x.outcome) for x in derive_edges()})
+    taken = sum(1 for x in derive_edges()
+                if report.transition_counts.get(class_name(x.before, x.kind, x.outcome)))
+    rows = [
+        "<table id=\"summary\">",
+        f"<tr><th>sequences run</th><td>{report.examples}</td></tr>",
+        f"<tr><th>operations</th><td>{report.steps}</td></tr>",
+        f"<tr><th>seed</th><td>{report.seed}</td></tr>",
+        f"<tr><th>time</th><td>{report.seconds:.1f} s</td></tr>",
+        f"<tr><th>diagram classes taken</th><td>{taken} of {total}</td></tr>",
+        *(f"<tr><th>{name}</th><td>{_e(measure.summary())}</td></tr>"
+          for name, measure in (("transition coverage", report.coverage),
+                                ("pair coverage", report.pair_coverage))
+          if measure is not None),
+        f"<tr><th>deviations</th><td>{len(report.new_deviations)} new, "
+        f"{len(report.deviations) - len(report.new_deviations)} known, "
+        f"{len(report.no_longer_occurring)} fixed</td></tr>",
+    ]
+    if report.broken:
+        rows.append(f"<tr><th>target failure</th><td>{_e(report.broken)}</td></tr>")
+    return [*rows, "</table>"]
+
+
+def _deviation_table(report: CheckReport) -> list[str]:
+    """One row per deviation (its consequences, its erratum) and per fixed one."""
+    if not (report.deviations or report.no_longer_occurring):
+        return []
+    rows = ["<h2>Deviations</h2>", '<table id="deviations"><tr><th></th><th>seen</th>'
+            "<th>steps</th><th>signature</th><th>erratum</th><th>failure</th></tr>"]
+    for number, d in enumerate(report.deviations, 1):
+        status = ('<span class="known">known</span>' if d.known
+                  else '<span class="new">NEW</span>')
+        also = "".join(f"<br>also met as: {_e(c)} (follows from #{number})"
+                       for c in d.consequences)
+        rows.append(f"<tr><td>{status}</td><td>{d.occurrences}</td>"
+                    f"<td>{len(d.trace) or '-'}</td><td>#{number} {_e(d.signature)}{also}</td>"
+                    f"<td>{_e(f'matches {d.erratum}') if d.erratum else ''}</td>"
+                    f"<td>{_e(d.reason if d.known else d.failure)}</td></tr>")
+    for signature in report.no_longer_occurring:
+        rows.append(f"<tr><td>FIXED</td><td>0</td><td>-</td><td>{_e(signature)}</td>"
+                    "<td></td><td>its reproducer passes now: remove it from the allow "
+                    "file</td></tr>")
+    return [*rows, "</table>"]
+
+
+def _reproducers(report: CheckReport, target: str | None) -> list[str]:
+    """Each new deviation: its failure line, window, steps, ``repro.c`` and pytest file."""
+    parts: list[str] = []
+    for number, d in enumerate(report.new_deviations, 1):
+        trace = d.reproducer(report.target)
+        steps = "\n".join(f"{i:3}. {s}" for i, s in enumerate(d.trace, 1))
+        parts += [
+            f'<h2 class="deviation">{number}. {_e(d.signature)}</h2>',
+            f"<p><b>{_e(d.failure)}</b></p>",
+            f"<pre>{_e(d.detail)}</pre>" if d.detail else "",
+            f"<pre>{_e(steps)}</pre>",
+            f"<details><summary>repro.c</summary><pre>{_e(render_c(trace))}</pre></details>",
+            "<details><summary>test_repro.py</summary>"
+            f"<pre>{_e(render_pytest(trace, target))}</pre></details>",
+        ]
+    return parts
