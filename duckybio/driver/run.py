@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.reporting import with_reporter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..kit.shrinker import Shrinker, greedy
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, WORD_SIZE, Flag, Reg
 from .bus import BudgetSpent, CheckedBus, RuleBroken
@@ -344,17 +345,14 @@ def minimize(spec: DriverSpec, scenario: Scenario, outcome: ScenarioOutcome,
     Hypothesis's shrinking works on the choices that generated the scenario;
     this pass works on the scenario itself (fewer requests, no prelude, lower
     latencies), so the result is minimal in the terms :meth:`Scenario.size`
-    counts.
+    counts.  It is a pass of the kit's shrinker (:mod:`duckybio.kit.shrinker`).
     """
-    improved = True
-    while improved:
-        improved = False
-        for candidate in _smaller(scenario):
-            result = run_scenario(spec, candidate, busy_bound)
-            if result.broken is not None:
-                scenario, outcome, improved = candidate, result, True
-                break
-    return scenario, outcome
+    def test(candidate: Scenario) -> ScenarioOutcome | None:
+        result = run_scenario(spec, candidate, busy_bound)
+        return result if result.broken is not None else None
+
+    shrinker = Shrinker(test, scenario, outcome).run([greedy("smaller scenario", _smaller)])
+    return shrinker.best, shrinker.result
 
 
 def replay(spec: DriverSpec, trace: DriveTrace) -> DriveReport:

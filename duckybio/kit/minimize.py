@@ -15,6 +15,7 @@ around the first difference, so the saved trace states only what fails.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Final
 
 from ..spec import wire
 from ..spec.regmap import PAGE_SIZE, Reg
@@ -22,6 +23,7 @@ from .errors import Mismatch, TargetCrashed
 from .failure import Failure
 from .replay_lockstep import replay_lockstep
 from .runlog import HarnessConfig, Operation, RunLog
+from .shrinker import Shrinker, ShrinkPass
 
 #: Leading commands that power on and fill the machine.
 _SETUP_COMMANDS = ("machine", "storage", "storage-write", "write")
@@ -64,11 +66,15 @@ def shrink(config: HarnessConfig, trace: Sequence[Operation], *, log: RunLog | N
             log.add(tolerant)
 
 
+#: A candidate of the operation shrinker: the setup commands and the body.
+_Candidate = tuple[tuple[str, ...], tuple[str, ...]]
+
+
 def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, budget: int,
               signature: str | None, avoid: Collection[str]) -> Failure | None:
     commands = [line for line, _ in trace]
     setup_n = _setup_length(commands)
-    setup, body = commands[:setup_n], commands[setup_n:]
+    setup, body = tuple(commands[:setup_n]), tuple(commands[setup_n:])
     # Prefer a trace whose failure shows in the answers alone, so that it
     # replays on the target without the white-box comparison.
     if config.policy.white_box and _fails(config.black_box(), commands, Mismatch, log,
@@ -85,47 +91,63 @@ def _minimize(config: HarnessConfig, trace: Sequence[Operation], log: RunLog, bu
         keep = 1
         while found is None and keep < len(body) and replays < budget:
             replays += 1
-            found = _fails(config, setup + body[-keep:], kind, log, signature, avoid)
+            found = _fails(config, [*setup, *body[-keep:]], kind, log, signature, avoid)
             if found is not None:
                 body = body[-keep:]
             keep *= 2
     if found is None:  # not reproducible outside Hypothesis
         return None
-    best = found
-    # The failure is at the end: first the shortest suffix of the body that still fails.
+
+    def test(candidate: _Candidate) -> Failure | None:
+        return _fails(config, [*candidate[0], *candidate[1]], kind, log, signature, avoid)
+
+    shrinker = Shrinker(test, (setup, body), found, budget=budget, calls=replays)
+    best = shrinker.run(_OPERATION_PASSES).result
+    return best.on(compact(_drop_redundant_sync(list(best.trace)), best))
+
+
+def _shortest_suffix(shrinker: Shrinker[_Candidate, Failure]) -> None:
+    """The failure is at the end: the shortest suffix of the body (halving) that fails."""
+    setup, body = shrinker.best
     keep = 1
-    while keep < len(body) and replays < budget:
-        replays += 1
-        result = _fails(config, setup + body[-keep:], kind, log, signature, avoid)
-        if result is not None:
-            body, best = body[-keep:], result
-            break
+    while keep < len(body) and not shrinker.exhausted:
+        if shrinker.consider((setup, body[-keep:])):
+            return
         keep *= 2
-    chunk = max(len(body) // 2, 1)
-    while chunk >= 1 and replays < budget:
+
+
+def _chunks(shrinker: Shrinker[_Candidate, Failure]) -> None:
+    """Delta debugging: drop chunks of the body, halving the chunk when none can go."""
+    chunk = max(len(shrinker.best[1]) // 2, 1)
+    while chunk >= 1 and not shrinker.exhausted:
         i = 0
         removed = False
-        while i < len(body) and replays < budget:
-            candidate = body[:i] + body[i + chunk:]
-            replays += 1
-            result = _fails(config, setup + candidate, kind, log, signature, avoid)
-            if result is not None:
-                body, best, removed = candidate, result, True
+        while i < len(shrinker.best[1]) and not shrinker.exhausted:
+            setup, body = shrinker.best
+            if shrinker.consider((setup, body[:i] + body[i + chunk:])):
+                removed = True
             else:
                 i += chunk
         if not removed:
             chunk //= 2
-    # The setup the failure does not need: fills first, then storages.
+
+
+def _setup(shrinker: Shrinker[_Candidate, Failure]) -> None:
+    """The setup the failure does not need: fills first, then storages."""
     for name in ("write", "storage-write", "storage"):
-        for line in [c for c in setup if c.split()[0] == name]:
-            if replays >= budget:
-                break
-            candidate = [c for c in setup if c != line]
-            replays += 1
-            result = _fails(config, candidate + body, kind, log, signature, avoid)
-            if result is not None:
-                setup, best = candidate, result
-    return best.on(compact(_drop_redundant_sync(list(best.trace)), best))
+        for line in [c for c in shrinker.best[0] if c.split()[0] == name]:
+            if shrinker.exhausted:
+                return
+            setup, body = shrinker.best
+            shrinker.consider((tuple(c for c in setup if c != line), body))
+
+
+#: The passes of the operation shrinker, in order.
+_OPERATION_PASSES: Final[tuple[ShrinkPass[_Candidate, Failure], ...]] = (
+    ShrinkPass("shortest suffix", _shortest_suffix),
+    ShrinkPass("chunks", _chunks),
+    ShrinkPass("setup", _setup),
+)
 
 
 def compact(trace: Sequence[Operation], failure: Failure) -> list[Operation]:
