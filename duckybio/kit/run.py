@@ -22,13 +22,12 @@ from not meeting it).
 from __future__ import annotations
 
 import time
+from unittest import SkipTest
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 from hypothesis import HealthCheck, Phase, seed, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
@@ -44,6 +43,7 @@ from .coverage import (
     pair_plan,
     reachable_classes,
 )
+from .database import CampaignDatabase, open_database
 from .deviations import AllowedDeviation, Deviation, kind_of
 from .errata import matching_erratum
 from .errors import InputError, Mismatch, TargetCrashed
@@ -70,8 +70,9 @@ class CheckConfig:
     ``target``: the resolved target (its latency included); ``busy_bound``:
     the clock steps a command may stay BUSY (``None``: the target's latency;
     see :func:`~.policy.policy_for`).  ``examples`` sequences of ``steps``
-    rules each, from ``seed``; ``database``: Hypothesis's example database,
-    to retry earlier failures first.  ``minimize``: shrink a failing trace
+    rules each, from ``seed``; ``database``: the location of the campaign's
+    example database (:func:`~.database.open_database`), whose saved
+    failures are replayed before anything else.  ``minimize``: shrink a failing trace
     operation by operation; ``coverage``: measure transition coverage of a
     conforming run; ``systematic``: run the fixed sequences
     (:mod:`.systematic`) before the generated ones; ``shard`` ``(k, n)``:
@@ -90,7 +91,7 @@ class CheckConfig:
     steps: int = 40
     seed: int = 0
     instance: Instance = field(default_factory=Instance)
-    database: Path | None = None
+    database: str | None = None
     minimize: bool = True
     coverage: bool = True
     systematic: bool = True
@@ -153,6 +154,10 @@ class CheckReport(BaseModel):
     no_longer_occurring: list[str] = []
     #: How many times the run took each transition class (``str`` of the class).
     transition_counts: dict[str, int] = {}
+    #: The campaign's example database, and how many saved failures it gave to replay
+    #: before anything else.
+    database: str | None = None
+    replayed: int = 0
 
     @property
     def new_deviations(self) -> list[Deviation]:
@@ -224,6 +229,8 @@ def run_check(config: CheckConfig) -> CheckReport:
         # fixed: an allowed reproducer that now passes, and nothing met it
         no_longer_occurring=sorted(verified.fixed - {d.signature for d in deviations}),
         transition_counts={str(t): n for t, n in sorted(log.counts.items(), key=str)},
+        database=config.database,
+        replayed=log.replayed,
     )
 
 
@@ -285,10 +292,15 @@ class Search:
 
 
 def _search(config: CheckConfig, log: RunLog) -> Search:
-    """The fixed sequences, then Hypothesis's generated ones, until the end or a stop."""
-    harness = config.harness
+    """The failures saved in the database, the fixed sequences, then Hypothesis's
+    generated ones, until the end or a stop."""
+    database = open_database(config.database) if config.database is not None else None
+    if database is not None:  # every failure saved by any run of the campaign, first
+        stop = _hypothesis(config, log, database, [Phase.reuse, Phase.shrink])
+        if stop is not None:
+            return stop
     if config.systematic:
-        found = run_systematic(harness, log, config.shard)
+        found = run_systematic(config.harness, log, config.shard)
         if found is not None:
             outcome = found.outcome
             if outcome.broken is not None:
@@ -298,6 +310,14 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
                               target=log.target)
             if outcome.failure is not None:
                 return Search(broken=_describe(outcome.failure), target=log.target)
+    stop = _hypothesis(config, log, database, [Phase.explicit, Phase.generate, Phase.shrink])
+    return Search(target=log.target) if stop is None else stop
+
+
+def _hypothesis(config: CheckConfig, log: RunLog, database: CampaignDatabase | None,
+                phases: list[Phase]) -> Search | None:
+    """Hypothesis's ``phases`` on the lockstep machine; how it stopped, or ``None``."""
+    harness = config.harness
     machine = lockstep_class(harness, log)
     hypothesis_settings = settings(
         settings.get_profile("default"),
@@ -305,9 +325,9 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
         report_multiple_bugs=False,
         stateful_step_count=config.steps,
         deadline=None,
-        database=DirectoryBasedExampleDatabase(str(config.database)) if config.database else None,
+        database=database,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=phases,
         print_blob=False,
     )
     try:
@@ -317,12 +337,19 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
         return Search(broken=str(exc), target=log.target)
     except InputError:
         raise
+    except SkipTest:
+        if Phase.generate in phases:
+            raise
+        return None  # nothing saved to replay
     except Exception as exc:  # any failure of the target under the harness
         mismatch = _found_in(exc, Mismatch)
         if mismatch is None:
             return Search(broken=_describe(exc), target=log.target)
         return Search(Found(mismatch, tuple(log.trace), harness), target=log.target)
-    return Search(target=log.target)
+    finally:
+        if database is not None:
+            log.replayed = database.replayed
+    return None
 
 
 def _deviations(config: CheckConfig, log: RunLog, search: Search,
