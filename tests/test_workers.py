@@ -82,9 +82,9 @@ def test_workers_keep_going_list_each_deviation_once_and_honour_an_allow_file(
 def test_a_failure_saved_by_one_shard_is_replayed_first_by_another(tmp_path: Path) -> None:
     db = tmp_path / "db"
     spec = TargetSpec("stale", StaleReadBuffer)
-    first = run_check(CheckConfig(target=spec, seed=1, database=db, systematic=False))
+    first = run_check(CheckConfig(target=spec, seed=1, database=str(db), systematic=False))
     assert not first.conforms
-    again: CheckReport = run_check(CheckConfig(target=spec, seed=1 + SEED_STRIDE, database=db,
+    again: CheckReport = run_check(CheckConfig(target=spec, seed=1 + SEED_STRIDE, database=str(db),
                                                systematic=False, minimize=False))
     assert not again.conforms and again.first_failure == 1
 

@@ -38,7 +38,8 @@ class Campaign:
         self.machine: type[LockstepMachine] = lockstep_class(config.harness, self.log)
         self.settings = settings(max_examples=config.examples,
                                  stateful_step_count=config.steps, deadline=None,
-                                 database=database, suppress_health_check=list(HealthCheck))
+                                 database=database, report_multiple_bugs=False,
+                                 suppress_health_check=list(HealthCheck))
 
         def run(campaign: Campaign) -> None:
             run_state_machine_as_test(campaign.machine, settings=campaign.settings)

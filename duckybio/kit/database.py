@@ -44,7 +44,6 @@ class DatabaseError(InputError):
 class CampaignDatabase(ExampleDatabase):
     """An example database shared by a campaign, named by ``location``.
 
-    ``replayed`` counts the saved (shrunk) failures fetched for replay.
     Every error of the underlying store is raised as :class:`DatabaseError`.
     """
 
@@ -52,7 +51,12 @@ class CampaignDatabase(ExampleDatabase):
         super().__init__()
         self.inner = inner
         self.location = location
-        self.replayed = 0
+        self._replayed: set[tuple[bytes, bytes]] = set()
+
+    @property
+    def replayed(self) -> int:
+        """How many distinct saved (shrunk) failures were fetched for replay."""
+        return len(self._replayed)
 
     def __repr__(self) -> str:
         return f"CampaignDatabase({self.location!r})"
@@ -68,7 +72,7 @@ class CampaignDatabase(ExampleDatabase):
         with self._errors():
             values = list(self.inner.fetch(key))
         if counted:
-            self.replayed += len(values)
+            self._replayed.update((key, value) for value in values)
         return values
 
     def save(self, key: bytes, value: bytes) -> None:
