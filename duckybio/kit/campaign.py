@@ -42,7 +42,7 @@ class Campaign:
                                  suppress_health_check=list(HealthCheck))
 
         def run(campaign: Campaign) -> None:
-            run_state_machine_as_test(campaign.machine, settings=campaign.settings)
+            run_state_machine_as_test(campaign.machine, settings=campaign.settings)  # type: ignore[no-untyped-call,unused-ignore]
 
         # how a fuzzing engine recognises a state machine's test case (it reads
         # ``run.__self__.settings`` and builds the test from the class)

@@ -22,10 +22,10 @@ from not meeting it).
 from __future__ import annotations
 
 import time
-from unittest import SkipTest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
+from unittest import SkipTest
 
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.reporting import with_reporter
@@ -332,7 +332,7 @@ def _hypothesis(config: CheckConfig, log: RunLog, database: CampaignDatabase | N
     )
     try:
         with with_reporter(lambda _: None):
-            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)
+            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)  # type: ignore[no-untyped-call,unused-ignore]
     except TargetGone as exc:
         return Search(broken=str(exc), target=log.target)
     except InputError:
