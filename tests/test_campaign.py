@@ -177,3 +177,11 @@ def test_the_campaign_test_shares_the_key_of_check(tmp_path: Path) -> None:
         campaign.run()
     replay = run_check(CheckConfig(target=spec, seed=3, database=location, minimize=False))
     assert not replay.conforms and replay.first_failure == 1 and replay.replayed >= 1
+
+
+def test_the_plugin_refuses_a_bad_database_in_one_line(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--duckybio-target={DOUBLE}",
+                                "--duckybio-database=http://127.0.0.1/0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--database http://127.0.0.1/0: not a directory nor*"])
+    assert "Traceback" not in result.stderr.str()
