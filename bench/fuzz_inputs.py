@@ -47,7 +47,7 @@ from typing import Final
 from fuzz_wire import mutate
 
 from duckybio.driver.adapters import reference
-from duckybio.driver.bus import CheckedBus
+from duckybio.driver.bus import BudgetSpent, CheckedBus, RuleBroken
 from duckybio.driver.forms import (
     DriverFailed,
     DriverSpec,
@@ -210,18 +210,44 @@ def scenario_of(rng: random.Random) -> Scenario:
 
 
 def fuzz_lines(count: int, rng: random.Random, tally: Tally) -> None:
-    """Driver protocol lines, in process; a share through real driver processes."""
+    """Driver protocol lines, in process; a share through real driver processes.
+
+    Most lines go through the protocol client's request loop on one checked
+    bus after another (a new one every 200 requests or once a rule is
+    broken); every 50th scenario is run whole, end checks included.
+    """
     source = line_source(rng)
+    bus: CheckedBus | None = None
+    requests = 0
     while tally.inputs < count:
-        driver = FuzzLines(source, tally)
-        spec = DriverSpec("fuzz", Declaration(), lambda d=driver: d)  # type: ignore[misc]
+        requests += 1
+        if requests % 50 == 0:
+            driver = FuzzLines(source, tally)
+            spec = DriverSpec("fuzz", Declaration(), lambda d=driver: d)  # type: ignore[misc]
+            try:
+                tally.accepted += run_scenario(spec, scenario_of(rng), busy_bound=3).requests
+            except DriverFailed as exc:
+                tally.refused[str(exc).split(":")[0][:40]] += 1
+            except Exception:
+                tally.traceback("driver lines (scenario)")
+            continue
+        if bus is None or bus.broken is not None or requests % 200 == 0:
+            if bus is not None:
+                bus.release()
+            scenario = scenario_of(rng)
+            bus = CheckedBus(scenario, 3)
+        request = rng.choice(scenario.steps).request
+        bus.begin(request)
         try:
-            outcome = run_scenario(spec, scenario_of(rng), busy_bound=3)
-            tally.accepted += outcome.requests
-        except DriverFailed as exc:
+            FuzzLines(source, tally).request(bus, request)
+            tally.accepted += 1
+        except (DriverFailed, RuleBroken, BudgetSpent) as exc:
             tally.refused[str(exc).split(":")[0][:40]] += 1
         except Exception:
             tally.traceback("driver lines")
+        bus.begin(None)
+    if bus is not None:
+        bus.release()
     processes = max(4, count // 2000)
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(processes):
@@ -421,7 +447,7 @@ def main() -> int:
         started = time.perf_counter()
         CAMPAIGNS[name](count, rng, tally)
         tally.show()
-        print(f"  {tally.inputs / (time.perf_counter() - started):.0f} inputs/s")
+        print(f"  {tally.inputs / (time.perf_counter() - started):.0f} inputs/s", flush=True)
         failed |= bool(tally.tracebacks)
     left = leftovers()
     print(f"leftover processes: {len(left)}")
