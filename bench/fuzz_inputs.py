@@ -10,8 +10,9 @@ and non-ASCII characters, long tokens; see ``fuzz_wire.py``):
   protocol client runs (:class:`~duckybio.driver.forms.ProcessDriver`), on a
   checked bus; a share also through a real driver process, which must leave
   no process behind.
-- ``declarations``: ``supports`` answers, parsed; a sample of the accepted
-  ones is then used for a one-scenario ``drive`` of the reference driver.
+- ``declarations``: ``supports`` answers (numbers made boundary values,
+  lists repeated and grown, text mutated), parsed; every 50th accepted one
+  is then used for a one-scenario ``drive`` of the reference driver.
 - ``allow``: allow files (JSON, text and bytes mutated), loaded as ``check
   --allow`` loads them; the accepted ones have their reproducers verified
   against the reference implementation.
@@ -33,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,7 +46,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
-from fuzz_wire import mutate
+from fuzz_wire import BOUNDARIES, mutate
 
 from duckybio.driver.adapters import reference
 from duckybio.driver.bus import BudgetSpent, CheckedBus, RuleBroken
@@ -286,6 +288,23 @@ for text in sys.stdin:
 '''
 
 
+NUMBER: Final = re.compile(r"0x[0-9a-fA-F]+|[0-9]+")
+
+
+def mutate_declaration(token: str, rng: random.Random) -> str:
+    """A declaration with a number made a boundary value, a list grown, or text mutated."""
+    how = rng.randrange(4)
+    numbers = list(NUMBER.finditer(token))
+    if how == 0 and numbers:
+        hit = rng.choice(numbers)
+        return token[:hit.start()] + rng.choice(BOUNDARIES) + token[hit.end():]
+    if how == 1 and numbers:
+        hit = rng.choice(numbers)
+        grown = ",".join([hit.group()] * rng.choice([2, 3, 50]))
+        return token[:hit.start()] + grown + token[hit.end():]
+    return mutate(token, rng)
+
+
 def _marked(declaration: Declaration) -> DriverSpec:
     def driver(bus: object, request: Request) -> bool | bytes:
         return reference(bus, request)  # type: ignore[arg-type]
@@ -296,7 +315,7 @@ def fuzz_declarations(count: int, rng: random.Random, tally: Tally) -> None:
     """``supports`` answers; every 200th accepted one drives one scenario."""
     for _ in range(count):
         base = rng.choice(DECLARATIONS)
-        token = base if rng.random() < 0.1 else mutate(base, rng)
+        token = base if rng.random() < 0.1 else mutate_declaration(base, rng)
         tally.inputs += 1
         try:
             declaration = parse_declaration(token)
@@ -307,7 +326,7 @@ def fuzz_declarations(count: int, rng: random.Random, tally: Tally) -> None:
             tally.traceback(token)
             continue
         tally.accepted += 1
-        if tally.accepted % 200:
+        if tally.accepted % 50:
             continue
         tally.used += 1
         try:
