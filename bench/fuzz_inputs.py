@@ -39,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -158,8 +157,9 @@ class Tally:
         self.tracebacks: list[str] = []
 
     def traceback(self, what: object) -> None:
-        text = traceback.format_exc().strip().splitlines()
-        self.tracebacks.append(f"{what!r:.200}: {text[-1][:200]}")
+        exc = sys.exc_info()[1]
+        first = (str(exc).strip().splitlines() or [""])[0]
+        self.tracebacks.append(f"{what!r:.160}: {type(exc).__name__}: {first[:120]}")
 
     def show(self) -> None:
         print(f"{self.name}: {self.inputs} inputs, {self.accepted} accepted, {self.used} "
