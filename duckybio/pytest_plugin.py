@@ -5,17 +5,27 @@ runs the same lockstep check as ``duckybio check --target TARGET`` (the same
 :class:`~duckybio.kit.run.CheckConfig`, so the same busy-bound policy, target
 lifetime and option types) and fails with the minimal failing sequence.
 Without it the plugin does nothing.
+
+With ``--duckybio-campaign`` as well, the test added is instead
+``duckybio-campaign``: the same check as a Hypothesis stateful test
+(:class:`~duckybio.kit.campaign.Campaign`), which HypoFuzz fuzzes for as
+long as it runs (``hypothesis fuzz -- -p duckybio --duckybio-target=...
+--duckybio-campaign --duckybio-database=redis://...``).  The campaign's
+database (``--duckybio-database``, a directory or ``redis://HOST:PORT/N``)
+then becomes Hypothesis's default for the session, as the engine requires.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from .cli.options import integer, natural, positive, seconds
-from .kit.errors import TargetSpecError
+from .kit.campaign import Campaign
+from .kit.database import open_database
+from .kit.errors import InputError, TargetSpecError
 from .kit.run import CheckConfig, CheckReport, run_check
 from .kit.targets import resolve_target
 from .kit.workers import SEED_STRIDE
@@ -40,9 +50,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="split the check into N tests with disjoint seeds, each running "
                          "--duckybio-examples sequences (for a campaign under pytest-xdist: "
                          "pytest -n auto); default 1")
-    group.addoption("--duckybio-database", type=Path, default=None, metavar="DIR",
-                    help="Hypothesis's example database, shared by every shard and run: "
-                         "a failure found by one is replayed first by all")
+    group.addoption("--duckybio-database", default=None, metavar="URL|DIR",
+                    help="the campaign's example database (redis://HOST:PORT/N or a "
+                         "directory), shared by every shard, run and machine: a failure "
+                         "found by one is replayed first by all")
+    group.addoption("--duckybio-campaign", action="store_true",
+                    help="add the check as a Hypothesis test (duckybio-campaign) for a "
+                         "fuzzing engine: hypothesis fuzz -- -p duckybio --duckybio-target=... "
+                         "--duckybio-campaign")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    location = config.getoption("--duckybio-database", None)
+    if location is None or config.getoption("--duckybio-target", None) is None:
+        return
+    try:
+        database = open_database(location)
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if config.getoption("--duckybio-campaign"):
+        settings.register_profile("duckybio-campaign", settings.get_profile(
+            settings.get_current_profile_name()), database=database)
+        settings.load_profile("duckybio-campaign")
 
 
 class ConformanceFailure(Exception):
@@ -68,7 +97,7 @@ class ConformanceItem(pytest.Item):
                                  shard=(self.shard, self.shards))
             with spec:
                 report = run_check(config)
-        except TargetSpecError as exc:
+        except InputError as exc:
             raise ConformanceFailure(str(exc)) from None
         self.user_properties.append(("duckybio", report.model_dump_json()))
         if report.exit_code != 0:
@@ -85,6 +114,30 @@ class ConformanceItem(pytest.Item):
         return "duckybio", None, f"duckybio conformance of {target}"
 
 
+class CampaignItem(pytest.Function):
+    """The check of the target as a Hypothesis test (for ``hypothesis fuzz``)."""
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        target = self.config.getoption("--duckybio-target")
+        return "duckybio", None, f"duckybio campaign on {target}"
+
+
+def _campaign_item(session: pytest.Session, config: pytest.Config) -> CampaignItem:
+    """The ``duckybio-campaign`` test; its target is closed when the session ends."""
+    opt = config.getoption
+    try:
+        spec = resolve_target(opt("--duckybio-target"), timeout=opt("--duckybio-timeout"))
+    except TargetSpecError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.add_cleanup(spec.close)
+    check = CheckConfig(target=spec, busy_bound=opt("--duckybio-busy-bound"),
+                        examples=opt("--duckybio-examples"), steps=opt("--duckybio-steps"))
+    campaign = Campaign(check, settings().database)
+    item = CampaignItem.from_parent(session, name="duckybio-campaign", callobj=campaign.run)
+    item.add_marker("hypothesis")
+    return item
+
+
 def _describe(report: CheckReport) -> str:
     if report.broken is not None:
         return "\n".join([f"target failed: {report.broken}", *report.transcript,
@@ -98,6 +151,9 @@ def _describe(report: CheckReport) -> str:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     if config.getoption("--duckybio-target") is None:
+        return
+    if config.getoption("--duckybio-campaign"):
+        items.append(_campaign_item(session, config))
         return
     shards: int = config.getoption("--duckybio-shards")
     if shards == 1:

@@ -8,6 +8,8 @@
 - Trace JSON (``duckybio replay``): exit 2 and one line.
 - Command-line options: exit 2 and a usage line naming the option; nothing
   is written.
+- ``check --database`` and ``--workers``: exit 2 and one line before the run
+  starts; nothing is written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import io
 import json
 import os
 import shlex
+import socket
 import stat
 import sys
 import xml.etree.ElementTree as ET
@@ -717,3 +720,42 @@ def test_a_byte_order_mark_is_accepted_in_an_allow_file_and_a_trace(tmp_path: Pa
     trace.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "bom", "steps": [
         {"command": "machine 0x10000 0x8400", "expect": "OK"}]}).encode())
     assert main(["replay", str(trace)]) == 0
+# --- the campaign's database and the workers ----------------------------------------------
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+#: (arguments after ``check``, a fragment of the one error line); "FILE" is a regular file.
+DATABASE_TABLE: Final = [
+    (["--database", "redis://"], "expected redis://HOST:PORT/N"),
+    (["--database", "redis://127.0.0.1:6379/zero"], "expected redis://HOST:PORT/N"),
+    (["--database", "redis://127.0.0.1:6379/0?x=1"], "expected redis://HOST:PORT/N"),
+    (["--database", "redis://127.0.0.1:99999/0"], "port"),
+    (["--database", "redis://127.0.0.1:port/0"], "port"),
+    (["--database", "http://127.0.0.1/0"], "not a directory nor a redis://"),
+    (["--database", "unreachable"], "cannot use the Redis server"),
+    (["--database", "FILE"], "cannot write there"),
+    (["--database", "FILE/db"], "cannot write there"),
+    (["--workers", "1000"], "--workers 1000: from 1 to"),
+    (["--workers", "99999999999999999999"], "--workers 99999999999999999999: from 1 to"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), DATABASE_TABLE,
+                         ids=[f"db{i}" for i in range(len(DATABASE_TABLE))])
+def test_a_bad_database_or_worker_count_is_one_line_exit_2_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        args: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("FILE").write_text("not a directory\n")
+    args = [f"redis://127.0.0.1:{_closed_port()}/0" if a == "unreachable" else a
+            for a in args]
+    assert main(["check", *args, "--json", "r.json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and message in captured.err, captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE"]

@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 @pytest.mark.parametrize("script", ["lockstep_overhead.py", "dma_read.py", "wire_memory.py",
                                     "durability.py", "blackbox.py", "explore_speed.py",
-                                    "planted_defects.py"])
+                                    "planted_defects.py", "workers_speed.py"])
 def test_the_benchmark_runs_in_quick_mode(script: str) -> None:
     done = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True,
                           text=True, timeout=300)
@@ -43,7 +43,8 @@ def test_the_kill_test_runs_in_quick_mode() -> None:
 
 
 @pytest.mark.parametrize(("script", "figure"), [
-    ("fuzz_wire.py", "tracebacks: 0\n"), ("fuzz_device.py", "mismatches with the model: 0\n")])
+    ("fuzz_wire.py", "tracebacks: 0\n"), ("fuzz_device.py", "mismatches with the model: 0\n"),
+    ("fuzz_inputs.py", "leftover processes: 0\ntracebacks: 0 (all)\n")])
 def test_the_fuzz_campaign_runs_in_quick_mode(script: str, figure: str) -> None:
     """The short fuzz campaigns: thousands of hostile lines or operations, nothing breaks."""
     done = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True,

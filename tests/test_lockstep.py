@@ -65,7 +65,7 @@ def test_a_run_is_a_value_and_runs_do_not_share_state() -> None:
 def test_a_log_tallies_every_harness_of_a_run() -> None:
     log = RunLog()
     machine = lockstep_class(reference(0), log)
-    run_state_machine_as_test(machine, settings=settings(max_examples=2, stateful_step_count=3))
+    run_state_machine_as_test(machine, settings=settings(max_examples=2, stateful_step_count=3))  # type: ignore[no-untyped-call,unused-ignore]
     assert log.sequences >= 2 and log.operations > 0 and log.covered
     assert log.trace[0][0].startswith("machine ") and log.first_failure is None
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from duckybio.kit.shrinker import Shrinker, ShrinkPass, greedy
 
-
 Ints = tuple[int, ...]
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from planted import StaleReadBuffer
 
 from duckybio.kit.instance import Instance
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.run import CheckConfig, CheckReport, run_check
 from duckybio.kit.targets import TargetSpec
-from duckybio.kit.workers import SEED_STRIDE, WorkerJob, jobs_for, merge
+from duckybio.kit.workers import SEED_STRIDE, WorkerJob, jobs_for, max_workers, merge
 
 HERE = Path(__file__).parent
 
@@ -82,9 +88,9 @@ def test_workers_keep_going_list_each_deviation_once_and_honour_an_allow_file(
 def test_a_failure_saved_by_one_shard_is_replayed_first_by_another(tmp_path: Path) -> None:
     db = tmp_path / "db"
     spec = TargetSpec("stale", StaleReadBuffer)
-    first = run_check(CheckConfig(target=spec, seed=1, database=db, systematic=False))
+    first = run_check(CheckConfig(target=spec, seed=1, database=str(db), systematic=False))
     assert not first.conforms
-    again: CheckReport = run_check(CheckConfig(target=spec, seed=1 + SEED_STRIDE, database=db,
+    again: CheckReport = run_check(CheckConfig(target=spec, seed=1 + SEED_STRIDE, database=str(db),
                                                systematic=False, minimize=False))
     assert not again.conforms and again.first_failure == 1
 
@@ -100,3 +106,94 @@ def test_a_short_campaign_runs_under_pytest_xdist(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout[-2000:]
     assert "2 failed" in done.stdout
     assert "duckybio-conformance[0]" in done.stdout and "duckybio-conformance[1]" in done.stdout
+
+
+# --- robustness: death, signals, the parent's death, the count ------------------------------
+
+SLOW = [sys.executable, "-m", "duckybio", "check", "--workers", "2", "--examples", "100000",
+        "--quiet", "--out"]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux ``/proc``)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _workers_of(proc: subprocess.Popen[str]) -> list[int]:
+    """The two workers of ``proc``, once both have started."""
+    while True:
+        found = _children(proc.pid)
+        if len(found) >= 2 or proc.poll() is not None:
+            return found
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.05)
+
+
+def test_a_killed_worker_ends_the_run_with_one_line_and_exit_3(tmp_path: Path) -> None:
+    proc = subprocess.Popen([*SLOW, str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=HERE)
+    workers = _workers_of(proc)
+    assert len(workers) == 2, proc.communicate()
+    os.kill(workers[1], signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    assert err.count("\n") == 1 and "was killed by SIGKILL before its report" in err, err
+    assert "Traceback" not in err + out
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_sigterm_ends_the_workers_and_exits_143(tmp_path: Path) -> None:
+    proc = subprocess.Popen([*SLOW, str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=HERE)
+    workers = _workers_of(proc)
+    assert len(workers) == 2, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err + out and "terminated" in err
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves the parent no chance: the kernel ends each worker, whose target
+    (a served command) reads end of file and ends too."""
+    serve = shlex.join([sys.executable, "-m", "duckybio", "serve"])
+    proc = subprocess.Popen([*SLOW, str(tmp_path), "--target", serve],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=HERE)
+    workers = _workers_of(proc)  # type: ignore[arg-type]
+    assert len(workers) == 2
+    targets: list[int] = []
+    while len(targets) < 2 and proc.poll() is None:
+        targets = [t for w in workers for t in _children(w)]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.05)
+    proc.kill()
+    proc.wait()
+    for _ in range(600):  # the kernel's signal and the end of file take a moment
+        if not any(_alive(pid) for pid in [*workers, *targets]):
+            break
+        time.sleep(0.05)
+    assert targets and not any(_alive(pid) for pid in [*workers, *targets])
+
+
+@pytest.mark.parametrize("count", ["1000", "99999999999999999999", str(max_workers() + 1)])
+def test_more_workers_than_processors_is_refused_at_once(count: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "duckybio", "check", "--workers", count],
+                          capture_output=True, text=True, timeout=120, cwd=HERE)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and f"--workers {count}: from 1 to" in done.stderr

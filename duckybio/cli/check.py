@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..kit.database import open_database
 from ..kit.deviations import AllowFile
 from ..kit.errors import InputError, TargetSpecError
 from ..kit.instance import Instance
@@ -21,7 +22,7 @@ from ..kit.junit import Case, render_junit
 from ..kit.reproducers import save_reproducers
 from ..kit.run import CheckConfig, CheckReport, run_check
 from ..kit.targets import resolve_target
-from ..kit.workers import WorkerJob, run_workers
+from ..kit.workers import WorkerDied, WorkerJob, check_workers, run_workers
 from .html_report import render_html
 from .options import add_target_options, check_outputs, integer, positive, write_text
 
@@ -38,9 +39,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--steps", type=positive, default=40,
                    help="rules per sequence (default 40)")
     p.add_argument("--seed", type=integer, default=0, help="random seed (default 0: reproducible)")
-    p.add_argument("--database", type=Path, default=None, metavar="DIR",
-                   help="directory of Hypothesis's example database, to replay earlier "
-                        "failures first (default: none, fully reproducible)")
+    p.add_argument("--database", default=None, metavar="URL|DIR",
+                   help="the campaign's example database, shared by every run on any "
+                        "machine: redis://HOST:PORT/N or a directory; every failure saved "
+                        "there is replayed first, and every failure found is saved there "
+                        "(default: none, fully reproducible)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE",
                    help="also write the report as JSON")
     p.add_argument("--junit-xml", type=Path, default=None, metavar="FILE",
@@ -55,8 +58,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="start the target command anew for every sequence (default: one "
                         "process serves them all, each sequence beginning with 'machine')")
     p.add_argument("--workers", type=positive, default=1, metavar="N",
-                   help="run the check in N processes, each with its own target and its "
-                        "own seeds, reported as one run (default 1)")
+                   help="run the check in N processes (at most the processors of the "
+                        "machine), each with its own target and its own seeds, reported as "
+                        "one run (default 1)")
     p.add_argument("--keep-going", action="store_true",
                    help="go on after a nonconformance and report every distinct deviation, "
                         "each shrunk and saved in its own folder under --out")
@@ -91,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
             return 2
     if args.write_allow is not None:
         args.keep_going = True
+    try:
+        check_workers(args.workers)
+        if args.database is not None:
+            open_database(args.database)
+    except InputError as exc:
+        spec.close()
+        print(f"duckybio: {exc}", file=sys.stderr)
+        return 2
     if args.workers > 1:
         spec.close()
         job = WorkerJob(target=args.target, latency=args.latency, timeout=args.timeout,
@@ -100,9 +112,12 @@ def run(args: argparse.Namespace) -> int:
                         keep_going=args.keep_going, allowed=tuple(allow.allowed))
         try:
             report = run_workers(job, args.workers)
-        except TargetSpecError as exc:
+        except InputError as exc:
             print(f"duckybio: {exc}", file=sys.stderr)
             return 2
+        except WorkerDied as exc:
+            print(f"duckybio: {exc}", file=sys.stderr)
+            return 3
         return _finish(report, args, allow)
     progress = None if args.quiet else _progress(args.examples)
     config = CheckConfig(target=spec, busy_bound=args.busy_bound, examples=args.examples,
@@ -112,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with spec:
             report = run_check(config)
-    except TargetSpecError as exc:
+    except InputError as exc:
         print(f"duckybio: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -232,6 +247,12 @@ def print_report(report: CheckReport) -> None:
         "not supported by the target: fault rule skipped" if report.probed else
         "not probed (the run ended before the probe)"))
     print(f"  seed:                 {report.seed}")
+    if report.database is not None:
+        saved = "1 saved failure" if report.replayed == 1 else \
+            f"{report.replayed} saved failures"
+        print(f"  database:             {report.database} ({saved} replayed first)")
+    if report.first_failure is not None:
+        print(f"  first failure:        in sequence {report.first_failure}")
     print(f"  time:                 {report.seconds:.1f} s")
     if report.broken is not None:
         print(f"  target failure:       {report.broken}")

@@ -152,8 +152,18 @@ def _run(args: argparse.Namespace) -> int:
         return 3
     if _TERMINATED:  # also when a layer below caught Terminated and ended the run itself
         print("duckybio: terminated", file=sys.stderr)
+        if args.command == "check":  # unwound and reaped: skip the interpreter's
+            _exit_now(143)           # teardown of the check's large plans (seconds)
         return 143
     return status
+
+
+def _exit_now(status: int) -> None:
+    """Flush the standard streams and end the process with ``status`` at once."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,11 +24,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final, TypeVar
+from unittest import SkipTest
 
 from hypothesis import HealthCheck, Phase, seed, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
@@ -45,6 +44,7 @@ from .coverage import (
     pair_plan,
     reachable_classes,
 )
+from .database import CampaignDatabase, open_database
 from .deviations import AllowedDeviation, Deviation
 from .errata import matching_erratum
 from .errors import InputError, Mismatch
@@ -72,8 +72,9 @@ class CheckConfig:
     ``target``: the resolved target (its latency included); ``busy_bound``:
     the clock steps a command may stay BUSY (``None``: the target's latency;
     see :func:`~.policy.policy_for`).  ``examples`` sequences of ``steps``
-    rules each, from ``seed``; ``database``: Hypothesis's example database,
-    to retry earlier failures first.  ``minimize``: shrink a failing trace
+    rules each, from ``seed``; ``database``: the location of the campaign's
+    example database (:func:`~.database.open_database`), whose saved
+    failures are replayed before anything else.  ``minimize``: shrink a failing trace
     operation by operation; ``coverage``: measure transition coverage of a
     conforming run; ``systematic``: run the fixed sequences
     (:mod:`.systematic`) before the generated ones; ``shard`` ``(k, n)``:
@@ -92,7 +93,7 @@ class CheckConfig:
     steps: int = 40
     seed: int = 0
     instance: Instance = field(default_factory=Instance)
-    database: Path | None = None
+    database: str | None = None
     minimize: bool = True
     coverage: bool = True
     systematic: bool = True
@@ -155,6 +156,10 @@ class CheckReport(BaseModel):
     no_longer_occurring: list[str] = []
     #: How many times the run took each transition class (``str`` of the class).
     transition_counts: dict[str, int] = {}
+    #: The campaign's example database, and how many saved failures it gave to replay
+    #: before anything else.
+    database: str | None = None
+    replayed: int = 0
 
     @property
     def new_deviations(self) -> list[Deviation]:
@@ -226,6 +231,8 @@ def run_check(config: CheckConfig) -> CheckReport:
         # fixed: an allowed reproducer that now passes, and nothing met it
         no_longer_occurring=sorted(verified.fixed - {d.signature for d in deviations}),
         transition_counts={str(t): n for t, n in sorted(log.counts.items(), key=str)},
+        database=config.database,
+        replayed=log.replayed,
     )
 
 
@@ -286,14 +293,27 @@ class Search:
 
 
 def _search(config: CheckConfig, log: RunLog) -> Search:
-    """The fixed sequences, then Hypothesis's generated ones, until the end or a stop."""
-    harness = config.harness
+    """The failures saved in the database, the fixed sequences, then Hypothesis's
+    generated ones, until the end or a stop."""
+    database = open_database(config.database) if config.database is not None else None
+    if database is not None:  # every failure saved by any run of the campaign, first
+        stop = _hypothesis(config, log, database, [Phase.reuse, Phase.shrink])
+        if stop is not None:
+            return stop
     if config.systematic:
-        found = run_systematic(harness, log, config.shard)
+        found = run_systematic(config.harness, log, config.shard)
         if isinstance(found, Failure):
             return Search(found, target=log.target)
         if found is not None:
             return Search(broken=str(found), target=log.target)
+    stop = _hypothesis(config, log, database, [Phase.explicit, Phase.generate, Phase.shrink])
+    return Search(target=log.target) if stop is None else stop
+
+
+def _hypothesis(config: CheckConfig, log: RunLog, database: CampaignDatabase | None,
+                phases: list[Phase]) -> Search | None:
+    """Hypothesis's ``phases`` on the lockstep machine; how it stopped, or ``None``."""
+    harness = config.harness
     machine = lockstep_class(harness, log)
     hypothesis_settings = settings(
         settings.get_profile("default"),
@@ -301,24 +321,31 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
         report_multiple_bugs=False,
         stateful_step_count=config.steps,
         deadline=None,
-        database=DirectoryBasedExampleDatabase(str(config.database)) if config.database else None,
+        database=database,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=phases,
         print_blob=False,
     )
     try:
         with with_reporter(lambda _: None):
-            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)
+            run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)  # type: ignore[no-untyped-call,unused-ignore]
     except TargetGone as exc:
         return Search(broken=str(exc), target=log.target)
     except InputError:
         raise
+    except SkipTest:
+        if Phase.generate in phases:
+            raise
+        return None  # nothing saved to replay
     except Exception as exc:  # any failure of the target under the harness
         mismatch = _found_in(exc, Mismatch)
         if mismatch is None:
             return Search(broken=describe(exc), target=log.target)
         return Search(Failure.of(mismatch, log.trace, harness), target=log.target)
-    return Search(target=log.target)
+    finally:
+        if database is not None:
+            log.replayed = database.replayed
+    return None
 
 
 def _shrunk(config: CheckConfig, failure: Failure, log: RunLog) -> Failure:

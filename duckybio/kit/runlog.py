@@ -104,6 +104,8 @@ class RunLog:
     occurrences: dict[str, int] = field(default_factory=dict)
     #: How many times the model took each transition class.
     counts: dict[Transition, int] = field(default_factory=dict)
+    #: How many saved failures the campaign's database gave back to replay.
+    replayed: int = 0
 
     def add(self, replays: RunLog) -> None:
         """Count the sequences and operations of ``replays`` (a log of replays) as this run's."""
