@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -78,3 +80,14 @@ def test_a_bad_option_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
                                 "--duckybio-busy-bound=-1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--duckybio-busy-bound*must be >= 0*"])
+
+
+def test_loading_the_plugin_imports_almost_nothing_of_the_project() -> None:
+    """Every pytest session of a project with duckybio installed loads the plugin: it
+    imports at most 3 duckybio modules until a target is given."""
+    probe = ("import sys, duckybio.pytest_plugin\n"
+             "print(sorted(m for m in sys.modules if m.startswith('duckybio')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    loaded = ast.literal_eval(done.stdout.strip())
+    assert len(loaded) <= 3, loaded
