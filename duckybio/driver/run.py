@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis.reporting import with_reporter
+from hypothesis import Phase, given, seed
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..kit.search_settings import quiet, search_settings
 from ..kit.shrinker import Shrinker, greedy
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, WORD_SIZE, Flag, Reg
@@ -261,10 +261,7 @@ def run_drive(config: DriveConfig) -> DriveReport:
     first: list[float] = []
 
     @seed(config.seed)
-    @settings(settings.get_profile("default"), max_examples=config.examples, deadline=None,
-              database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-              phases=[Phase.generate, Phase.shrink], print_blob=False)
+    @search_settings(config.examples, phases=(Phase.generate, Phase.shrink))
     @given(scenarios(spec.declaration, config.busy_bound, config.max_requests))
     def check(scenario: Scenario) -> None:
         counts["scenarios"] += 1
@@ -284,7 +281,7 @@ def run_drive(config: DriveConfig) -> DriveReport:
 
     broken: str | None = None
     try:
-        with with_reporter(lambda _: None):
+        with quiet():
             check()
     except _Stop as exc:
         broken = str(exc)

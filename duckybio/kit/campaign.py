@@ -15,13 +15,13 @@ from __future__ import annotations
 from types import MethodType
 from typing import Any
 
-from hypothesis import HealthCheck, settings
 from hypothesis.database import ExampleDatabase
 from hypothesis.stateful import run_state_machine_as_test
 
 from .lockstep import LockstepMachine, lockstep_class
 from .run import CheckConfig
 from .runlog import RunLog
+from .search_settings import search_settings
 
 
 class Campaign:
@@ -36,10 +36,8 @@ class Campaign:
     def __init__(self, config: CheckConfig, database: ExampleDatabase | None) -> None:
         self.log = RunLog()
         self.machine: type[LockstepMachine] = lockstep_class(config.harness, self.log)
-        self.settings = settings(max_examples=config.examples,
-                                 stateful_step_count=config.steps, deadline=None,
-                                 database=database, report_multiple_bugs=False,
-                                 suppress_health_check=list(HealthCheck))
+        self.settings = search_settings(config.examples, steps=config.steps,
+                                        database=database)
 
         def run(campaign: Campaign) -> None:
             run_state_machine_as_test(campaign.machine, settings=campaign.settings)  # type: ignore[no-untyped-call,unused-ignore]

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from typing import Final, TypeVar
 from unittest import SkipTest
 
-from hypothesis import HealthCheck, Phase, seed, settings
-from hypothesis.reporting import with_reporter
+from hypothesis import Phase, seed
 from hypothesis.stateful import run_state_machine_as_test
 from pydantic import BaseModel, ConfigDict
 
@@ -58,6 +57,7 @@ from .policy import Policy, policy_for
 from .power_on import as_steps
 from .replay_lockstep import replay_lockstep
 from .runlog import HarnessConfig, RunLog, TargetGone
+from .search_settings import quiet, search_settings
 from .systematic import run_systematic
 from .targets import TargetSpec
 from .trace import Step, Trace
@@ -315,19 +315,10 @@ def _hypothesis(config: CheckConfig, log: RunLog, database: CampaignDatabase | N
     """Hypothesis's ``phases`` on the lockstep machine; how it stopped, or ``None``."""
     harness = config.harness
     machine = lockstep_class(harness, log)
-    hypothesis_settings = settings(
-        settings.get_profile("default"),
-        max_examples=config.examples,
-        report_multiple_bugs=False,
-        stateful_step_count=config.steps,
-        deadline=None,
-        database=database,
-        suppress_health_check=list(HealthCheck),
-        phases=phases,
-        print_blob=False,
-    )
+    hypothesis_settings = search_settings(config.examples, steps=config.steps,
+                                          database=database, phases=phases)
     try:
-        with with_reporter(lambda _: None):
+        with quiet():
             run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)  # type: ignore[no-untyped-call,unused-ignore]
     except TargetGone as exc:
         return Search(broken=str(exc), target=log.target)
