@@ -82,6 +82,8 @@ class CheckConfig:
     deviations, with their reasons and reproducers (a run with any goes on
     past every deviation, like ``keep_going``); ``errata``: name each
     deviation after the erratum of the original device it matches.
+    ``search_only``: stop at the first deviation met and report it as it was
+    met, neither shrunk nor localized (how fast a check finds a defect).
     """
 
     target: TargetSpec
@@ -99,6 +101,7 @@ class CheckConfig:
     keep_going: bool = False
     allowed: tuple[AllowedDeviation, ...] = ()
     errata: bool = True
+    search_only: bool = False
 
     @property
     def allowed_reasons(self) -> dict[str, str]:
@@ -307,7 +310,8 @@ def _search(config: CheckConfig, log: RunLog) -> Search:
         deadline=None,
         database=DirectoryBasedExampleDatabase(str(config.database)) if config.database else None,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate,
+                *([] if config.search_only else [Phase.shrink])],
         print_blob=False,
     )
     try:
@@ -339,6 +343,11 @@ def _deviations(config: CheckConfig, log: RunLog, search: Search,
     by_signature: dict[str, Deviation] = {}
     for signature, item in found.items():
         ops, failure, harness = list(item.trace), item.failure, item.config
+        if config.search_only:
+            by_signature[signature] = Deviation(
+                signature=signature, failure=_first_line(failure), detail=failure.detail,
+                kind=kind_of(signature), status="new", occurrences=1, trace=as_steps(ops))
+            continue
         if config.minimize:
             shrunk = shrink(harness, ops, log=log, signature=signature, strict=True)
             if shrunk.failure is None:  # not without another first: shrunk for that one
