@@ -150,6 +150,9 @@ def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, 
     if latency:
         out.append(Systematic("while BUSY", instance,
                               _lines(instance, _while_busy(instance, latency))))
+    out += [Systematic(f"faults ({op}, {'DMA' if dma else 'PIO'})", instance,
+                       _lines(instance, events))
+            for op, dma, events in _faults(instance, latency)]
     out += [Systematic(f"data flow {i + 1}", instance, _lines(instance, events))
             for i, events in enumerate(_data_flow(instance, latency))]
     out.append(Systematic("DMA mode", instance, _lines(instance, _dma_mode(instance, latency))))
@@ -157,9 +160,6 @@ def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, 
             for phase, events in _page_sweeps(lat, latency)]
     out += [Systematic(f"pair tour {i + 1}", tour, _lines(tour, events))
             for i, events in enumerate(_tour(lat, latency))]
-    out += [Systematic(f"faults ({op}, {'DMA' if dma else 'PIO'})", instance,
-                       _lines(instance, events))
-            for op, dma, events in _faults(instance, latency)]
     return tuple(out)
 
 
@@ -422,7 +422,15 @@ def _register_effects(instance: Instance, latency: int) -> list[Step]:
         *start, Write(Reg.STATUS, Flag.SRST), *latches, *_WORDS, Write(Reg.BLOCK, last),
         Write(Reg.STATUS, Flag.WRITE), *start, Write(Reg.STATUS, Flag.SRST), *latches,
         *_WORDS, Write(Reg.COUNT, 1), Write(Reg.DATA, 0x0BADF00D), Write(Reg.STATUS, Flag.WRITE),
-        *start,
+        *start, Write(Reg.COUNT, 1 << 22), Read(Reg.STATUS), Write(Reg.COUNT, U32_MASK),
+        *_WORDS, Read(Reg.STATUS),
+        # R read to its end and past it twice (R-PIO-2, clarification 5) ...
+        Write(Reg.STATUS, Flag.SRST), *latches, Write(Reg.STATUS, Flag.READ), *start,
+        *[Read(Reg.DATA)] * (BLOCK_SIZE // WORD_SIZE + 1), Read(Reg.STATUS), Read(Reg.DATA),
+        # ... and W filled to its capacity and past it (R-PIO-4, clarification 5)
+        Write(Reg.STATUS, Flag.SRST), *latches,
+        *[Write(Reg.DATA, 0x01020304 * i & U32_MASK) for i in range(BLOCK_SIZE // WORD_SIZE + 1)],
+        Read(Reg.STATUS), Write(Reg.STATUS, Flag.WRITE), *start,
     ]
 
 
@@ -461,8 +469,21 @@ def _while_busy(instance: Instance, latency: int) -> list[Step]:
         outside = _outside(instance, shape.sid, block, addr if dma else None)
         steps += [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid),
                   Write(Reg.BLOCK, block), Write(Reg.COUNT, 1), Write(Reg.ADDR, addr),
-                  Write(Reg.STATUS, flags), *outside, Tick(), *outside,
+                  Write(Reg.STATUS, flags), *outside, wire.ClockStep(1000), *outside,
                   *[Tick()] * (latency - 1), Read(Reg.STATUS), Read(Reg.DATA)]
+    # writes while BUSY are ignored (R-BSY-3); SRST with other bits only resets (R-BSY-5)
+    ignored = [Write(Reg.SID, instance.unknown_sids()[0]), Write(Reg.BLOCK, last),
+               Write(Reg.COUNT, 2), Write(Reg.ADDR, upper), Write(Reg.DATA, 0x0BADF00D)]
+    command = [Write(Reg.STATUS, Flag.READ), *ignored, *[Tick()] * latency,
+               Read(Reg.STATUS)]
+    steps += [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid), Write(Reg.BLOCK, 0),
+              Write(Reg.COUNT, 1), *command, *command, Read(Reg.DATA),
+              Write(Reg.STATUS, Flag.DMA | Flag.WRITE),
+              Write(Reg.STATUS, Flag.SRST | Flag.READ | Flag.WRITE | Flag.DMA),
+              *[Tick()] * latency, Read(Reg.STATUS), Write(Reg.STATUS, Flag.READ),
+              *[Tick()] * latency, Read(Reg.STATUS)]
+    # a clock step with an NS argument is a step like any other (clarification 6)
+    steps += [Write(Reg.STATUS, Flag.READ), *[wire.ClockStep(1000)] * latency, Read(Reg.STATUS)]
     return steps
 
 
@@ -527,6 +548,10 @@ def _faults(instance: Instance, latency: int) -> list[tuple[str, bool, list[Step
             attempt = [*staged, *command(0, 1, flag | (Flag.DMA if dma else 0)), *reads]
             out.append((op, dma, [probe, Write(Reg.STATUS, Flag.SRST), wire.Fault(shape.sid, op, 1),
                                   *attempt, Write(Reg.STATUS, Flag.SRST), *attempt]))
+    # a count of 2 fails the next two commands of that direction (R-HOST-7)
+    twice = [Write(Reg.STATUS, Flag.SRST), *command(0, 1, Flag.READ), *reads]
+    out.append(("read twice", False, [probe, wire.Fault(shape.sid, "read", 2), *twice, *twice,
+                                *twice]))
     return out
 
 
