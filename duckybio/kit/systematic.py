@@ -351,14 +351,17 @@ def _command_edges(instance: Instance, latency: int) -> list[Step]:
     command = _command(instance, latency)
     base, end = instance.mmio_base, instance.ram_size
     upper = base + PAGE_SIZE
+    blocks = _largest(instance).size // BLOCK_SIZE
     steps: list[Step] = []
     for count in (1, 2):
         length = count * BLOCK_SIZE
         for addr in (base - length, end - length, upper, base - length + WORD_SIZE,
                      end - length + WORD_SIZE, upper - WORD_SIZE):
-            for flags in (Flag.DMA | Flag.READ, Flag.DMA | Flag.WRITE):
+            for flags, block in ((Flag.DMA | Flag.READ, 0),
+                                 (Flag.DMA | Flag.WRITE, max(blocks - count, 0))):
+                # a WRITE stores other blocks than the READ before it brought in
                 steps += [Write(Reg.STATUS, Flag.SRST),
-                          *command(0, count, flags, addr=addr & U32_MASK)]
+                          *command(block, count, flags, addr=addr & U32_MASK)]
     for shape in instance.storages:
         blocks = shape.size // BLOCK_SIZE
         for flags in (Flag.DMA | Flag.READ, Flag.DMA | Flag.WRITE, Flag.READ, Flag.WRITE):
@@ -418,7 +421,8 @@ def _register_effects(instance: Instance, latency: int) -> list[Step]:
         Write(Reg.STATUS, Flag.DMA | Flag.READ), *start,
         Write(Reg.SID, instance.unknown_sids()[0]), Write(Reg.STATUS, read_only),
         Read(Reg.STATUS), Write(Reg.STATUS, U32_MASK & ~GUEST_SETTABLE), Read(Reg.STATUS),
-        Write(Reg.STATUS, Flag.SRST | Flag.DMA), *latches, Write(Reg.STATUS, Flag.READ),
+        Write(Reg.STATUS, Flag.SRST | Flag.DMA), *latches, Write(Reg.BLOCK, 0),
+        Write(Reg.STATUS, Flag.READ),
         *start, Write(Reg.STATUS, Flag.SRST), *latches, *_WORDS, Write(Reg.BLOCK, last),
         Write(Reg.STATUS, Flag.WRITE), *start, Write(Reg.STATUS, Flag.SRST), *latches,
         *_WORDS, Write(Reg.COUNT, 1), Write(Reg.DATA, 0x0BADF00D), Write(Reg.STATUS, Flag.WRITE),
@@ -550,8 +554,9 @@ def _faults(instance: Instance, latency: int) -> list[tuple[str, bool, list[Step
                                   *attempt, Write(Reg.STATUS, Flag.SRST), *attempt]))
     # a count of 2 fails the next two commands of that direction (R-HOST-7)
     twice = [Write(Reg.STATUS, Flag.SRST), *command(0, 1, Flag.READ), *reads]
-    out.append(("read twice", False, [probe, wire.Fault(shape.sid, "read", 2), *twice, *twice,
-                                *twice]))
+    empty = [Write(Reg.STATUS, Flag.SRST), *command(0, 0, Flag.READ)]  # not hit: COUNT 0
+    out.append(("read twice", False, [probe, wire.Fault(shape.sid, "read", 2), *empty, *twice,
+                                      *twice, *twice]))
     return out
 
 
