@@ -45,7 +45,7 @@ def test_every_observable_rule_and_clarification_has_a_planted_violation() -> No
 def test_the_violations_have_distinct_names_and_say_what_the_device_does() -> None:
     names = [v.name for v in VIOLATIONS]
     assert len(set(names)) == len(names)
-    assert all(v.behaviour and v.behaviour[0].islower() for v in VIOLATIONS)
+    assert all(v.behaviour.strip() and not v.behaviour.endswith(".") for v in VIOLATIONS)
 
 
 def _finds(factory: object, name: str, latency: int, bound: int) -> bool:

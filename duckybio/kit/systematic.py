@@ -478,8 +478,8 @@ def _while_busy(instance: Instance, latency: int) -> list[Step]:
     # writes while BUSY are ignored (R-BSY-3); SRST with other bits only resets (R-BSY-5)
     ignored = [Write(Reg.SID, instance.unknown_sids()[0]), Write(Reg.BLOCK, last),
                Write(Reg.COUNT, 2), Write(Reg.ADDR, upper), Write(Reg.DATA, 0x0BADF00D)]
-    command = [Write(Reg.STATUS, Flag.READ), *ignored, *[Tick()] * latency,
-               Read(Reg.STATUS)]
+    command: list[Step] = [Write(Reg.STATUS, Flag.READ), *ignored, *[Tick()] * latency,
+                           Read(Reg.STATUS)]
     steps += [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid), Write(Reg.BLOCK, 0),
               Write(Reg.COUNT, 1), *command, *command, Read(Reg.DATA),
               Write(Reg.STATUS, Flag.DMA | Flag.WRITE),
