@@ -93,7 +93,7 @@ class Idle(Harness):
     def read(self, offset: int) -> None:
         return None
 
-    def tick(self) -> None:
+    def tick(self, ns: int | None = None) -> None:
         return None
 
     def wait(self) -> None:

@@ -17,7 +17,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 @pytest.mark.parametrize("script", ["lockstep_overhead.py", "dma_read.py", "wire_memory.py",
                                     "durability.py", "blackbox.py", "explore_speed.py",
-                                    "planted_defects.py", "workers_speed.py"])
+                                    "planted_defects.py", "workers_speed.py",
+                                    "corpus.py"])
 def test_the_benchmark_runs_in_quick_mode(script: str) -> None:
     done = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True,
                           text=True, timeout=300)

@@ -88,7 +88,7 @@ def test_the_fault_sequences_inject_faults_only_where_the_probe_says_so(injects:
     factory = resolve_target(None).factory if injects else without_faults
     config = HarnessConfig(factory, Policy(latency=0))
     faults = [s for s in systematic_sequences(config.instance, 0) if s.name.startswith("faults")]
-    assert len(faults) == 4
+    assert len(faults) == 5
     for sequence in faults:
         log = RunLog()
         outcome = replay_lockstep(HarnessConfig(factory, config.policy, sequence.instance),
@@ -96,7 +96,7 @@ def test_the_fault_sequences_inject_faults_only_where_the_probe_says_so(injects:
         assert outcome.conforms, (sequence.name, outcome.failure)
         assert log.faults is injects
         sent = [line for line, _ in outcome.trace if line.startswith("fault")]
-        assert any(line.endswith(" 0x1") for line in sent) is injects, sent
+        assert any(not line.endswith(" 0x0") for line in sent) is injects, sent
 
 
 @pytest.mark.parametrize("name", sorted(PLANTED))

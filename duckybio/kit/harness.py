@@ -95,6 +95,8 @@ class Harness:
         self._flags = int(Flag.RDY)
         self._flags_changed = ""
         self.last_observed: wire.Answer = wire.Ok()
+        #: The latest clock the target answered since its last ``machine`` (R-HOST-6).
+        self._clock = 0
         self.seen: set[Transition] = set()
         self.last: Transition | None = None
         log = self.log
@@ -212,8 +214,18 @@ class Harness:
         return self.transition
 
     def _compare(self, index: int, expected: str | None, observed: str) -> None:
-        """Compare the answer of the operation at ``index`` of the trace."""
+        """Compare the answer of the operation at ``index`` of the trace.
+
+        A ``clock_step`` answer is the device's own clock: it is not compared
+        with the model's, but it must never be less than the one before since
+        the last ``machine`` (R-HOST-6).
+        """
         line = self.trace[index][0]
+        command = self.context.get(index, (None, ""))[0]
+        if isinstance(command, wire.Machine):
+            self._clock = 0
+        elif isinstance(command, wire.ClockStep):
+            self._check_clock(index, observed)
         if expected is None or observed == expected or Step(
                 command=line, expect=expected).matches(observed):
             return
@@ -237,6 +249,24 @@ class Harness:
         if command is not None and isinstance(answer, wire.Ok):
             with contextlib.suppress(wire.WireError):
                 self._adopt(command, answer)
+
+    def _check_clock(self, index: int, observed: str) -> None:
+        """A ``clock_step`` answer below the previous one is a deviation (R-HOST-6)."""
+        try:
+            answer = wire.parse_answer(observed)
+            if not isinstance(answer, wire.Ok):
+                return
+            clock = wire.answer_number(answer)
+        except wire.WireError:
+            return  # a refusal or nonsense: the answer itself is not the model's business
+        if clock >= self._clock:
+            self._clock = clock
+            return
+        mismatch = Mismatch(f"{self.trace[index][0]} answers {clock:#x}, less than the "
+                            f"{self._clock:#x} it answered before (R-HOST-6)",
+                            what="host answer", transition="clock_step")
+        if not self._resumes(mismatch, index):
+            raise mismatch
 
     def _resumes(self, mismatch: Mismatch, index: int) -> bool:
         """Whether the sequence goes on past ``mismatch`` of the operation at ``index``.
@@ -397,12 +427,12 @@ class Harness:
             return
         self.send(wire.Readl(self.instance.mmio_base + offset))
 
-    def tick(self) -> None:
-        """One clock step; black box, followed by a sync."""
+    def tick(self, ns: int | None = None) -> None:
+        """One clock step (``ns``: its advisory argument); black box, followed by a sync."""
         before = self.model.state.bio
         if before.busy:
             self.busy_steps += 1
-        self.send(wire.ClockStep(), compare=False)
+        self.send(wire.ClockStep(ns), compare=False)
         if self.abstraction is None:
             self.sync(before)
 
@@ -446,8 +476,8 @@ class Harness:
                 self.write(addr - base, value)
             case wire.Readl(addr) if 0 <= addr - base < PAGE_SIZE:
                 self.read(addr - base)
-            case wire.ClockStep():
-                self.tick()
+            case wire.ClockStep(ns):
+                self.tick(ns)
             case wire.Fault(_, _, 0):  # the probe (or a cancel): its answer says support
                 self.probe_faults(command)
             case wire.Fault() if not self.faults:  # the probe said: no fault injection
@@ -616,6 +646,25 @@ class Harness:
         finally:
             self.release()
 
+    def compare_outside(self) -> None:
+        """Every byte of RAM and of the storages that the command in flight leaves
+        unchanged: all but its addressed blocks and DMA range (R-BSY-6)."""
+        command = self.model.state.bio.command
+        if command is None or self.stopped:
+            return
+        length = command.count * BLOCK_SIZE
+        base = self.instance.mmio_base
+        holes = [(base, base + PAGE_SIZE)]
+        if command.dma:
+            holes.append((command.addr, command.addr + length))
+        for lo, hi in gaps(self.instance.ram_size, holes):
+            self.send(wire.Read(lo, hi - lo))
+        for sid, data in self.model.state.storages:
+            addressed = ([(command.block * BLOCK_SIZE, (command.block + command.count)
+                           * BLOCK_SIZE)] if sid == command.sid else [])
+            for lo, hi in gaps(len(data), addressed):
+                self.send(wire.StorageRead(sid, lo, hi - lo))
+
     def final_compare(self) -> None:
         """All of RAM and every storage, when no command is in flight."""
         if self.trace and not self.busy and not self.gone and not self.stopped:
@@ -638,3 +687,16 @@ class Harness:
 
 def _broken(exc: TargetBroken | SystemExit) -> TargetBroken:
     return exited(exc) if isinstance(exc, SystemExit) else exc
+
+
+def gaps(size: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[0, size)`` without ``holes``, as non-empty ranges in order."""
+    out: list[tuple[int, int]] = []
+    at = 0
+    for lo, hi in sorted(holes):
+        if lo > at:
+            out.append((at, min(lo, size)))
+        at = max(at, hi)
+    if at < size:
+        out.append((at, size))
+    return [(lo, hi) for lo, hi in out if hi > lo]

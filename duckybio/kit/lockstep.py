@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, RESERVED_START, U32_MASK, Flag, Reg
+from .edges import host_edges, wide
 from .harness import Harness
 from .runlog import HarnessConfig, RunLog
 
@@ -28,6 +29,8 @@ STATUS_COMBOS = [v for v in range(GUEST_SETTABLE + 1) if v & ~GUEST_SETTABLE == 
 STATUS_VALUES = [*STATUS_COMBOS, U32_MASK, int(Flag.RDY | Flag.ERR | Flag.BUSY),
                  int(Flag.READ | Flag.BUSY)]
 COUNT_VALUES = [0, 1, 2, 3, 4, U32_MASK, 1 << 22]
+#: NS arguments of a clock step (advisory, clarification 6); ``None``: none.
+CLOCK_NS = [None, None, 0, 1, 1000]
 #: What happens between a successful PIO read and the DATA accesses of ``data_flow``.
 DATA_FLOW_AFTER = ["none", "fail-block", "fail-sid", "fail-dma", "srst", "count"]
 
@@ -281,10 +284,77 @@ class LockstepMachine(RuleBasedStateMachine):
 
     # --- time and the host ------------------------------------------------------
 
-    @rule(n=st.integers(min_value=1, max_value=3))
-    def clock_step(self, n: int) -> None:
+    @rule(n=st.integers(min_value=1, max_value=3), ns=st.sampled_from(CLOCK_NS))
+    def clock_step(self, n: int, ns: int | None) -> None:
+        """``n`` clock steps; their NS argument is advisory (clarification 6)."""
         for _ in range(n):
-            self.harness.tick()
+            self.harness.tick(ns)
+
+    @precondition(lambda self: self.harness.busy)
+    @rule()
+    def read_outside_busy(self) -> None:
+        """While BUSY: every byte the command leaves unchanged is unchanged (R-BSY-6)."""
+        self.harness.compare_outside()
+
+    @rule(offset=st.sampled_from([int(r) for r in Reg] + [RESERVED_START]), data=st.data())
+    def write_wide(self, offset: int, data: st.DataObject) -> None:
+        """A register write of a number with bits above 32: it counts modulo 2**32 (R-WR-1)."""
+        inst = self.harness.instance
+        values: dict[int, list[int]] = {
+            Reg.SID: inst.sids(), Reg.BLOCK: inst.interesting_blocks(),
+            Reg.ADDR: inst.interesting_addrs(), Reg.STATUS: STATUS_COMBOS,
+        }
+        low = data.draw(st.sampled_from(values.get(offset, COUNT_VALUES)))
+        self.harness.write(offset, wide(low))
+
+    @precondition(lambda self: not self.harness.busy)
+    @rule(data=st.data())
+    def host_edge(self, data: st.DataObject) -> None:
+        """A host command at an edge of what a target must refuse or accept (section 12)."""
+        self.harness.send(data.draw(st.sampled_from(host_edges(self.harness.instance))))
+
+    @precondition(lambda self: not self.harness.busy)
+    @rule(data=st.data(), payload=st.binary(min_size=1, max_size=64))
+    def host_write_storage(self, data: st.DataObject, payload: bytes) -> None:
+        """The host writes a storage (outside any command): what DATA then reads is R as
+        the last command transferred it (R-CMD-10)."""
+        h = self.harness
+        shapes = [s for s in h.instance.storages if s.size >= len(payload)]
+        if not shapes:
+            return
+        shape = data.draw(st.sampled_from(shapes))
+        offset = data.draw(st.integers(min_value=0, max_value=shape.size - len(payload)))
+        h.send(wire.StorageWrite(shape.sid, offset, payload))
+
+    @rule(data=st.data(), words=st.integers(min_value=1, max_value=3),
+          fail=st.sampled_from(["sid", "block", "dma"]), read=st.booleans())
+    def w_after_failure(self, data: st.DataObject, words: int, fail: str, read: bool) -> None:
+        """Words staged, a command that fails, then a PIO WRITE without a COUNT write:
+        the failure emptied W (R-CMD-6)."""
+        h = self.harness
+        inst = h.instance
+        shape = max(inst.storages, key=lambda s: s.size)
+        block = data.draw(st.integers(min_value=0, max_value=shape.size // BLOCK_SIZE - 1))
+        h.write(Reg.STATUS, Flag.SRST)
+        h.write(Reg.SID, shape.sid)
+        h.write(Reg.BLOCK, block)
+        h.write(Reg.COUNT, 1)
+        for i in range(words):
+            h.write(Reg.DATA, 0x0A0B0C0D + i)
+        if fail == "sid":
+            h.write(Reg.SID, inst.unknown_sids()[0])
+        elif fail == "block":
+            h.write(Reg.BLOCK, U32_MASK)
+        else:
+            h.write(Reg.ADDR, inst.ram_size)
+        command = Flag.READ if read else Flag.WRITE
+        h.write(Reg.STATUS, command | (Flag.DMA if fail == "dma" else 0))
+        h.wait()
+        h.write(Reg.STATUS, Flag.SRST if fail == "dma" else 0)
+        h.write(Reg.SID, shape.sid)
+        h.write(Reg.BLOCK, block)
+        h.write(Reg.STATUS, Flag.WRITE)
+        h.wait()
 
     @precondition(lambda self: not self.harness.busy)
     @rule(data=st.data(), payload=st.binary(min_size=1, max_size=64))

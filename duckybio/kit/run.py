@@ -85,6 +85,8 @@ class CheckConfig:
     deviations, with their reasons and reproducers (a run with any goes on
     past every deviation, like ``keep_going``); ``errata``: name each
     deviation after the erratum of the original device it matches.
+    ``search_only``: stop at the first deviation met and report it as it was
+    met, neither shrunk nor localized (how fast a check finds a defect).
     """
 
     target: TargetSpec
@@ -102,6 +104,7 @@ class CheckConfig:
     keep_going: bool = False
     allowed: tuple[AllowedDeviation, ...] = ()
     errata: bool = True
+    search_only: bool = False
 
     @property
     def allowed_reasons(self) -> dict[str, str]:
@@ -315,8 +318,9 @@ def _hypothesis(config: CheckConfig, log: RunLog, database: CampaignDatabase | N
     """Hypothesis's ``phases`` on the lockstep machine; how it stopped, or ``None``."""
     harness = config.harness
     machine = lockstep_class(harness, log)
-    hypothesis_settings = search_settings(config.examples, steps=config.steps,
-                                          database=database, phases=phases)
+    hypothesis_settings = search_settings(
+        config.examples, steps=config.steps, database=database,
+        phases=[p for p in phases if not (config.search_only and p is Phase.shrink)])
     try:
         with quiet():
             run_state_machine_as_test(seed(config.seed)(machine), settings=hypothesis_settings)  # type: ignore[no-untyped-call,unused-ignore]
@@ -367,6 +371,9 @@ def _deviations(config: CheckConfig, log: RunLog, search: Search,
         found = {search.failure.signature: search.failure, **found}
     by_signature: dict[str, Deviation] = {}
     for signature, met in found.items():
+        if config.search_only:  # the deviation as met, neither shrunk nor localized
+            by_signature[signature] = Deviation.of(met)
+            continue
         here = localize(_shrunk(config, met, log), log=log)
         name = here.signature
         count = log.occurrences.get(signature, 1)

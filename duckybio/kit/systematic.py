@@ -21,7 +21,23 @@ starts with fixed sequences, the same for every seed:
   SRST between (R-ST-3, erratum E10);
 - the *faults*: each direction and mode hit by an injected I/O error, then
   the same command again (R-CMD-12, erratum E15); on a target that does not
-  inject faults (R-HOST-7), the commands alone.
+  inject faults (R-HOST-7), the commands alone;
+- the *host edges*: host commands on both sides of every edge a conforming
+  target must refuse or accept (section 12, :mod:`.edges`), then ``machine``
+  at the edges of its geometry;
+- the *wide values*: register writes of numbers of 2**32 and more, which
+  count modulo 2**32 (R-WR-1);
+- *W after a failure*: words staged, a command that fails, then a PIO WRITE
+  with no COUNT write in between: the failure emptied W (R-CMD-6);
+- *while BUSY*: right after a command starts and after one clock step, every
+  byte of RAM and of the storages outside its addressed blocks and DMA range
+  (R-BSY-6), at latencies above 0.
+
+The data flow also has the host write a storage between a command's
+completion and its DATA reads: R is the data as the command transferred it
+(R-CMD-10).  With a bound above the device's own latency, a run of clock
+steps waits only as long as the device takes (:func:`replay_lockstep`'s
+``poll``).
 
 Each sequence is a list of wire commands from power-on, run like a replay
 (:func:`~.replay_lockstep.replay_lockstep`: the same comparisons as a run).
@@ -49,10 +65,12 @@ from ..model import (
     step,
 )
 from ..spec import wire
-from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
+from ..spec.regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 from .coverage import coverage_instance, pair_plan
+from .edges import host_edges, machine_edges, wide
 from .errors import Mismatch, TargetBroken
 from .failure import Failure, describe
+from .harness import gaps as _gaps
 from .instance import Instance, StorageShape
 from .power_on import power_on_commands
 from .replay_lockstep import replay_lockstep
@@ -71,6 +89,11 @@ class _DataAccess:
 
 
 _DATA_ACCESS = _DataAccess()
+
+#: Bytes the host writes into a storage between a command and its DATA reads.
+_MARK = bytes(range(0xC0, 0xD0))
+#: A reserved offset of the page.
+RESERVED = 0x18
 
 #: Two DATA words a PIO write stages.
 _WORDS = (Write(Reg.DATA, 0x11223344), Write(Reg.DATA, 0x55667788))
@@ -107,16 +130,29 @@ def systematic_sequences(instance: Instance, latency: int) -> tuple[Systematic, 
     """
     lat = min(latency, 2)
     tour = tour_instance()
-    out = [Systematic(f"data flow {i + 1}", instance, _lines(instance, events))
-           for i, events in enumerate(_data_flow(instance, latency))]
+    out = [Systematic("host edges", instance, _lines(
+        instance, [*host_edges(instance), *machine_edges(instance)]))]
+    out.append(Systematic("command edges", instance,
+                          _lines(instance, _command_edges(instance, latency))))
+    out.append(Systematic("wide values", instance, _lines(instance,
+                                                          _wide_values(instance, latency))))
+    out.append(Systematic("register effects", instance,
+                          _lines(instance, _register_effects(instance, latency))))
+    out.append(Systematic("W after a failure", instance,
+                          _lines(instance, _w_after_failure(instance, latency))))
+    if latency:
+        out.append(Systematic("while BUSY", instance,
+                              _lines(instance, _while_busy(instance, latency))))
+    out += [Systematic(f"faults ({op}, {'DMA' if dma else 'PIO'})", instance,
+                       _lines(instance, events))
+            for op, dma, events in _faults(instance, latency)]
+    out += [Systematic(f"data flow {i + 1}", instance, _lines(instance, events))
+            for i, events in enumerate(_data_flow(instance, latency))]
     out.append(Systematic("DMA mode", instance, _lines(instance, _dma_mode(instance, latency))))
     out += [Systematic(f"page sweep ({phase})", tour, _lines(tour, events))
             for phase, events in _page_sweeps(lat, latency)]
     out += [Systematic(f"pair tour {i + 1}", tour, _lines(tour, events))
             for i, events in enumerate(_tour(lat, latency))]
-    out += [Systematic(f"faults ({op}, {'DMA' if dma else 'PIO'})", instance,
-                       _lines(instance, events))
-            for op, dma, events in _faults(instance, latency)]
     return tuple(out)
 
 
@@ -136,11 +172,12 @@ def run_systematic(config: HarnessConfig, log: RunLog,
     """
     latency = config.policy.latency
     k, n = shard
+    poll = not config.policy.exact_latency
     for sequence in systematic_sequences(config.instance, latency)[k::n]:
         harness = HarnessConfig(config.factory, config.policy, sequence.instance)
         commands = list(sequence.commands)
         for _ in range(RETRIES + 1):
-            outcome = replay_lockstep(harness, commands, log=log)
+            outcome = replay_lockstep(harness, commands, log=log, poll=poll)
             if outcome.broken is not None:
                 return outcome.broken
             if isinstance(outcome.failure, Mismatch):
@@ -286,6 +323,8 @@ def _data_flow(instance: Instance, latency: int) -> list[list[Step]]:
     ]
     afters: list[list[Step]] = [
         [],
+        [wire.StorageWrite(shape.sid, last * BLOCK_SIZE, _MARK)],  # R is what was transferred
+        [wire.StorageWrite(shape.sid, 0, _MARK)],
         command(last, 2, Flag.READ),  # past the end of the storage
         command(0, 1, Flag.READ, sid=instance.unknown_sids()[0]),
         command(0, 1, Flag.DMA | Flag.READ, addr=instance.ram_size),  # outside RAM
@@ -303,6 +342,166 @@ def _data_flow(instance: Instance, latency: int) -> list[list[Step]]:
                      *reads]
         flows.append(flow)
     return flows
+
+
+def _command_edges(instance: Instance, latency: int) -> list[Step]:
+    """Commands right at the edges of their checks: DMA ranges ending at the MMIO page or
+    the end of RAM or starting right after the page (and a word further), blocks ending
+    at a storage's end, COUNT 0 and PIO commands with ADDR outside RAM (R-CMD-3, R-CMD-4,
+    R-CMD-11, clarification 8)."""
+    command = _command(instance, latency)
+    base, end = instance.mmio_base, instance.ram_size
+    upper = base + PAGE_SIZE
+    blocks = _largest(instance).size // BLOCK_SIZE
+    steps: list[Step] = []
+    for count in (1, 2):
+        length = count * BLOCK_SIZE
+        for addr in (base - length, end - length, upper, base - length + WORD_SIZE,
+                     end - length + WORD_SIZE, upper - WORD_SIZE):
+            for flags, block in ((Flag.DMA | Flag.READ, 0),
+                                 (Flag.DMA | Flag.WRITE, max(blocks - count, 0))):
+                # a WRITE stores other blocks than the READ before it brought in
+                steps += [Write(Reg.STATUS, Flag.SRST),
+                          *command(block, count, flags, addr=addr & U32_MASK)]
+    for shape in instance.storages:
+        blocks = shape.size // BLOCK_SIZE
+        for flags in (Flag.DMA | Flag.READ, Flag.DMA | Flag.WRITE, Flag.READ, Flag.WRITE):
+            # straddling the end: nothing of the in-bounds blocks moves (R-CMD-6)
+            steps += [Write(Reg.STATUS, Flag.SRST),
+                      *command(max(blocks - 1, 0), 2, flags, sid=shape.sid, addr=PAGE_SIZE),
+                      Read(Reg.DATA)]
+        for flags in (Flag.READ, Flag.WRITE):
+            steps += [Write(Reg.STATUS, Flag.SRST), *command(blocks, 0, flags, sid=shape.sid),
+                      Write(Reg.STATUS, Flag.SRST),
+                      *command(max(blocks - 1, 0), 1, flags, sid=shape.sid), Read(Reg.DATA)]
+    for addr in (end, base, upper - WORD_SIZE, U32_MASK):
+        for flags in (Flag.DMA | Flag.READ, Flag.DMA | Flag.WRITE, Flag.READ, Flag.WRITE):
+            steps += [Write(Reg.STATUS, Flag.SRST), *command(1, 0, flags, addr=addr),
+                      Write(Reg.STATUS, Flag.SRST), *command(1, 1, flags & ~Flag.DMA, addr=addr),
+                      Read(Reg.DATA)]
+    return steps
+
+
+def _wide_values(instance: Instance, latency: int) -> list[Step]:
+    """Commands whose every register write carries bits above 32 (R-WR-1)."""
+    shape = _largest(instance)
+    last = shape.size // BLOCK_SIZE - 1
+    wait: list[Step] = [Tick()] * latency
+    base = instance.mmio_base
+
+    def put(reg: int, value: int) -> Step:
+        return wire.Writel(base + reg, wide(value))
+
+    steps: list[Step] = []
+    for flags, block in ((Flag.DMA | Flag.READ, last), (Flag.READ, 0), (Flag.WRITE, last)):
+        steps += [put(Reg.STATUS, Flag.SRST), put(Reg.SID, shape.sid), put(Reg.BLOCK, block),
+                  put(Reg.COUNT, 1), put(Reg.ADDR, PAGE_SIZE)]
+        if flags == Flag.WRITE:
+            steps += [put(Reg.DATA, 0x11223344), put(Reg.DATA, 0x55667788)]
+        steps += [put(Reg.STATUS, flags), *wait, Read(Reg.STATUS), Read(Reg.DATA),
+                  Read(Reg.DATA)]
+    return [*steps, put(RESERVED, 0), Read(RESERVED), put(Reg.SID, instance.unknown_sids()[0]),
+            Read(Reg.STATUS)]
+
+
+def _register_effects(instance: Instance, latency: int) -> list[Step]:
+    """What each write does and does not do, shown by the next command: every other
+    offset of the page written between the latches and a DMA READ (R-WR-6); STATUS
+    writes of the read-only bits with ERR set (R-ST-1); ``SRST|DMA`` before a command
+    without DMA (R-ST-2); BLOCK and COUNT writes between staged words (R-WR-4, R-WR-5)."""
+    shape = _largest(instance)
+    last = shape.size // BLOCK_SIZE - 1
+    wait: list[Step] = [Tick()] * latency
+    others = [o for o in range(PAGE_SIZE) if o not in _REGISTERS]
+    latches = [Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last), Write(Reg.COUNT, 1),
+               Write(Reg.ADDR, PAGE_SIZE)]
+    start = [*wait, Read(Reg.STATUS), Read(Reg.DATA)]
+    read_only = int(Flag.RDY | Flag.ERR | Flag.BUSY)
+    return [
+        Write(Reg.STATUS, Flag.SRST), *latches, *[Write(o, U32_MASK) for o in others],
+        Write(Reg.STATUS, Flag.DMA | Flag.READ), *start,
+        Write(Reg.SID, instance.unknown_sids()[0]), Write(Reg.STATUS, read_only),
+        Read(Reg.STATUS), Write(Reg.STATUS, U32_MASK & ~GUEST_SETTABLE), Read(Reg.STATUS),
+        Write(Reg.STATUS, Flag.SRST | Flag.DMA), *latches, Write(Reg.BLOCK, 0),
+        Write(Reg.STATUS, Flag.READ),
+        *start, Write(Reg.STATUS, Flag.SRST), *latches, *_WORDS, Write(Reg.BLOCK, last),
+        Write(Reg.STATUS, Flag.WRITE), *start, Write(Reg.STATUS, Flag.SRST), *latches,
+        *_WORDS, Write(Reg.COUNT, 1), Write(Reg.DATA, 0x0BADF00D), Write(Reg.STATUS, Flag.WRITE),
+        *start, Write(Reg.COUNT, 1 << 22), Read(Reg.STATUS), Write(Reg.COUNT, U32_MASK),
+        *_WORDS, Read(Reg.STATUS),
+        # R read to its end and past it twice (R-PIO-2, clarification 5) ...
+        Write(Reg.STATUS, Flag.SRST), *latches, Write(Reg.STATUS, Flag.READ), *start,
+        *[Read(Reg.DATA)] * (BLOCK_SIZE // WORD_SIZE + 1), Read(Reg.STATUS), Read(Reg.DATA),
+        # ... and W filled to its capacity and past it (R-PIO-4, clarification 5)
+        Write(Reg.STATUS, Flag.SRST), *latches,
+        *[Write(Reg.DATA, 0x01020304 * i & U32_MASK) for i in range(BLOCK_SIZE // WORD_SIZE + 1)],
+        Read(Reg.STATUS), Write(Reg.STATUS, Flag.WRITE), *start,
+    ]
+
+
+def _w_after_failure(instance: Instance, latency: int) -> list[Step]:
+    """Words staged, a command that fails, one more word, then a PIO WRITE (R-CMD-6)."""
+    shape = _largest(instance)
+    last = shape.size // BLOCK_SIZE - 1
+    wait: list[Step] = [Tick()] * latency
+    unknown = instance.unknown_sids()[0]
+    failures: list[list[Step]] = [
+        [Write(Reg.SID, unknown), Write(Reg.STATUS, Flag.WRITE)],
+        [Write(Reg.SID, unknown), Write(Reg.STATUS, Flag.READ)],
+        [Write(Reg.BLOCK, last + 1), Write(Reg.STATUS, Flag.WRITE)],
+        [Write(Reg.BLOCK, U32_MASK), Write(Reg.STATUS, Flag.READ)],
+    ]
+    steps: list[Step] = []
+    for failure in failures:
+        steps += [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid),
+                  Write(Reg.BLOCK, last), Write(Reg.COUNT, 1), *_WORDS, *failure, *wait,
+                  Read(Reg.STATUS), Read(Reg.DATA), Write(Reg.DATA, 0x0BADF00D),
+                  Write(Reg.SID, shape.sid), Write(Reg.BLOCK, last),
+                  Write(Reg.STATUS, Flag.WRITE), *wait, Read(Reg.STATUS), Read(Reg.DATA),
+                  Read(Reg.DATA)]
+    return steps
+
+
+def _while_busy(instance: Instance, latency: int) -> list[Step]:
+    """Commands in flight and every byte outside what they address, read (R-BSY-6)."""
+    shape = _largest(instance)
+    last = shape.size // BLOCK_SIZE - 1
+    upper = instance.mmio_base + PAGE_SIZE
+    steps: list[Step] = []
+    for flags, block, addr in ((Flag.DMA | Flag.READ, 0, 0), (Flag.DMA | Flag.WRITE, last, upper),
+                               (Flag.WRITE, 0, 0), (Flag.READ, last, 0)):
+        dma = bool(flags & Flag.DMA)
+        outside = _outside(instance, shape.sid, block, addr if dma else None)
+        steps += [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid),
+                  Write(Reg.BLOCK, block), Write(Reg.COUNT, 1), Write(Reg.ADDR, addr),
+                  Write(Reg.STATUS, flags), *outside, wire.ClockStep(1000), *outside,
+                  *[Tick()] * (latency - 1), Read(Reg.STATUS), Read(Reg.DATA)]
+    # writes while BUSY are ignored (R-BSY-3); SRST with other bits only resets (R-BSY-5)
+    ignored = [Write(Reg.SID, instance.unknown_sids()[0]), Write(Reg.BLOCK, last),
+               Write(Reg.COUNT, 2), Write(Reg.ADDR, upper), Write(Reg.DATA, 0x0BADF00D)]
+    command: list[Step] = [Write(Reg.STATUS, Flag.READ), *ignored, *[Tick()] * latency,
+                           Read(Reg.STATUS)]
+    steps += [Write(Reg.STATUS, Flag.SRST), Write(Reg.SID, shape.sid), Write(Reg.BLOCK, 0),
+              Write(Reg.COUNT, 1), *command, *command, Read(Reg.DATA),
+              Write(Reg.STATUS, Flag.DMA | Flag.WRITE),
+              Write(Reg.STATUS, Flag.SRST | Flag.READ | Flag.WRITE | Flag.DMA),
+              *[Tick()] * latency, Read(Reg.STATUS), Write(Reg.STATUS, Flag.READ),
+              *[Tick()] * latency, Read(Reg.STATUS)]
+    # a clock step with an NS argument is a step like any other (clarification 6)
+    steps += [Write(Reg.STATUS, Flag.READ), *[wire.ClockStep(1000)] * latency, Read(Reg.STATUS)]
+    return steps
+
+
+def _outside(instance: Instance, sid: int, block: int, addr: int | None) -> list[Step]:
+    """Reads of RAM and of every storage, but for one block of ``sid`` at ``block`` and
+    (``addr`` not None) the block of RAM at ``addr``."""
+    skip = [] if addr is None else [(addr, addr + BLOCK_SIZE)]
+    ram = _gaps(instance.ram_size, [(instance.mmio_base, instance.mmio_base + PAGE_SIZE), *skip])
+    reads: list[Step] = [wire.Read(lo, hi - lo) for lo, hi in ram]
+    for shape in instance.storages:
+        holes = [(block * BLOCK_SIZE, (block + 1) * BLOCK_SIZE)] if shape.sid == sid else []
+        reads += [wire.StorageRead(shape.sid, lo, hi - lo) for lo, hi in _gaps(shape.size, holes)]
+    return reads
 
 
 class _Command(Protocol):
@@ -354,6 +553,11 @@ def _faults(instance: Instance, latency: int) -> list[tuple[str, bool, list[Step
             attempt = [*staged, *command(0, 1, flag | (Flag.DMA if dma else 0)), *reads]
             out.append((op, dma, [probe, Write(Reg.STATUS, Flag.SRST), wire.Fault(shape.sid, op, 1),
                                   *attempt, Write(Reg.STATUS, Flag.SRST), *attempt]))
+    # a count of 2 fails the next two commands of that direction (R-HOST-7)
+    twice = [Write(Reg.STATUS, Flag.SRST), *command(0, 1, Flag.READ), *reads]
+    empty = [Write(Reg.STATUS, Flag.SRST), *command(0, 0, Flag.READ)]  # not hit: COUNT 0
+    out.append(("read twice", False, [probe, wire.Fault(shape.sid, "read", 2), *empty, *twice,
+                                      *twice, *twice]))
     return out
 
 
