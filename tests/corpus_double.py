@@ -276,6 +276,8 @@ class CorpusTarget(ErrataTarget):
         super().__init__(errata, latency)
 
     def _power_on(self, ram_size: int, mmio_base: int) -> Machine:
+        if self.breaks == "ram-over-1-mib-refused" and ram_size > 1 << 20:
+            raise TargetRefused(f"RAM of {ram_size:#x} bytes: at most 1 MiB here")
         if self.breaks == "ram-size-rounded":
             ram_size -= ram_size % PAGE_SIZE
         machine = super()._power_on(ram_size, mmio_base)
@@ -311,6 +313,9 @@ class CorpusTarget(ErrataTarget):
     def storage_read(self, sid: int, offset: int, length: int) -> bytes:
         sid = self._sid(sid)
         storage = self.machine_obj.storages.get(sid)
+        if (self.breaks == "empty-storage-read-past-end-accepted" and storage is not None
+                and length == 0 and offset > storage.size):
+            return b""
         if (self.breaks == "storage-read-past-end-padded" and storage is not None
                 and offset <= storage.size < offset + length):
             inside = storage.read(offset, storage.size - offset)
@@ -472,6 +477,8 @@ VIOLATIONS: Final[tuple[Violation, ...]] = (
     _v("R-HOST-6", "clock-restarts-at-completion",
        "the clock restarts at 0 when a command completes", 2),
     _v("R-HOST-7", "fault-count-one", "a fault of N > 1 fails only the next command"),
+    _v("R-HOST-10", "ram-over-1-mib-refused",
+       "a machine of more than 1 MiB of RAM is refused (16 MiB must be accepted)"),
     _v("C-1", "fail-shows-err-at-start",
        "a failing command shows ERR from its start, while still BUSY", 2),
     _v("C-2", "busy-srst-starts-read", "SRST|READ while BUSY starts a READ after the reset", 2),
@@ -488,10 +495,21 @@ VIOLATIONS: Final[tuple[Violation, ...]] = (
     _v("C-8", "pio-checks-addr", "a PIO command fails when ADDR is outside RAM"),
     _v("C-9", "reattach-replaces", "attaching an id already attached replaces that storage"),
     _v("C-11", "fault-hits-count-0", "an injected fault fails a command with COUNT 0"),
+    Violation("lazy-r-after-storage-write", "C-12",
+              "R is fetched at DATA-read time: a host storage-write after completion changes "
+              "what DATA reads return", make=lambda: CorpusTarget("lazy-r", 0)),
+    _v("C-14", "empty-storage-read-past-end-accepted",
+       "an empty storage-read past the storage's end is accepted"),
 )
 
 #: Rules and clarifications no wire sequence can observe, with the reason.
 UNOBSERVABLE_HERE: Final[dict[str, str]] = {
+    "R-HOST-8": "the text of an answer: these doubles answer in process, with values; the "
+                "golden vectors compare the text over the wire (tests/rules/test_host.py plants "
+                "upper-case digits and zero padding)",
+    "R-HOST-9": "a malformed line never reaches an in-process double; the golden vectors and "
+                "tests/rules/test_host.py send them over the wire",
+    "C-13": "a sign makes a line malformed (R-HOST-9): over the wire only, as above",
     "C-10": "faults hit commands, never a DATA read: no wire sequence makes a lazily fetched "
             "R meet an I/O error",
 }

@@ -518,15 +518,18 @@ HOSTILE_TEXT_TABLE: Final = [
     ("not characters \ufffe\uffff", "\ufffe\uffff"),
 ]
 
-#: A program that answers the wire protocol until the first read, then either (``stderr``)
-#: writes the text of the file ``argv[1]`` to its stderr and answers nonsense, so that the run
-#: ends showing its stderr, or (``answer``) answers ``FAIL`` with that text: a deviation.
+#: A program that answers ``version``, then every command with hostile text: either
+#: (``stderr``) it writes the text of the file ``argv[1]`` to its stderr and answers
+#: nonsense, so that the run ends showing its stderr, or (``answer``) answers ``FAIL`` with
+#: that text: a deviation.
 _HOSTILE_TARGET: Final = """\
 import sys
 text, mode = open(sys.argv[1], encoding='utf-8').read(), sys.argv[2]
+seen = 0
 for line in sys.stdin:
     word = (line.split() or [''])[0]
-    if word in ('read', 'readl', 'storage-read', 'clock_step'):
+    seen += word != 'version'
+    if seen > 0:
         if mode == 'stderr':
             sys.stderr.write(text + '\\n')
             sys.stderr.flush()

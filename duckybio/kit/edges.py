@@ -16,7 +16,7 @@ accept; each is followed by the machine's power-on again, since what a refused
 from __future__ import annotations
 
 from ..spec import wire
-from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE, Reg
+from ..spec.regmap import DEFAULT_RAM_SIZE, PAGE_SIZE, U32_MASK, WORD_SIZE, Reg
 from .instance import Instance
 from .power_on import power_on_commands
 
@@ -77,7 +77,8 @@ def machine_edges(inst: Instance) -> list[wire.Command]:
     """``machine`` commands a target must refuse or accept, then ``inst`` powered on again.
 
     A machine at MMIO base 0 is powered on and its STATUS read (R-HOST-1: any
-    page-aligned base, 0 included).
+    page-aligned base, 0 included); a machine of 16 MiB of RAM must be accepted
+    (R-HOST-10).
     """
     ram, base = inst.ram_size, inst.mmio_base
     out: list[wire.Command] = [
@@ -85,5 +86,6 @@ def machine_edges(inst: Instance) -> list[wire.Command]:
         wire.Machine(ram, wide(base)),
         wire.Machine(ram, 0), wire.Readl(Reg.STATUS), wire.Readl(Reg.SID),
         wire.Readl(PAGE_SIZE), wire.Read(PAGE_SIZE, WORD_SIZE),
+        wire.Machine(DEFAULT_RAM_SIZE, base),
     ]
     return out + power_on_commands(inst)
