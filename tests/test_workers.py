@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from planted import StaleReadBuffer
 
+from duckybio.kit.deviations import Deviation
 from duckybio.kit.instance import Instance
 from duckybio.kit.reference_target import ReferenceTarget
 from duckybio.kit.run import CheckConfig, CheckReport, run_check
@@ -53,6 +54,22 @@ def test_reports_merge_as_one_run() -> None:
     failed = merge([a, bad], seed=0)
     assert not failed.conforms and failed.failure == bad.failure
     assert failed.first_failure == a.examples + (bad.first_failure or 0)
+
+
+def test_merged_deviations_fold_by_erratum_and_list_new_ones_first() -> None:
+    """Workers' deviations merge as one run's do: each signature once with everyone's
+    occurrences and consequences, those of one erratum folded into one, known ones last."""
+    def report(*deviations: Deviation) -> CheckReport:
+        return CheckReport(target="t", conforms=False, examples=1, steps=1, seed=0,
+                           seconds=0.1, transitions=[], deviations=list(deviations))
+
+    known = Deviation(signature="k: answer", failure="f", status="known", reason="r")
+    e4 = Deviation(signature="a: answer", failure="f", erratum="E4", consequences=["c1"])
+    also_e4 = Deviation(signature="b: answer", failure="f", erratum="E4")
+    again = e4.model_copy(update={"occurrences": 2, "consequences": ["c1", "c2"]})
+    merged = merge([report(known, e4), report(also_e4, again)], seed=0).deviations
+    assert [d.signature for d in merged] == ["a: answer", "k: answer"]
+    assert merged[0].occurrences == 4 and merged[0].consequences == ["c1", "c2", "b: answer"]
 
 
 def test_check_workers_reports_one_run() -> None:

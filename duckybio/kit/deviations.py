@@ -140,3 +140,29 @@ class AllowFile(BaseModel):
 
     def to_json(self) -> str:
         return dump_json(self, 2)
+
+
+def _by_erratum(rows: list[Deviation]) -> list[Deviation]:
+    """Deviations that match the same erratum as one: the first (known ones first)
+    with the others among its consequences."""
+    merged: list[Deviation] = []
+    index: dict[str, int] = {}
+    for d in sorted(rows, key=lambda d: not d.known):
+        at = index.get(d.erratum) if d.erratum else None
+        if at is None:
+            if d.erratum:
+                index[d.erratum] = len(merged)
+            merged.append(d)
+            continue
+        first = merged[at]
+        merged[at] = first.model_copy(update={
+            "occurrences": first.occurrences + d.occurrences,
+            "consequences": [*first.consequences, d.signature, *d.consequences]})
+    return merged
+
+
+def in_report_order(rows: list[Deviation]) -> list[Deviation]:
+    """``rows`` as a report lists them: those matching one erratum folded into one (the
+    others among its consequences), new ones first, known ones last."""
+    rows = _by_erratum(rows)
+    return [d for d in rows if not d.known] + [d for d in rows if d.known]

@@ -44,7 +44,7 @@ from .coverage import (
     reachable_classes,
 )
 from .database import CampaignDatabase, open_database
-from .deviations import AllowedDeviation, Deviation
+from .deviations import AllowedDeviation, Deviation, in_report_order
 from .errata import matching_erratum
 from .errors import InputError, Mismatch
 from .failure import Failure, describe, kind_of
@@ -399,27 +399,7 @@ def _deviations(config: CheckConfig, log: RunLog, search: Search,
         by_signature[name] = Deviation(signature=name, failure="known deviation",
                                        kind=kind_of(name), status="known",
                                        reason=config.allowed_reasons[name], occurrences=count)
-    rows = _by_erratum(list(by_signature.values()))
-    return [d for d in rows if not d.known] + [d for d in rows if d.known]
-
-
-def _by_erratum(rows: list[Deviation]) -> list[Deviation]:
-    """Deviations that match the same erratum as one: the first (known ones first)
-    with the others among its consequences."""
-    merged: list[Deviation] = []
-    index: dict[str, int] = {}
-    for d in sorted(rows, key=lambda d: not d.known):
-        at = index.get(d.erratum) if d.erratum else None
-        if at is None:
-            if d.erratum:
-                index[d.erratum] = len(merged)
-            merged.append(d)
-            continue
-        first = merged[at]
-        merged[at] = first.model_copy(update={
-            "occurrences": first.occurrences + d.occurrences,
-            "consequences": [*first.consequences, d.signature, *d.consequences]})
-    return merged
+    return in_report_order(list(by_signature.values()))
 
 
 def _found_in(exc: BaseException, kind: type[_E]) -> _E | None:

@@ -39,7 +39,7 @@ from .coverage import (
     pair_plan,
     reachable_classes,
 )
-from .deviations import AllowedDeviation, Deviation
+from .deviations import AllowedDeviation, Deviation, in_report_order
 from .errors import InputError, TargetBroken
 from .instance import Instance
 from .policy import policy_for
@@ -241,14 +241,17 @@ def merge(reports: list[CheckReport], *, seed: int) -> CheckReport:
 
 
 def _deviations(reports: list[CheckReport]) -> list[Deviation]:
-    """Every distinct deviation once: the first worker's, with everyone's occurrences."""
+    """Every distinct deviation once: the first worker's, with everyone's occurrences and
+    consequences, folded by erratum and ordered as one run's report is."""
     by_signature: dict[str, Deviation] = {}
     for report in reports:
         for d in report.deviations:
             kept = by_signature.get(d.signature)
-            by_signature[d.signature] = d if kept is None else kept.model_copy(
-                update={"occurrences": kept.occurrences + d.occurrences})
-    return list(by_signature.values())
+            by_signature[d.signature] = d if kept is None else kept.model_copy(update={
+                "occurrences": kept.occurrences + d.occurrences,
+                "consequences": [*kept.consequences,
+                                 *(c for c in d.consequences if c not in kept.consequences)]})
+    return in_report_order(list(by_signature.values()))
 
 
 def _classes(parts: list[CoverageReport | None]) -> CoverageReport | None:
