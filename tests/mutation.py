@@ -17,6 +17,7 @@ import importlib.util
 import itertools
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,6 +132,16 @@ def processes_with(marker: str) -> list[str]:
         if marker in args and not state.startswith("Z") and "ps -eo" not in args:
             found.append(args.strip())
     return found
+
+
+def processes_gone(marker: str, seconds: float = 10.0) -> bool:
+    """Whether every process whose command line contains ``marker`` ends within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while processes_with(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class FlippedStatus(ReferenceTarget):

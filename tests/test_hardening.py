@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mutation import processes_with
+from mutation import processes_gone, processes_with
 
 from duckybio.cli.main import main
 from duckybio.impl import FileBackedStorage, Machine
@@ -205,15 +205,6 @@ def _escaping_target(tmp_path: Path, marker: str) -> Path:
     return script
 
 
-def _gone(marker: str) -> bool:
-    deadline = time.monotonic() + 10
-    while processes_with(marker):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_a_child_in_its_own_session_does_not_outlive_the_target(tmp_path: Path) -> None:
     marker = f"duckybio-escape-{os.getpid()}-1"
     with WireTarget([str(_escaping_target(tmp_path, marker))]) as target:
@@ -222,7 +213,7 @@ def test_a_child_in_its_own_session_does_not_outlive_the_target(tmp_path: Path) 
         while not processes_with(marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert processes_with(marker), "the escaping child never started"
-    assert _gone(marker), "a child in its own session outlived the target"
+    assert processes_gone(marker), "a child in its own session outlived the target"
 
 
 def test_sigterm_to_the_harness_ends_its_targets(tmp_path: Path) -> None:
@@ -242,7 +233,7 @@ def test_sigterm_to_the_harness_ends_its_targets(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 143
     assert one_line_error(err) and "terminated" in err
-    assert _gone(marker), "a target process outlived the harness"
+    assert processes_gone(marker), "a target process outlived the harness"
 
 
 # --- 8. storage files changed behind the device ----------------------------------------------

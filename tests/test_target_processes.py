@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mutation import processes_with
+from mutation import processes_gone, processes_with
 
 from duckybio.cli.main import main
 from duckybio.kit.errors import TargetBroken
@@ -67,15 +67,6 @@ def _escaping(tmp_path: Path, name: str, marker: str, then: str) -> Path:
         """)
 
 
-def _gone(marker: str) -> bool:
-    deadline = time.monotonic() + 10
-    while processes_with(marker):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def _started(marker: str) -> bool:
     deadline = time.monotonic() + 10
     while not processes_with(marker) and time.monotonic() < deadline:
@@ -89,7 +80,7 @@ def test_a_detached_child_of_a_target_without_the_mark_is_reaped(tmp_path: Path)
     with WireTarget([str(script)]) as target:
         target.machine(0x10000, 0x8400)
         assert _started(marker), "the detached child never started"
-    assert _gone(marker), "a detached child without the mark outlived the target"
+    assert processes_gone(marker), "a detached child without the mark outlived the target"
 
 
 def test_a_detached_child_of_a_driver_is_reaped(
@@ -102,7 +93,7 @@ def test_a_detached_child_of_a_driver_is_reaped(
                  "--out", str(tmp_path / "out")]) == 0
     assert "KEEPS THE DRIVER RULES" in capsys.readouterr().out
     assert (tmp_path / "started").exists(), "the detached child never started"
-    assert _gone(marker), "a detached child of a driver outlived the run"
+    assert processes_gone(marker), "a detached child of a driver outlived the run"
 
 
 def test_the_reaper_keeps_the_exit_status_and_names_a_missing_program(tmp_path: Path) -> None:
