@@ -42,8 +42,9 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from fuzz_wire import BOUNDARIES, mutate
 
@@ -145,6 +146,9 @@ def document(base: object, rng: random.Random) -> bytes:
 
 # --- the campaigns ---------------------------------------------------------------------
 
+_T = TypeVar("_T")
+
+
 class Tally:
     """Inputs, accepted ones, refusals (by kind), tracebacks (with the first examples)."""
 
@@ -155,6 +159,22 @@ class Tally:
         self.used = 0
         self.refused: Counter[str] = Counter()
         self.tracebacks: list[str] = []
+
+    def parse(self, load: Callable[[], _T], what: Callable[[], object],
+              refusals: tuple[type[Exception], ...] = (InputError,)) -> _T | None:
+        """``load()`` of one input, counted: ``None`` when it is refused (a one-line error
+        of the kit's, by kind) or raised anything else (a traceback, shown as ``what()``)."""
+        self.inputs += 1
+        try:
+            value = load()
+        except refusals as exc:
+            self.refused[type(exc).__name__] += 1
+            return None
+        except Exception:
+            self.traceback(what())
+            return None
+        self.accepted += 1
+        return value
 
     def traceback(self, what: object) -> None:
         exc = sys.exc_info()[1]
@@ -316,16 +336,10 @@ def fuzz_declarations(count: int, rng: random.Random, tally: Tally) -> None:
     for _ in range(count):
         base = rng.choice(DECLARATIONS)
         token = base if rng.random() < 0.1 else mutate_declaration(base, rng)
-        tally.inputs += 1
-        try:
-            declaration = parse_declaration(token)
-        except (WireError, InputError) as exc:
-            tally.refused[type(exc).__name__] += 1
+        declaration = tally.parse(partial(parse_declaration, token), partial(str, token),
+                                  (WireError, InputError))
+        if declaration is None:
             continue
-        except Exception:
-            tally.traceback(token)
-            continue
-        tally.accepted += 1
         if tally.accepted % 50:
             continue
         tally.used += 1
@@ -356,16 +370,9 @@ def fuzz_allow(count: int, rng: random.Random, tally: Tally) -> None:
         path = Path(tmp) / "allow.json"
         for _ in range(count):
             path.write_bytes(document(ALLOW, rng))
-            tally.inputs += 1
-            try:
-                allow = AllowFile.load(path)
-            except InputError as exc:
-                tally.refused[type(exc).__name__] += 1
+            allow = tally.parse(lambda: AllowFile.load(path), lambda: path.read_bytes()[:200])
+            if allow is None:
                 continue
-            except Exception:
-                tally.traceback(path.read_bytes()[:200])
-                continue
-            tally.accepted += 1
             if tally.accepted % 20:
                 continue
             tally.used += 1
@@ -403,16 +410,10 @@ def fuzz_traces(count: int, rng: random.Random, tally: Tally) -> None:
         path = Path(tmp) / "trace.json"
         for _ in range(count):
             path.write_bytes(document(TRACE, rng))
-            tally.inputs += 1
-            try:
-                trace = load_json(DriveTrace, path, InputError, "drive trace")
-            except InputError as exc:
-                tally.refused[type(exc).__name__] += 1
+            trace = tally.parse(lambda: load_json(DriveTrace, path, InputError, "drive trace"),
+                                lambda: path.read_bytes()[:200])
+            if trace is None:
                 continue
-            except Exception:
-                tally.traceback(path.read_bytes()[:200])
-                continue
-            tally.accepted += 1
             if not within_caps(trace):
                 tally.refused["accepted over the bench's caps (not replayed)"] += 1
                 continue
