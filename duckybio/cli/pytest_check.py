@@ -58,8 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
     if config.getoption("--duckybio-campaign"):
+        # a campaign is random by nature: never derandomized, even under a CI
+        # profile (a fuzzer skips a derandomized test)
         settings.register_profile("duckybio-campaign", settings.get_profile(
-            settings.get_current_profile_name()), database=database)
+            settings.get_current_profile_name()), database=database, derandomize=False)
         settings.load_profile("duckybio-campaign")
 
 
