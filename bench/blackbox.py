@@ -1,7 +1,7 @@
 """Black-box checking over the wire against the in-process check, same budget, one run.
 
 Runs, in one process and with the same seed and budget (``duckybio check``'s
-own :func:`~duckybio.kit.run.run_check`):
+own :func:`~duckybio.kit._run.run_check`):
 
 * the in-process check of the bundled reference implementation (the default
   target of ``duckybio check``), the baseline;
@@ -23,9 +23,9 @@ import argparse
 import sys
 
 from duckybio.cli.options import positive
-from duckybio.kit.run import CheckConfig, CheckReport, run_check
-from duckybio.kit.target import Target
-from duckybio.kit.targets import TargetSpec, resolve_target
+from duckybio.kit._run import CheckConfig, CheckReport, run_check
+from duckybio.kit._target import Target
+from duckybio.kit._targets import TargetSpec, resolve_target
 
 #: The highest pipelined ratio ``--check`` accepts.
 BAR = 1.5

@@ -2,7 +2,7 @@
 
 For every violation of ``tests/corpus_double.py`` (one a SPEC rule or
 clarification at least) this runs ``duckybio check``'s own
-:func:`~duckybio.kit.run.run_check` at the default budget (200 sequences of 40
+:func:`~duckybio.kit._run.run_check` at the default budget (200 sequences of 40
 steps, seed 0) twice: at the exact bound (the device's own latency) and at a
 generous bound (:data:`GENEROUS`, 20 clock steps); then it replays every
 golden vector (every one runs at any latency, the device's latency its
@@ -38,12 +38,12 @@ from corpus_double import (  # noqa: E402
     Violation,
 )
 
+from duckybio.kit._instance import Instance  # noqa: E402
+from duckybio.kit._run import CheckConfig, CheckReport, run_check  # noqa: E402
+from duckybio.kit._systematic import systematic_sequences  # noqa: E402
+from duckybio.kit._target import Target  # noqa: E402
+from duckybio.kit._targets import TargetSpec  # noqa: E402
 from duckybio.kit.errors import Unsupported  # noqa: E402
-from duckybio.kit.instance import Instance  # noqa: E402
-from duckybio.kit.run import CheckConfig, CheckReport, run_check  # noqa: E402
-from duckybio.kit.systematic import systematic_sequences  # noqa: E402
-from duckybio.kit.target import Target  # noqa: E402
-from duckybio.kit.targets import TargetSpec  # noqa: E402
 from duckybio.kit.vectors import DEFAULT_DIR, Vector, load_all, run_vector  # noqa: E402
 
 #: The generous bound every device is also checked at.

@@ -23,11 +23,11 @@ import time
 import traceback
 from typing import Final
 
-from duckybio.kit.abstraction import abstract
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.power_on import describe_difference
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.replay import execute
+from duckybio.kit._abstraction import abstract
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._power_on import describe_difference
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._replay import execute
 from duckybio.model import Transition
 from duckybio.spec import wire
 from duckybio.spec.regmap import BLOCK_SIZE, GUEST_SETTABLE, PAGE_SIZE, U32_MASK, Reg

@@ -7,7 +7,7 @@ and non-ASCII characters, long tokens; see ``fuzz_wire.py``):
 
 - ``lines``: the lines a form (b) driver sends while it carries out a
   request (bus accesses and ``done``), through the same code the driver
-  protocol client runs (:class:`~duckybio.driver.forms.ProcessDriver`), on a
+  protocol client runs (:class:`~duckybio.driver._forms.ProcessDriver`), on a
   checked bus; a share also through a real driver process, which must leave
   no process behind.
 - ``declarations``: ``supports`` answers (numbers made boundary values,
@@ -48,9 +48,9 @@ from typing import Final, TypeVar
 
 from fuzz_wire import BOUNDARIES, mutate
 
-from duckybio.driver.adapters import reference
-from duckybio.driver.bus import BudgetSpent, CheckedBus, RuleBroken
-from duckybio.driver.forms import (
+from duckybio.driver._adapters import reference
+from duckybio.driver._bus import BudgetSpent, CheckedBus, RuleBroken
+from duckybio.driver._forms import (
     DriverFailed,
     DriverSpec,
     ProcessDriver,
@@ -58,15 +58,15 @@ from duckybio.driver.forms import (
     python_driver,
     resolve_driver,
 )
-from duckybio.driver.run import DriveConfig, DriveTrace, replay, run_drive, run_scenario
-from duckybio.driver.scenario import Scenario, Step
-from duckybio.kit.deviations import AllowFile
+from duckybio.driver._run import DriveConfig, DriveTrace, replay, run_drive, run_scenario
+from duckybio.driver._scenario import Scenario, Step
+from duckybio.kit._deviations import AllowFile
+from duckybio.kit._instance import Instance, StorageShape
+from duckybio.kit._jsonfile import load_json
+from duckybio.kit._run import CheckConfig, verify_allowed
+from duckybio.kit._runlog import RunLog
+from duckybio.kit._targets import resolve_target
 from duckybio.kit.errors import InputError, KitError
-from duckybio.kit.instance import Instance, StorageShape
-from duckybio.kit.jsonfile import load_json
-from duckybio.kit.run import CheckConfig, verify_allowed
-from duckybio.kit.runlog import RunLog
-from duckybio.kit.targets import resolve_target
 from duckybio.spec.drive import Declaration, Request, parse_declaration
 from duckybio.spec.wire import WireError
 
@@ -384,7 +384,7 @@ def fuzz_allow(count: int, rng: random.Random, tally: Tally) -> None:
                 tally.traceback(path.read_bytes()[:200])
 
 
-TRACE: Final = {"driver": "duckybio.driver.adapters:reference", "busy_bound": 2, "rule": "D-3",
+TRACE: Final = {"driver": "duckybio.driver._adapters:reference", "busy_bound": 2, "rule": "D-3",
                 "failure": "D-3: a read's bytes differ", "log": ["> request read 0x1 0x0 0x1"],
                 "scenario": {"instance": {"ram_size": 16384, "mmio_base": 16384,
                                           "storages": [{"sid": 1, "size": 4096}]},
@@ -405,7 +405,7 @@ def within_caps(trace: DriveTrace) -> bool:
 
 def fuzz_traces(count: int, rng: random.Random, tally: Tally) -> None:
     """Drive traces, loaded as ``--replay`` loads them; those within the caps replayed."""
-    spec = python_driver(reference, "duckybio.driver.adapters:reference")
+    spec = python_driver(reference, "duckybio.driver._adapters:reference")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "trace.json"
         for _ in range(count):

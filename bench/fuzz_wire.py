@@ -5,7 +5,7 @@ the golden vectors and a few of each kind: a character flipped, inserted or
 deleted, tokens dropped, repeated or swapped, a number replaced by a
 boundary value, control and non-ASCII characters, long tokens), random token
 soups, and random bytes.  Every line goes through the server's own answer
-function (:func:`duckybio.kit.wire_server.answer`) on the reference
+function (:func:`duckybio.kit._wire_server.answer`) on the reference
 implementation and on the model; a Python exception escaping it is a
 traceback, and the answer must be one well-formed line (``OK``/``FAIL``).  A
 share of the lines is also piped through a real ``duckybio serve`` process,
@@ -31,11 +31,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Final
 
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._target import Target
+from duckybio.kit._wire_server import _Session, answer
 from duckybio.kit.errors import TargetRefused
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target
-from duckybio.kit.wire_server import _Session, answer
 from duckybio.spec.wire import COMMAND_NAMES, format_answer, parse_answer
 
 VECTORS: Final = Path(__file__).resolve().parents[1] / "spec" / "vectors"

@@ -28,8 +28,8 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from duckybio.cli.options import positive
 from duckybio.kit import HarnessConfig, LockstepMachine, ReferenceTarget, TargetSpec, policy_for
-from duckybio.kit.harness import Harness
-from duckybio.kit.target import Target
+from duckybio.kit._harness import Harness
+from duckybio.kit._target import Target
 from duckybio.model import BioState
 from duckybio.spec import wire
 from duckybio.spec.regmap import Flag

@@ -9,7 +9,7 @@ with ``--seed`` against the lockstep, rule and controller tests and the model's
 own (step, host commands, exploration, generated files), and prints
 per file how many were killed, survived or timed out, the score, and each
 survivor (``mutmut show`` in the copy shows its diff).  ``--quick`` runs two
-mutants of ``impl/bio.py`` against the controller's unit tests (a smoke
+mutants of ``impl/_bio.py`` against the controller's unit tests (a smoke
 test: it runs, not how good the tests are).
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Final
 
 HERE: Final = Path(__file__).resolve().parents[1]
-FILES: Final = ("impl/bio.py", "model/transitions.py")
+FILES: Final = ("impl/_bio.py", "model/_transitions.py")
 TESTS: Final = ("tests/test_lockstep.py", "tests/rules", "tests/test_impl_bio.py",
                  "tests/test_model_step.py", "tests/test_model_host.py", "tests/test_explore.py",
                  "tests/test_generated.py")

@@ -1,6 +1,6 @@
 """Every planted defect at the default budget: found or not, time, minimal trace size.
 
-Runs ``duckybio check``'s own :func:`~duckybio.kit.run.run_check` at the
+Runs ``duckybio check``'s own :func:`~duckybio.kit._run.run_check` at the
 default budget (200 sequences of 40 steps, seed 0) against every planted
 defect the test suite knows: the one-line mutants of the reference
 controller (``tests/test_mutants_impl.py``, white box), the mutant builds of
@@ -34,8 +34,8 @@ from mutation import mutant_block_io, reference_spec, using_block_io  # noqa: E4
 from planted import PLANTED  # noqa: E402
 from test_mutants_impl import MUTATIONS  # noqa: E402
 
-from duckybio.kit.run import CheckConfig, CheckReport, run_check  # noqa: E402
-from duckybio.kit.targets import TargetSpec, resolve_target  # noqa: E402
+from duckybio.kit._run import CheckConfig, CheckReport, run_check  # noqa: E402
+from duckybio.kit._targets import TargetSpec, resolve_target  # noqa: E402
 
 #: A defect: its name, how to get its target, and the context to run it in.
 Case = tuple[str, Callable[[], TargetSpec], Callable[[], AbstractContextManager[object]]]

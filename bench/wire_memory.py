@@ -25,7 +25,7 @@ import sys
 import tracemalloc
 from collections.abc import Callable
 
-from duckybio.kit.wire_client import WireTarget
+from duckybio.kit._wire_client import WireTarget
 from duckybio.spec.wire import Ok, Write, answer_bytes, parse_answer, parse_command
 
 BAR = 4.0
@@ -35,8 +35,8 @@ OLD_BYTES = re.compile(r"0[xX](?:[0-9a-fA-F]{2})*")
 # The child resets its peak RSS after exec (what it shared with this process at fork
 # would count otherwise) and reports VmHWM, in KiB, at the end of the session.
 SERVER_PEAK = ("import re, sys\n"
-               "from duckybio.kit.wire_server import serve_stdio\n"
-               "from duckybio.kit.reference_target import ReferenceTarget\n"
+               "from duckybio.kit._wire_server import serve_stdio\n"
+               "from duckybio.kit._reference_target import ReferenceTarget\n"
                "open('/proc/self/clear_refs', 'w').write('5')\n"
                "serve_stdio(ReferenceTarget)\n"
                "status = open('/proc/self/status').read()\n"

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from duckybio.kit.instance import Instance
+from duckybio.kit._instance import Instance
 from duckybio.kit.workers import WorkerJob, max_workers, run_workers
 
 

@@ -2,13 +2,13 @@
 
 With the option, the test run gains one test, ``duckybio-conformance``, that
 runs the same lockstep check as ``duckybio check --target TARGET`` (the same
-:class:`~duckybio.kit.run.CheckConfig`, so the same busy-bound policy, target
+:class:`~duckybio.kit._run.CheckConfig`, so the same busy-bound policy, target
 lifetime and option types) and fails with the minimal failing sequence.
 Without it the plugin does nothing.
 
 With ``--duckybio-campaign`` as well, the test added is instead
 ``duckybio-campaign``: the same check as a Hypothesis stateful test
-(:class:`~duckybio.kit.campaign.Campaign`), which HypoFuzz fuzzes for as
+(:class:`~duckybio.kit._campaign.Campaign`), which HypoFuzz fuzzes for as
 long as it runs (``hypothesis fuzz -- -p duckybio --duckybio-target=...
 --duckybio-campaign --duckybio-database=redis://...``).  The campaign's
 database (``--duckybio-database``, a directory or ``redis://HOST:PORT/N``)

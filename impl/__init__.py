@@ -1,8 +1,8 @@
 """The concrete implementation: storages, paged RAM, the BIO and a small machine."""
 
-from .bio import BlockIO, InFlight, StorageLookup
-from .config import BioConfig, MachineConfig, StorageConfig, load_ini, parse_config
-from .errors import (
+from ._bio import BlockIO, InFlight, StorageLookup
+from ._config import BioConfig, MachineConfig, StorageConfig, load_ini, parse_config
+from ._errors import (
     BootError,
     ConfigError,
     MachineError,
@@ -10,10 +10,10 @@ from .errors import (
     StorageIOError,
     StorageOpenError,
 )
-from .machine import Machine
-from .memory import Memory, MMIOHandler
-from .rbuf import ReadBuffer
-from .storage import FileBackedStorage, MemoryStorage, Storage
+from ._machine import Machine
+from ._memory import Memory, MMIOHandler
+from ._rbuf import ReadBuffer
+from ._storage import FileBackedStorage, MemoryStorage, Storage
 
 __all__ = [
     "BioConfig",

@@ -1,9 +1,9 @@
 """The pure, typed state machine of the BIO device: ``step(state, event)``."""
 
-from .config import ModelConfig, StorageSpec
-from .events import Complete, Event, EventKind, Read, Tick, Write
-from .state import RESET_BIO, BioState, Command, MachineState, Op, power_on
-from .transitions import (
+from ._config import ModelConfig, StorageSpec
+from ._events import Complete, Event, EventKind, Read, Tick, Write
+from ._state import RESET_BIO, BioState, Command, MachineState, Op, power_on
+from ._transitions import (
     IO_ERROR,
     TABLE,
     Activity,

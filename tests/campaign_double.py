@@ -9,8 +9,8 @@ run that replays the campaign's database meets it in its first sequence.
 
 from __future__ import annotations
 
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.wire_server import serve_stdio
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._wire_server import serve_stdio
 from duckybio.spec.regmap import Flag, Reg
 
 FIXED_VALUES = frozenset({1 << 22})

@@ -1,10 +1,10 @@
 """Helpers for the mutant tests: source mutation of the controller, reference targets.
 
-:func:`mutant_block_io` reads ``impl/bio.py``, applies one exact textual
+:func:`mutant_block_io` reads ``impl/_bio.py``, applies one exact textual
 replacement (the original text must occur exactly once, so that a change of
 the source breaks the test loudly instead of silently testing nothing) and
 executes the result as a fresh module inside the ``duckybio.impl`` package.
-:func:`using_block_io` makes :class:`~duckybio.kit.reference_target.ReferenceTarget`
+:func:`using_block_io` makes :class:`~duckybio.kit._reference_target.ReferenceTarget`
 build its machines with a given controller class while it is active.
 :func:`reference_spec` is the reference target built on whatever controller
 is in use.  :func:`flipped_status` is a buggy Python target for ``--target
@@ -27,17 +27,17 @@ from typing import Final
 
 import pytest
 
-import duckybio.impl.bio
-import duckybio.impl.machine
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.run import CheckReport
-from duckybio.kit.target import Target
-from duckybio.kit.targets import TargetSpec
+import duckybio.impl._bio
+import duckybio.impl._machine
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._run import CheckReport
+from duckybio.kit._target import Target
+from duckybio.kit._targets import TargetSpec
 from duckybio.kit.trace import Step
 from duckybio.spec.regmap import Flag, Reg
 
 #: The reference controller's source file.
-BIO_SOURCE: Final = Path(duckybio.impl.bio.__file__).resolve()
+BIO_SOURCE: Final = Path(duckybio.impl._bio.__file__).resolve()
 
 #: Wire commands that are guest MMIO operations or clock steps (the rest is host set-up).
 MMIO_COMMANDS: Final = frozenset({"writel", "readl", "clock_step"})
@@ -92,7 +92,7 @@ def mutant_block_io(mutation: Mutation | None) -> type:
     else:
         module = load_module(mutated_source(mutation.old, mutation.new), mutation.name)
     block_io: type = module.BlockIO
-    assert block_io is not duckybio.impl.bio.BlockIO
+    assert block_io is not duckybio.impl._bio.BlockIO
     return block_io
 
 
@@ -100,7 +100,7 @@ def mutant_block_io(mutation: Mutation | None) -> type:
 def using_block_io(block_io: type) -> Iterator[None]:
     """While active, every new reference machine gets a ``block_io`` controller."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(duckybio.impl.machine, "BlockIO", block_io)
+        patch.setattr(duckybio.impl._machine, "BlockIO", block_io)
         yield
 
 

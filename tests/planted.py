@@ -15,10 +15,10 @@ import os
 import sys
 from collections.abc import Callable
 
-from duckybio.impl.bio import BlockIO
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target
-from duckybio.kit.wire_server import serve_stdio
+from duckybio.impl._bio import BlockIO
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._target import Target
+from duckybio.kit._wire_server import serve_stdio
 from duckybio.spec.regmap import PAGE_SIZE, Flag
 
 #: The reserved offset whose read kills ``reserved-crash``.

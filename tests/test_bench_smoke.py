@@ -59,5 +59,5 @@ def test_the_mutation_run_scores_each_file_in_quick_mode() -> None:
     done = subprocess.run([sys.executable, str(BENCH / "mutation_score.py"), "--quick"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "impl/bio.py: 2 sampled of " in done.stdout
+    assert "impl/_bio.py: 2 sampled of " in done.stdout
     assert "ratio killed" in done.stdout

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from cdevice import MUTANTS, SOURCE
 
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._target import Target
+from duckybio.kit._wire_client import WireTarget
 from duckybio.kit.errors import TargetBroken, TargetRefused
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.target import Target
-from duckybio.kit.wire_client import WireTarget
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, Flag, Reg
 
 BASE = 0x8400

@@ -21,10 +21,10 @@ import pytest
 from campaign_double import RareCount
 from redis import Redis, RedisError
 
-from duckybio.kit.campaign import Campaign
-from duckybio.kit.database import DatabaseError, open_database
-from duckybio.kit.run import CheckConfig, run_check
-from duckybio.kit.targets import TargetSpec
+from duckybio.kit._campaign import Campaign
+from duckybio.kit._database import DatabaseError, open_database
+from duckybio.kit._run import CheckConfig, run_check
+from duckybio.kit._targets import TargetSpec
 
 HERE = Path(__file__).parent
 REDIS = shutil.which("redis-server")

@@ -23,8 +23,8 @@ from mutation import mmio_operations, processes_with
 
 import duckybio.kit
 from duckybio.cli.main import main
-from duckybio.kit.repro import render_pytest
-from duckybio.kit.run import CheckReport
+from duckybio.kit._repro import render_pytest
+from duckybio.kit._run import CheckReport
 from duckybio.kit.trace import Step, Trace
 
 SMALL = ["--examples", "10", "--steps", "10", "--quiet"]

@@ -17,10 +17,10 @@ import pytest
 
 from duckybio.cli.main import main
 from duckybio.driver import Bus, drives, resolve_driver
-from duckybio.driver.run import run_scenario
-from duckybio.driver.scenario import Scenario, Step
-from duckybio.kit.instance import Instance, StorageShape
-from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.driver._run import run_scenario
+from duckybio.driver._scenario import Scenario, Step
+from duckybio.kit._instance import Instance, StorageShape
+from duckybio.kit._reference_target import ReferenceTarget
 from duckybio.spec.drive import Outcome, Request
 
 HERE: Final = Path(__file__).parent

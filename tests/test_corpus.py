@@ -13,8 +13,8 @@ import re
 import pytest
 from corpus_double import CONFORMING, UNOBSERVABLE_HERE, VIOLATIONS, Conforming, Violation
 
-from duckybio.kit.run import CheckConfig, run_check
-from duckybio.kit.targets import TargetSpec
+from duckybio.kit._run import CheckConfig, run_check
+from duckybio.kit._targets import TargetSpec
 from duckybio.spec.rules import RULES_BY_ID, SPEC_PATH, UNOBSERVABLE
 
 #: The budget of these runs: the fixed sequences, then a few generated ones.

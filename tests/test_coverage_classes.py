@@ -7,10 +7,10 @@ import random
 import pytest
 
 from duckybio.explore import ExploreInstance, ExploreStorage, explore
-from duckybio.kit.coverage import coverage, coverage_instance, explored, reachable_classes
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.run import CheckConfig, run_check
-from duckybio.kit.targets import TargetSpec
+from duckybio.kit._coverage import coverage, coverage_instance, explored, reachable_classes
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._run import CheckConfig, run_check
+from duckybio.kit._targets import TargetSpec
 from duckybio.model import (
     Complete,
     Event,

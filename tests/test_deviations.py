@@ -22,12 +22,12 @@ from errata_double import LATENCY
 from mutation import processes_with
 
 from duckybio.cli.main import main
-from duckybio.kit.deviations import AllowFile
-from duckybio.kit.fill import abbreviate, expand, reference, references, words
-from duckybio.kit.power_on import pattern
-from duckybio.kit.repro import render_c, render_pytest
-from duckybio.kit.run import CheckConfig, CheckReport, run_check
-from duckybio.kit.targets import resolve_target
+from duckybio.kit._deviations import AllowFile
+from duckybio.kit._fill import abbreviate, expand, reference, references, words
+from duckybio.kit._power_on import pattern
+from duckybio.kit._repro import render_c, render_pytest
+from duckybio.kit._run import CheckConfig, CheckReport, run_check
+from duckybio.kit._targets import resolve_target
 from duckybio.kit.trace import Step, Trace
 from duckybio.spec import wire
 from duckybio.spec.regmap import PAGE_SIZE

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from duckybio.driver.reference import (
+from duckybio.driver._reference import (
     BioDriver,
     BioError,
     CommandError,
@@ -17,9 +17,9 @@ from duckybio.driver.reference import (
     Operation,
     StorageSelectError,
 )
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._target import Target
 from duckybio.spec.regmap import BLOCK_SIZE, DEFAULT_MMIO_ADDRESS, PAGE_SIZE, Flag, Reg
 
 RAM = 0x10000

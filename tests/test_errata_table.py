@@ -23,10 +23,10 @@ from errata_double import (
 )
 from test_deviations import MAX_REPRO_C, MAX_TEST_REPRO, MAX_TRACE_JSON, mmio_ops, sizes
 
-from duckybio.kit.replay import replay_steps
-from duckybio.kit.run import CheckConfig, CheckReport, run_check
-from duckybio.kit.target import Target
-from duckybio.kit.targets import TargetSpec
+from duckybio.kit._replay import replay_steps
+from duckybio.kit._run import CheckConfig, CheckReport, run_check
+from duckybio.kit._target import Target
+from duckybio.kit._targets import TargetSpec
 from duckybio.kit.trace import Step
 from duckybio.kit.vectors import DEFAULT_DIR, load_all, run_vector
 from duckybio.spec.rules import ERRATA_IDS

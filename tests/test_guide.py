@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.replay import replay_steps
-from duckybio.kit.target import Target
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._replay import replay_steps
+from duckybio.kit._target import Target
 from duckybio.kit.trace import Step, parse_steps
 from duckybio.spec.regmap import BLOCK_SIZE, DEFAULT_MMIO_ADDRESS, Flag, Reg
 from duckybio.spec.wire import Readl, Writel, parse_command

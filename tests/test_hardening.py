@@ -25,13 +25,13 @@ from mutation import processes_gone, processes_with
 
 from duckybio.cli.main import main
 from duckybio.impl import FileBackedStorage, Machine
-from duckybio.impl.errors import StorageConfigError
-from duckybio.impl.storage import MemoryStorage
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.run import CheckConfig, run_check
-from duckybio.kit.targets import TargetSpec, resolve_target
-from duckybio.kit.wire_client import WireTarget
-from duckybio.kit.wire_server import serve
+from duckybio.impl._errors import StorageConfigError
+from duckybio.impl._storage import MemoryStorage
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._run import CheckConfig, run_check
+from duckybio.kit._targets import TargetSpec, resolve_target
+from duckybio.kit._wire_client import WireTarget
+from duckybio.kit._wire_server import serve
 from duckybio.spec.regmap import BLOCK_SIZE, DEFAULT_MMIO_ADDRESS, Flag, Reg
 from duckybio.spec.wire import WIRE_MAX
 

@@ -20,9 +20,9 @@ from errata_double import LATENCY
 
 from duckybio.cli.html_report import deviating_classes, render_html
 from duckybio.cli.main import main
-from duckybio.codegen.svg import dot_executable
-from duckybio.kit.deviations import Deviation
-from duckybio.kit.run import CheckReport
+from duckybio.codegen._svg import dot_executable
+from duckybio.kit._deviations import Deviation
+from duckybio.kit._run import CheckReport
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

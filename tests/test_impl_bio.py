@@ -7,10 +7,10 @@ import random
 import pytest
 
 from duckybio.impl import BlockIO, InFlight, Machine, Memory, MemoryStorage
-from duckybio.impl.rbuf import WINDOW
+from duckybio.impl._rbuf import WINDOW
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._target import Target
 from duckybio.kit.errors import TargetRefused
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, Flag, Reg
 
 BASE = 0x2000

@@ -284,7 +284,7 @@ def readme_layers(text: str) -> dict[str, frozenset[str]]:
 
 def test_every_layer_has_modules_and_every_module_a_layer() -> None:
     modules = package()
-    assert {"duckybio.spec.regmap", "duckybio.model.transitions", "duckybio.impl.bio"} <= set(
+    assert {"duckybio.spec.regmap", "duckybio.model._transitions", "duckybio.impl._bio"} <= set(
         modules), "the walk did not reach the linked spec/, model/ and impl/ folders"
     homeless = sorted(m.path for m in modules.values()
                       if m.name != PACKAGE and layer_of(m.name) is None)
@@ -358,8 +358,8 @@ def test_relative_and_absolute_imports_resolve_to_modules(tmp_path: Path) -> Non
     ({"spec/wire.py": "from ..kit import trace\n"},
      "duckybio/spec/wire.py:1 `from ..kit import trace`: spec -> kit is not an allowed edge "
      "(spec may import: nothing)"),
-    ({"driver/x.py": "from duckybio.impl.bio import BlockIO\n"},
-     "duckybio/driver/x.py:1 `from duckybio.impl.bio import BlockIO`: driver -> impl is not an "
+    ({"driver/x.py": "from duckybio.impl._bio import BlockIO\n"},
+     "duckybio/driver/x.py:1 `from duckybio.impl._bio import BlockIO`: driver -> impl is not an "
      "allowed edge (driver may import: kit, spec)"),
     ({"kit/x.py": "if True:\n    from ..cli.main import main\n"},
      "duckybio/kit/x.py:2 `from ..cli.main import main`: kit -> cli is not an allowed edge"),

@@ -2,8 +2,8 @@
 
 The lockstep machine runs as a Hypothesis test case under the test profile
 (see ``conftest.py``), white box, at latencies 0, 2 and 3; a run's tally is a
-value (:class:`~duckybio.kit.harness.RunLog`), and the same comparisons
-replay recorded operations (:func:`~duckybio.kit.harness.replay_lockstep`).
+value (:class:`~duckybio.kit._harness.RunLog`), and the same comparisons
+replay recorded operations (:func:`~duckybio.kit._harness.replay_lockstep`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from duckybio.kit import (
     resolve_target,
     run_check,
 )
-from duckybio.kit.policy import OPEN_LATENCY
-from duckybio.kit.runlog import RunLog
+from duckybio.kit._policy import OPEN_LATENCY
+from duckybio.kit._runlog import RunLog
 
 
 def reference(latency: int) -> HarnessConfig:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from duckybio.model import ModelConfig, Read, power_on, step, transitions
-from duckybio.model.state import BioState
+from duckybio.model import ModelConfig, Read, power_on, step
+from duckybio.model import _transitions as transitions
+from duckybio.model._state import BioState
 from duckybio.spec.regmap import Flag, Reg
 
 

@@ -18,8 +18,8 @@ import pytest
 from cdevice import MUTANTS
 from mutation import mmio_operations, processes_with, summary
 
-from duckybio.kit.run import CheckConfig, CheckReport, run_check
-from duckybio.kit.targets import resolve_target
+from duckybio.kit._run import CheckConfig, CheckReport, run_check
+from duckybio.kit._targets import resolve_target
 
 EXAMPLES: Final = 100
 STEPS: Final = 30

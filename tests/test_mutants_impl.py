@@ -1,6 +1,6 @@
 """One-line bugs planted in the reference controller are caught by the white-box check.
 
-Each mutation is an exact textual replacement in ``impl/bio.py`` (see
+Each mutation is an exact textual replacement in ``impl/_bio.py`` (see
 :mod:`mutation`); the mutated module is executed afresh and the lockstep
 check runs the reference target built on it.  Every mutant must be found
 (exit code 1) and shrunk to a short trace; the unmutated source, loaded the
@@ -21,7 +21,7 @@ from mutation import (
     using_block_io,
 )
 
-from duckybio.kit.run import CheckConfig, CheckReport, run_check
+from duckybio.kit._run import CheckConfig, CheckReport, run_check
 
 #: Generated sequences and rules per sequence: enough for every mutant below.
 EXAMPLES: Final = 300

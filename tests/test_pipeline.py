@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from duckybio.kit.batches import PIPELINE_DEPTH
+from duckybio.kit._batches import PIPELINE_DEPTH
+from duckybio.kit._harness import Harness
+from duckybio.kit._policy import Policy
+from duckybio.kit._runlog import HarnessConfig, RunLog
+from duckybio.kit._target import Pipelined
+from duckybio.kit._targets import resolve_target
+from duckybio.kit._wire_client import PipelineBroken, WireTarget
 from duckybio.kit.errors import Mismatch, TargetCrashed
-from duckybio.kit.harness import Harness
-from duckybio.kit.policy import Policy
-from duckybio.kit.runlog import HarnessConfig, RunLog
-from duckybio.kit.target import Pipelined
-from duckybio.kit.targets import resolve_target
-from duckybio.kit.wire_client import PipelineBroken, WireTarget
 from duckybio.spec import wire
 from duckybio.spec.regmap import Flag, Reg
 

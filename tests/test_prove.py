@@ -1,7 +1,7 @@
 """``duckybio prove``: the proof, the model against the encoding, refuted mutants as traces.
 
 The encoding is checked against ``model.step`` on 10**5 random steps with
-edge values; each planted mutant of ``model/transitions.py`` must be refuted
+edge values; each planted mutant of ``model/_transitions.py`` must be refuted
 with a counterexample on the property it breaks, whose trace replays: it
 matches the mutant model and differs from the reference implementation.
 """
@@ -19,16 +19,16 @@ import pytest
 
 from duckybio.cli.main import main
 from duckybio.explore import DEFAULT_INVARIANTS
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.replay import replay
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._replay import replay
 from duckybio.kit.trace import Trace
 from duckybio.model import Command, EventKind, MachineState, ModelConfig, step
-from duckybio.model import transitions as tr
-from duckybio.model.events import Event
+from duckybio.model import _transitions as tr
+from duckybio.model._events import Event
 from duckybio.prove import MISMATCH, compare, prove, prove_all, random_cases, witnesses
-from duckybio.prove import encoding as enc
-from duckybio.prove.ops import Ops
+from duckybio.prove import _encoding as enc
+from duckybio.prove._ops import Ops
 from duckybio.spec.regmap import U32_MASK
 
 DIFFERENTIAL_STEPS = 100_000
@@ -109,7 +109,7 @@ def test_the_witnesses_cover_every_case_of_the_model(
     } <= outcomes
 
 
-# --- planted mutants of model/transitions.py ------------------------------------------------
+# --- planted mutants of model/_transitions.py ------------------------------------------------
 
 Patch = Callable[[pytest.MonkeyPatch], None]
 

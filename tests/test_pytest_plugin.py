@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from duckybio.cli.main import main
-from duckybio.kit.run import CheckReport
+from duckybio.kit._run import CheckReport
 
 SERVE = shlex.join([sys.executable, "-m", "duckybio", "serve"])
 
 FLIPPED = '''
-from duckybio.kit.reference_target import ReferenceTarget
+from duckybio.kit._reference_target import ReferenceTarget
 
 
 class Flipped(ReferenceTarget):

@@ -16,10 +16,10 @@ from typing import Final
 import pytest
 
 from duckybio.cli.main import main
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._replay import CLOCK_ANSWER, replay, replay_steps
 from duckybio.kit.errors import TargetRefused
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.replay import CLOCK_ANSWER, replay, replay_steps
 from duckybio.kit.trace import Step, Trace
 from duckybio.kit.vectors import DEFAULT_DIR, load_all, steps_at
 

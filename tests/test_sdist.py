@@ -81,8 +81,8 @@ def test_the_sdist_holds_what_the_tests_read(sdist: set[str]) -> None:
 
 def test_the_sdist_holds_the_package_and_its_data(sdist: set[str]) -> None:
     for name in ("duckybio/__init__.py", "duckybio/py.typed", "duckybio/spec/SPEC.md",
-                 "duckybio/spec/regmap.py", "duckybio/model/transitions.py",
-                 "duckybio/impl/bio.py", "duckybio/kit/lockstep.py",
+                 "duckybio/spec/regmap.py", "duckybio/model/_transitions.py",
+                 "duckybio/impl/_bio.py", "duckybio/kit/_lockstep.py",
                  "duckybio/spec/generated/bio.h"):
         assert name in sdist, name
     vectors = {n for n in sdist if n.startswith("duckybio/spec/vectors/") and n.endswith(".json")}

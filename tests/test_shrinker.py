@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from duckybio.kit.shrinker import Shrinker, ShrinkPass, greedy
+from duckybio.kit._shrinker import Shrinker, ShrinkPass, greedy
 
 Ints = tuple[int, ...]
 

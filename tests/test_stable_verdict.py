@@ -18,8 +18,8 @@ from errata_double import LATENCY
 from multibug_double import BUGS
 
 from duckybio.cli.main import main
-from duckybio.kit.deviations import AllowFile
-from duckybio.kit.run import CheckReport
+from duckybio.kit._deviations import AllowFile
+from duckybio.kit._run import CheckReport
 
 SEEDS = range(10)
 #: A small budget: the verdict must not depend on it (the allowed ones are replayed).

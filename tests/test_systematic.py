@@ -9,17 +9,17 @@ import pytest
 from planted import CRASH_OFFSET, PLANTED
 from target_factories import without_faults
 
-from duckybio.explore.pairs import plan_pairs
-from duckybio.kit.coverage import coverage_instance, pair_coverage, pair_plan
-from duckybio.kit.instance import Instance
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.policy import Policy
-from duckybio.kit.replay import execute
-from duckybio.kit.replay_lockstep import replay_lockstep
-from duckybio.kit.run import CheckConfig, run_check
-from duckybio.kit.runlog import HarnessConfig, RunLog
-from duckybio.kit.systematic import systematic_sequences, tour_instance
-from duckybio.kit.targets import TargetSpec, resolve_target
+from duckybio.explore._pairs import plan_pairs
+from duckybio.kit._coverage import coverage_instance, pair_coverage, pair_plan
+from duckybio.kit._instance import Instance
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._policy import Policy
+from duckybio.kit._replay import execute
+from duckybio.kit._replay_lockstep import replay_lockstep
+from duckybio.kit._run import CheckConfig, run_check
+from duckybio.kit._runlog import HarnessConfig, RunLog
+from duckybio.kit._systematic import systematic_sequences, tour_instance
+from duckybio.kit._targets import TargetSpec, resolve_target
 from duckybio.model import Phase, Transition, power_on, step
 from duckybio.spec import wire
 from duckybio.spec.regmap import PAGE_SIZE

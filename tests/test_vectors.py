@@ -25,13 +25,14 @@ from cdevice import MUTANTS
 
 from duckybio.cli import vectors as vectors_cmd
 from duckybio.cli.vectors import DEVICE, PLUMBING
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios import Body, Scenario, scenario, scenarios
+from duckybio.kit._target import Target
+from duckybio.kit._vector_file import malformed
+from duckybio.kit._wire_client import WireTarget
 from duckybio.kit.errors import Mismatch, ScenarioError, TargetBroken, VectorError
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios import Body, Scenario, scenario, scenarios
-from duckybio.kit.target import Target
-from duckybio.kit.vector_file import malformed
 from duckybio.kit.vectors import (
     DEFAULT_DIR,
     Vector,
@@ -48,7 +49,6 @@ from duckybio.kit.vectors import (
     wire_observable_ids,
     write_all,
 )
-from duckybio.kit.wire_client import WireTarget
 from duckybio.spec.regmap import Flag, Reg
 from duckybio.spec.rules import ERRATA_IDS, RULES_BY_ID, UNOBSERVABLE
 from duckybio.spec.wire import (

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._target import Target
+from duckybio.kit._wire_client import TRANSCRIPT_LINES, PipelineBroken, WireTarget
 from duckybio.kit.errors import TargetBroken, TargetRefused
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.target import Target
-from duckybio.kit.wire_client import TRANSCRIPT_LINES, PipelineBroken, WireTarget
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
 from duckybio.spec.wire import Readl
 
@@ -375,7 +375,7 @@ def test_a_forgotten_target_is_stopped_at_exit(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     script = (
         "import sys\n"
-        "from duckybio.kit.wire_client import WireTarget\n"
+        "from duckybio.kit._wire_client import WireTarget\n"
         f"keep = WireTarget({MODEL_SERVER!r})\n"
         f"open({str(pidfile)!r}, 'w').write(str(keep.pid))\n"
     )

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from duckybio.cli.main import main
-from duckybio.kit.model_target import ModelTarget
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.target import Target
-from duckybio.kit.wire_server import serve
+from duckybio.kit._model_target import ModelTarget
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._target import Target
+from duckybio.kit._wire_server import serve
 from duckybio.spec.regmap import BLOCK_SIZE, Flag, Reg
 
 BASE = 0x8400

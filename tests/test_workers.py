@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from planted import StaleReadBuffer
 
-from duckybio.kit.deviations import Deviation
-from duckybio.kit.instance import Instance
-from duckybio.kit.reference_target import ReferenceTarget
-from duckybio.kit.run import CheckConfig, CheckReport, run_check
-from duckybio.kit.targets import TargetSpec
+from duckybio.kit._deviations import Deviation
+from duckybio.kit._instance import Instance
+from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit._run import CheckConfig, CheckReport, run_check
+from duckybio.kit._targets import TargetSpec
 from duckybio.kit.workers import SEED_STRIDE, WorkerJob, jobs_for, max_workers, merge
 
 HERE = Path(__file__).parent

@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..kit.database import open_database
-from ..kit.deviations import AllowFile
+from ..kit._database import open_database
+from ..kit._deviations import AllowFile
+from ..kit._instance import Instance
+from ..kit._jsonfile import dump_json
+from ..kit._junit import Case, render_junit
+from ..kit._reproducers import save_reproducers
+from ..kit._run import CheckConfig, CheckReport, run_check
+from ..kit._targets import resolve_target
 from ..kit.errors import InputError, TargetSpecError
-from ..kit.instance import Instance
-from ..kit.jsonfile import dump_json
-from ..kit.junit import Case, render_junit
-from ..kit.reproducers import save_reproducers
-from ..kit.run import CheckConfig, CheckReport, run_check
-from ..kit.targets import resolve_target
 from ..kit.workers import WorkerDied, WorkerJob, check_workers, run_workers
 from .html_report import render_html
 from .options import add_target_options, check_outputs, integer, positive, write_text

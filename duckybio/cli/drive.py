@@ -22,10 +22,10 @@ from ..driver import (
     resolve_driver,
     run_drive,
 )
-from ..driver.scenario import MAX_BUSY_BOUND, PRELUDE_MEANING
+from ..driver._scenario import MAX_BUSY_BOUND, PRELUDE_MEANING
+from ..kit._jsonfile import dump_json, load_json
+from ..kit._junit import Case, render_junit
 from ..kit.errors import InputError
-from ..kit.jsonfile import dump_json, load_json
-from ..kit.junit import Case, render_junit
 from .options import at_most, check_outputs, integer, positive, seconds, write_text
 
 

@@ -4,7 +4,7 @@ The page holds the summary of a run, every deviation with its failure line
 and reproducer (the trace, ``repro.c`` and ``test_repro.py``), and the
 model's state diagram with each transition class shaded by how often the run
 took it, the classes it never took marked, and the classes where the device
-diverged in red (:func:`~duckybio.codegen.diagram.render_dot_shaded`).  The
+diverged in red (:func:`~duckybio.codegen._diagram.render_dot_shaded`).  The
 diagram is an inline SVG when graphviz ``dot`` is installed, else a table of
 the same classes.  No script, no external resource.
 """
@@ -14,11 +14,11 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 
-from ..codegen.diagram import class_name, derive_edges, render_dot_shaded
-from ..codegen.svg import dot_executable, render_svg
-from ..kit.printable import printable
-from ..kit.repro import render_c, render_pytest
-from ..kit.run import CheckReport
+from ..codegen._diagram import class_name, derive_edges, render_dot_shaded
+from ..codegen._svg import dot_executable, render_svg
+from ..kit._printable import printable
+from ..kit._repro import render_c, render_pytest
+from ..kit._run import CheckReport
 
 _STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 2em; color: #212121; }

@@ -13,10 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..impl.config import load_ini
-from ..impl.errors import MachineError
-from ..impl.machine import Machine
-from ..impl.storage import FileBackedStorage
+from ..impl._config import load_ini
+from ..impl._errors import MachineError
+from ..impl._machine import Machine
+from ..impl._storage import FileBackedStorage
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

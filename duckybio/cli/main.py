@@ -12,7 +12,7 @@ from types import FrameType
 from typing import TextIO
 
 from .. import __version__
-from ..kit.printable import printable
+from ..kit._printable import printable
 from . import check as check_cmd
 from . import drive as drive_cmd
 from . import explore as explore_cmd
@@ -73,7 +73,7 @@ def _on_sigterm() -> Iterator[None]:
 class _PipeSafe:
     """Standard output that stops writing, silently, once its reader has gone.
 
-    Every text is made :func:`~duckybio.kit.printable.printable` on its way: a
+    Every text is made :func:`~duckybio.kit._printable.printable` on its way: a
     target's escape sequences never reach the terminal.
 
     A run whose output is cut short (``duckybio check | head -1``) still

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from ..kit.campaign import Campaign
-from ..kit.database import open_database
+from ..kit._campaign import Campaign
+from ..kit._database import open_database
+from ..kit._run import CheckConfig, CheckReport, run_check
+from ..kit._targets import resolve_target
 from ..kit.errors import InputError, TargetSpecError
-from ..kit.run import CheckConfig, CheckReport, run_check
-from ..kit.targets import resolve_target
 from ..kit.workers import SEED_STRIDE
 from .options import integer, natural, positive, seconds
 

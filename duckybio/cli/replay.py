@@ -3,7 +3,7 @@
 The model runs beside the target, with the latency ``--latency`` declares
 for it: a step with an expected answer is compared with that answer, a step
 without one with the model's answer wherever the spec determines it (see
-:class:`~duckybio.kit.replay.ModelBeside`; the answer of a clock step only
+:class:`~duckybio.kit._replay.ModelBeside`; the answer of a clock step only
 has to be ``OK`` and a number).  A differing read of RAM or of a storage is
 reported by its first differing byte.
 
@@ -17,9 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..kit._replay import replay
+from ..kit._targets import resolve_target
 from ..kit.errors import KitError, TargetBroken, TargetSpecError, TraceError
-from ..kit.replay import replay
-from ..kit.targets import resolve_target
 from ..kit.trace import Trace
 from .options import add_target_options
 

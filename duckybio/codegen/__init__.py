@@ -1,15 +1,15 @@
 """Generators of the driver material: C header, register document, state diagrams.
 
-Every generated file (under :data:`OUT_DIR`, :mod:`.layout`) is a pure
+Every generated file (under :data:`OUT_DIR`, :mod:`._layout`) is a pure
 function of the register map (``spec/regmap.py``, SPEC.md section 2) or of
-the model: ``bio.h`` (:mod:`.header`), ``registers.md``
-(:mod:`.registers_doc`), the state diagrams, whose edges are the transitions
-the model takes under the explorer's search (:mod:`.diagram`), and their SVG
-rendering (:mod:`.svg`).  :func:`write_all` and :func:`check_all`
-(:mod:`.files`) back ``duckybio gen`` and ``duckybio gen --check``.
+the model: ``bio.h`` (:mod:`._header`), ``registers.md``
+(:mod:`._registers_doc`), the state diagrams, whose edges are the transitions
+the model takes under the explorer's search (:mod:`._diagram`), and their SVG
+rendering (:mod:`._svg`).  :func:`write_all` and :func:`check_all`
+(:mod:`._files`) back ``duckybio gen`` and ``duckybio gen --check``.
 """
 
-from .diagram import (
+from ._diagram import (
     DIAGRAM_ALPHABET,
     DIAGRAM_CONFIGS,
     DIAGRAM_DEPTH,
@@ -22,9 +22,9 @@ from .diagram import (
     render_dot,
     render_mermaid,
 )
-from .files import check_all, generated_files, read_if_exists, write_all
-from .header import Define, header_defines, render_header
-from .layout import (
+from ._files import check_all, generated_files, read_if_exists, write_all
+from ._header import Define, header_defines, render_header
+from ._layout import (
     DIAGRAM_DOC_PATH,
     DOT_PATH,
     GENERATOR,
@@ -34,8 +34,8 @@ from .layout import (
     REGISTER_DOC_PATH,
     SVG_PATH,
 )
-from .registers_doc import render_register_doc
-from .svg import dot_digest, dot_executable, render_svg, stamp_svg, svg_is_current
+from ._registers_doc import render_register_doc
+from ._svg import dot_digest, dot_executable, render_svg, stamp_svg, svg_is_current
 
 __all__ = [
     "DIAGRAM_ALPHABET",

@@ -1,7 +1,7 @@
 """Drivers of the BIO, and the checking of drivers (SPEC sections 15 and 16).
 
 - The reference driver: :class:`BioDriver` (written against any Target);
-  :func:`~.adapters.reference` is the same as a checkable driver.
+  :func:`~._adapters.reference` is the same as a checkable driver.
 - Checking a driver: a driver is a Python callable marked with :func:`drives`
   (form a; it is given a :class:`Bus`) or a program speaking the driver
   protocol (form b); :func:`resolve_driver` turns a ``--driver`` argument
@@ -10,8 +10,8 @@
   :class:`DriveReport`.
 """
 
-from .bus import CheckedBus, RuleBroken
-from .forms import (
+from ._bus import CheckedBus, RuleBroken
+from ._forms import (
     Bus,
     DriverFailed,
     DriverSpec,
@@ -20,9 +20,9 @@ from .forms import (
     python_driver,
     resolve_driver,
 )
-from .reference import BioDriver, BioError, CommandError, DeviceTimeout, StorageSelectError
-from .run import DriveConfig, DriveReport, DriveTrace, replay, run_drive, run_scenario
-from .scenario import Scenario
+from ._reference import BioDriver, BioError, CommandError, DeviceTimeout, StorageSelectError
+from ._run import DriveConfig, DriveReport, DriveTrace, replay, run_drive, run_scenario
+from ._scenario import Scenario
 
 __all__ = [
     "BioDriver",

@@ -1,16 +1,16 @@
 """Exhaustive breadth-first exploration of a small instance of the model.
 
 :class:`ExploreInstance` fixes a tiny machine and its event alphabet
-(:mod:`.instance`); :data:`DEFAULT_INVARIANTS` are the protocol's invariants
-(SPEC.md section 10, :mod:`.invariants`); :func:`explore` visits every state
-reachable from power-on and checks them (:mod:`.search`), returning an
-:class:`ExploreResult` (:mod:`.result`) whose traces are :class:`MmioStep`
-lists (:mod:`.trace`).  :class:`BreadthFirst` is the search itself, for other
+(:mod:`._instance`); :data:`DEFAULT_INVARIANTS` are the protocol's invariants
+(SPEC.md section 10, :mod:`._invariants`); :func:`explore` visits every state
+reachable from power-on and checks them (:mod:`._search`), returning an
+:class:`ExploreResult` (:mod:`._result`) whose traces are :class:`MmioStep`
+lists (:mod:`._trace`).  :class:`BreadthFirst` is the search itself, for other
 walks of the model's state space (the generated state diagrams use it).
 """
 
-from .instance import ExploreInstance, ExploreStorage
-from .invariants import (
+from ._instance import ExploreInstance, ExploreStorage
+from ._invariants import (
     DEFAULT_INVARIANTS,
     Invariant,
     StateCheck,
@@ -19,8 +19,8 @@ from .invariants import (
     TransitionCheck,
     TransitionInvariant,
 )
-from .result import ExploreResult, LatencyRun, Violation, Witness
-from .search import (
+from ._result import ExploreResult, LatencyRun, Violation, Witness
+from ._search import (
     DEFAULT_MAX_STATES,
     AdmitHook,
     BreadthFirst,
@@ -29,7 +29,7 @@ from .search import (
     VisitHook,
     explore,
 )
-from .trace import MmioStep, trace_of
+from ._trace import MmioStep, trace_of
 
 __all__ = [
     "DEFAULT_INVARIANTS",

@@ -25,8 +25,24 @@ What users call is exported here; everything else in the package is internal.
 - Errors: :class:`KitError` and everything under it.
 """
 
-from .coverage import CoverageReport
-from .deviations import AllowedDeviation, AllowFile, Deviation
+from ._coverage import CoverageReport
+from ._deviations import AllowedDeviation, AllowFile, Deviation
+from ._fill import words
+from ._harness import Harness
+from ._instance import Instance, StorageShape
+from ._lockstep import LockstepMachine, lockstep_class
+from ._model_target import ModelTarget
+from ._policy import Policy, policy_for
+from ._reference_target import ReferenceTarget
+from ._replay import replay_steps
+from ._replay_lockstep import ReplayOutcome, replay_lockstep
+from ._repro import render_c, render_pytest
+from ._run import CheckConfig, CheckReport, run_check
+from ._runlog import HarnessConfig, RunLog
+from ._target import Target
+from ._targets import TargetSpec, import_object, names_python_object, resolve_target, split_command
+from ._wire_client import WireTarget
+from ._wire_server import serve
 from .errors import (
     InputError,
     KitError,
@@ -41,23 +57,7 @@ from .errors import (
     TraceError,
     VectorError,
 )
-from .fill import words
-from .harness import Harness
-from .instance import Instance, StorageShape
-from .lockstep import LockstepMachine, lockstep_class
-from .model_target import ModelTarget
-from .policy import Policy, policy_for
-from .reference_target import ReferenceTarget
-from .replay import replay_steps
-from .replay_lockstep import ReplayOutcome, replay_lockstep
-from .repro import render_c, render_pytest
-from .run import CheckConfig, CheckReport, run_check
-from .runlog import HarnessConfig, RunLog
-from .target import Target
-from .targets import TargetSpec, import_object, names_python_object, resolve_target, split_command
 from .trace import Step, Trace, parse_steps
-from .wire_client import WireTarget
-from .wire_server import serve
 
 __all__ = [
     "AllowFile",

@@ -30,9 +30,9 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..spec.wire import WireError, format_answer, parse_answer, parse_command
+from ._fill import expand, references
+from ._jsonfile import MAX_JSON_BYTES, load_json
 from .errors import TraceError
-from .fill import expand, references
-from .jsonfile import MAX_JSON_BYTES, load_json
 
 _ARROW = " => "
 #: The file the trace format's JSON Schema is published in, beside SPEC.md.

@@ -1,11 +1,11 @@
 """Golden test vectors: fixed wire sequences with the answers every conforming device gives.
 
-A vector (:class:`~duckybio.kit.vector_file.Vector`, format
+A vector (:class:`~duckybio.kit._vector_file.Vector`, format
 ``duckybio-vector/2``) is a trace whose polls and probes let it run on a
 device of any latency within a declared bound.  The files under
 ``spec/vectors/`` are generated from the scenarios
-(:mod:`duckybio.kit.scenarios`) by playing each on the model at latencies 0
-and 1 (:func:`~duckybio.kit.vector_record.record`); an implementer in any
+(:mod:`duckybio.kit._scenarios`) by playing each on the model at latencies 0
+and 1 (:func:`~duckybio.kit._vector_record.record`); an implementer in any
 language runs them with a line parser (see ``spec/vectors/README.md``).
 
 Expected answers are only recorded where every conforming implementation
@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Final
 
 from ..spec.rules import SPEC_PATH, observable_ids
+from ._scenarios import scenarios
+from ._vector_file import VECTOR_FORMAT, Vector, VectorStep, VectorTrace
+from ._vector_record import RECORD_LATENCIES, record
+from ._vector_run import VectorRun, run_vector, steps_at
 from .errors import VectorError
-from .scenarios import scenarios
-from .vector_file import VECTOR_FORMAT, Vector, VectorStep, VectorTrace
-from .vector_record import RECORD_LATENCIES, record
-from .vector_run import VectorRun, run_vector, steps_at
 
 __all__ = [
     "DEFAULT_DIR",

@@ -32,21 +32,21 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
-from .coverage import (
+from ._coverage import (
     CoverageReport,
     PairCoverageReport,
     coverage_instance,
     pair_plan,
     reachable_classes,
 )
-from .deviations import AllowedDeviation, Deviation, in_report_order
+from ._deviations import AllowedDeviation, Deviation, in_report_order
+from ._instance import Instance
+from ._policy import policy_for
+from ._process import exit_text
+from ._run import CheckConfig, CheckReport, run_check
+from ._systematic import systematic_sequences
+from ._targets import resolve_target
 from .errors import InputError, TargetBroken
-from .instance import Instance
-from .policy import policy_for
-from .process import exit_text
-from .run import CheckConfig, CheckReport, run_check
-from .systematic import systematic_sequences
-from .targets import resolve_target
 
 #: Seeds of two workers are this far apart.
 SEED_STRIDE = 1 << 32

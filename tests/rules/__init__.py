@@ -2,7 +2,7 @@
 
 One module a section of the specification.  A test replays the scenario (or
 one case of it) that the golden vector of the same name records, through
-:class:`~duckybio.kit.scenario.Session` on each target of
+:class:`~duckybio.kit._scenario.Session` on each target of
 ``tests/target_factories.py``: the answers the scenario pins are checked
 there, and the test adds what only Python can check (whole-machine
 snapshots, clock values, counts).

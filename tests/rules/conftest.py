@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from target_factories import TARGET_FACTORIES, busy_target_names
 
-from duckybio.kit.scenario import Session
+from duckybio.kit._scenario import Session
 
 from .support import session
 

@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from target_factories import TARGET_FACTORIES, TARGET_LATENCY
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios import by_name
-from duckybio.kit.testbed import RAM_SIZE, splice
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios import by_name
+from duckybio.kit._testbed import RAM_SIZE, splice
 from duckybio.spec.rules import is_known
 
 #: Rule or erratum id -> names of the tests that pin it.

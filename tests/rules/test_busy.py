@@ -9,15 +9,15 @@ from __future__ import annotations
 import pytest
 from target_factories import TARGET_LATENCY
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios.busy import (
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios.busy import (
     COMPLETION_CASES,
     DEFERRED_EXTRAS,
     completes_in_status_write,
     completion_case,
     deferred_srst,
 )
-from duckybio.kit.testbed import (
+from duckybio.kit._testbed import (
     BUSY,
     CONTENT_A,
     CONTENT_B,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios.commands import (
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios.commands import (
     BOUNDS_CASES,
     COMMAND_KINDS,
     DMA_RANGE_CASES,
@@ -16,7 +16,7 @@ from duckybio.kit.scenarios.commands import (
     exact_case,
     no_storage,
 )
-from duckybio.kit.testbed import (
+from duckybio.kit._testbed import (
     CONTENT_A,
     CONTENT_B,
     DMA,

@@ -3,7 +3,7 @@ driver (section 15), on every target."""
 
 from __future__ import annotations
 
-from duckybio.kit.scenario import Session
+from duckybio.kit._scenario import Session
 
 from .support import pins, play
 

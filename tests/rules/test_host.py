@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios import by_name
+from duckybio.kit._scenarios.host import BAD_GEOMETRIES, MALFORMED_LINES, bad_geometry
+from duckybio.kit._testbed import CONTENT_A, ERR, RAM_SIZE, RDY, SID_A
+from duckybio.kit._wire_client import WireTarget
 from duckybio.kit.errors import TargetRefused
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios import by_name
-from duckybio.kit.scenarios.host import BAD_GEOMETRIES, MALFORMED_LINES, bad_geometry
-from duckybio.kit.testbed import CONTENT_A, ERR, RAM_SIZE, RDY, SID_A
 from duckybio.kit.vectors import DEFAULT_DIR, Vector, file_name, run_vector
-from duckybio.kit.wire_client import WireTarget
 from duckybio.spec.wire import Fail
 
 from .support import pins, play

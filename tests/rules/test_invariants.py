@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios.invariants import ERR_CAUSES, HOSTILE, err_sticky, hostile
-from duckybio.kit.testbed import (
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios.invariants import ERR_CAUSES, HOSTILE, err_sticky, hostile
+from duckybio.kit._testbed import (
     BUSY,
     CONTENT_A,
     CONTENT_B,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from target_factories import TARGET_FACTORIES, TARGET_LATENCY, busy_target_names
 
-from duckybio.kit.scenarios import by_name, scenarios
+from duckybio.kit._scenarios import by_name, scenarios
 from duckybio.spec.regmap import (
     BLOCK_SIZE,
     DATA_INVALID,

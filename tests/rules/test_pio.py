@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from duckybio.kit.scenario import Session
+from duckybio.kit._scenario import Session
 
 from .support import pins, play
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios.reads import WRITE_ONLY, write_only_registers
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios.reads import WRITE_ONLY, write_only_registers
 from duckybio.spec.regmap import READABLE_FLAGS, Reg
 
 from .support import pins, play

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios.reset import RESET_PROBES, dirty
-from duckybio.kit.testbed import (
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios.reset import RESET_PROBES, dirty
+from duckybio.kit._testbed import (
     CONTENT_A,
     CONTENT_B,
     SRST,

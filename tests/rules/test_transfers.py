@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.scenarios.transfers import (
+from duckybio.kit._scenario import Session
+from duckybio.kit._scenarios.transfers import (
     COUNT_ZERO_CASES,
     count_zero_case,
     pio_write_zeros,
     write_pads,
 )
-from duckybio.kit.testbed import (
+from duckybio.kit._testbed import (
     CONTENT_A,
     CONTENT_B,
     DMA,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from duckybio.kit.scenario import Session
-from duckybio.kit.testbed import CONTENT_A, CONTENT_B, RAM_SIZE, Snap, le_bytes, splice
+from duckybio.kit._scenario import Session
+from duckybio.kit._testbed import CONTENT_A, CONTENT_B, RAM_SIZE, Snap, le_bytes, splice
 from duckybio.spec.regmap import BLOCK_SIZE
 
 from .support import pins, play
