@@ -384,7 +384,7 @@ def fuzz_allow(count: int, rng: random.Random, tally: Tally) -> None:
                 tally.traceback(path.read_bytes()[:200])
 
 
-TRACE: Final = {"driver": "duckybio.driver._adapters:reference", "busy_bound": 2, "rule": "D-3",
+TRACE: Final = {"driver": "duckybio.driver:reference", "busy_bound": 2, "rule": "D-3",
                 "failure": "D-3: a read's bytes differ", "log": ["> request read 0x1 0x0 0x1"],
                 "scenario": {"instance": {"ram_size": 16384, "mmio_base": 16384,
                                           "storages": [{"sid": 1, "size": 4096}]},
@@ -405,7 +405,7 @@ def within_caps(trace: DriveTrace) -> bool:
 
 def fuzz_traces(count: int, rng: random.Random, tally: Tally) -> None:
     """Drive traces, loaded as ``--replay`` loads them; those within the caps replayed."""
-    spec = python_driver(reference, "duckybio.driver._adapters:reference")
+    spec = python_driver(reference, "duckybio.driver:reference")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "trace.json"
         for _ in range(count):

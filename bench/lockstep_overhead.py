@@ -27,8 +27,10 @@ from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from duckybio.cli.options import positive
-from duckybio.kit import HarnessConfig, LockstepMachine, ReferenceTarget, TargetSpec, policy_for
+from duckybio.kit import HarnessConfig, ReferenceTarget, TargetSpec
 from duckybio.kit._harness import Harness
+from duckybio.kit._lockstep import LockstepMachine
+from duckybio.kit._policy import policy_for
 from duckybio.kit._target import Target
 from duckybio.model import BioState
 from duckybio.spec import wire

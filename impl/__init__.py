@@ -1,6 +1,6 @@
 """The concrete implementation: storages, paged RAM, the BIO and a small machine."""
 
-from ._bio import BlockIO, InFlight, StorageLookup
+from ._bio import BlockIO, Direction, InFlight
 from ._config import BioConfig, MachineConfig, StorageConfig, load_ini, parse_config
 from ._errors import (
     BootError,
@@ -11,7 +11,7 @@ from ._errors import (
     StorageOpenError,
 )
 from ._machine import Machine
-from ._memory import Memory, MMIOHandler
+from ._memory import Memory
 from ._rbuf import ReadBuffer
 from ._storage import FileBackedStorage, MemoryStorage, Storage
 
@@ -20,9 +20,9 @@ __all__ = [
     "BlockIO",
     "BootError",
     "ConfigError",
+    "Direction",
     "FileBackedStorage",
     "InFlight",
-    "MMIOHandler",
     "Machine",
     "MachineConfig",
     "MachineError",
@@ -33,7 +33,6 @@ __all__ = [
     "StorageConfig",
     "StorageConfigError",
     "StorageIOError",
-    "StorageLookup",
     "StorageOpenError",
     "load_ini",
     "parse_config",

@@ -37,9 +37,9 @@ from ._memory import Memory
 from ._rbuf import WINDOW, ReadBuffer
 from ._storage import Storage, StorageIOError
 
-__all__ = ["BlockIO", "InFlight", "Op", "StorageLookup"]
+__all__ = ["BlockIO", "Direction", "InFlight", "StorageLookup"]
 
-Op = Literal["read", "write"]
+Direction = Literal["read", "write"]
 StorageLookup = Callable[[int], Storage | None]
 
 RDY: Final = int(Flag.RDY)
@@ -57,7 +57,7 @@ _ZEROS: Final = bytes(WINDOW)
 class InFlight:
     """The command in flight: the registers latched when it started."""
 
-    op: Op
+    op: Direction
     sid: int | None
     block: int
     count: int
@@ -284,7 +284,7 @@ class BlockIO:
 
     # --- commands --------------------------------------------------------------------------
 
-    def _start(self, op: Op) -> None:
+    def _start(self, op: Direction) -> None:
         command = InFlight(op, self._sid, self._block, self._count, self._addr, self._dma,
                            self.latency)
         self._command = command

@@ -5,8 +5,6 @@ from ._events import Complete, Event, EventKind, Read, Tick, Write
 from ._state import RESET_BIO, BioState, Command, MachineState, Op, power_on
 from ._transitions import (
     IO_ERROR,
-    TABLE,
-    Activity,
     Output,
     Phase,
     Transition,
@@ -23,8 +21,6 @@ from ._transitions import (
 __all__ = [
     "IO_ERROR",
     "RESET_BIO",
-    "TABLE",
-    "Activity",
     "BioState",
     "Command",
     "Complete",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from duckybio.driver import Bus, drives
-from duckybio.kit import TargetRefused
+from duckybio.kit.errors import TargetRefused
 from duckybio.spec.drive import Declaration, Outcome, Request
 from duckybio.spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE, Flag, Reg
 

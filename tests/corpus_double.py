@@ -6,7 +6,7 @@ clarification n of SPEC section 11) and says, as a behaviour, what its device
 does instead.  The device is the reference controller with that one behaviour
 changed (:class:`CorpusBIO`, built on the planted-defect doubles
 :class:`~multibug_double.MultiBugBIO` and
-:class:`~duckybio.kit._errata_double.ErrataBIO`), or a host that answers one
+:class:`~duckybio.kit.errata_double.ErrataBIO`), or a host that answers one
 host command wrongly (:class:`CorpusTarget`); it is checked as any other
 target, black box, never as the reference.  ``latency`` is the device's own
 latency: the exact bound it is checked at.
@@ -27,13 +27,13 @@ from typing import Final
 from multibug_double import MultiBugBIO
 from planted import ReservedCrash
 
-from duckybio.impl._bio import InFlight, Op
+from duckybio.impl import Direction, InFlight
 from duckybio.impl._machine import Machine
 from duckybio.impl._memory import Memory
 from duckybio.impl._rbuf import ReadBuffer
 from duckybio.impl._storage import MemoryStorage, Storage
-from duckybio.kit._errata_double import ErrataTarget
 from duckybio.kit._target import Target
+from duckybio.kit.errata_double import ErrataTarget
 from duckybio.kit.errors import TargetRefused
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID, PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 from duckybio.spec.wire import WIRE_MAX
@@ -168,7 +168,7 @@ class CorpusBIO(MultiBugBIO):
 
     # --- commands ------------------------------------------------------------------------
 
-    def _start(self, op: Op) -> None:
+    def _start(self, op: Direction) -> None:
         if self.breaks == "start-clears-err":
             self._flags &= ~ERR
         if self._latencies is not None:

@@ -1,14 +1,15 @@
 """The errata double of the package, under the name the tests and their command lines use.
 
 ``--target errata_double:e5`` ... ``errata_double:every`` (tests on ``sys.path``);
-see :mod:`duckybio.kit._errata_double`.
+see :mod:`duckybio.kit.errata_double`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from duckybio.kit._errata_double import (
+from duckybio.kit._target import Target
+from duckybio.kit.errata_double import (
     CHECKABLE,
     LATENCY,
     NOT_ON_THE_WIRE,
@@ -21,7 +22,6 @@ from duckybio.kit._errata_double import (
     latency_of,
     without,
 )
-from duckybio.kit._target import Target
 
 __all__ = ["CHECKABLE", "LATENCY", "NOT_ON_THE_WIRE", "PLANTABLE", "VECTORS_ONLY", "ErrataBIO",
            "ErrataTarget", "all_errata_factory", "errata_factory", "latency_of", "without"]

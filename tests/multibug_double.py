@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection
 from typing import Final
 
 from duckybio.impl._machine import Machine
-from duckybio.kit._errata_double import ErrataBIO
 from duckybio.kit._reference_target import ReferenceTarget
 from duckybio.kit._target import Target
+from duckybio.kit.errata_double import ErrataBIO
 from duckybio.spec.regmap import Flag
 
 #: Every bug this double can plant.

@@ -632,7 +632,7 @@ def test_a_bad_output_path_is_refused_before_the_run(
     path = _output_path(tmp_path, kind)
     before = sorted(p.name for p in tmp_path.iterdir())
     args = (["check", "--examples", "1", "--quiet"] if command == "check" else
-            ["drive", "--driver", "duckybio.driver._adapters:reference", "--examples", "1"])
+            ["drive", "--driver", "duckybio.driver:reference", "--examples", "1"])
     assert main([*args, option, str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "", "the run started"
@@ -657,7 +657,7 @@ def test_a_report_is_written_to_a_device_and_a_path_that_is_not_utf8(
 
 #: A saved drive trace that replays: the reference driver keeps every rule on it.
 _DRIVE_TRACE: Final = {
-    "driver": "duckybio.driver._adapters:reference", "busy_bound": 2, "rule": "D-1",
+    "driver": "duckybio.driver:reference", "busy_bound": 2, "rule": "D-1",
     "failure": "D-1: an earlier failure", "log": [],
     "scenario": {"instance": {"ram_size": 0x4000, "mmio_base": 0x2000,
                               "storages": [{"sid": 1, "size": 0x400}]},
@@ -698,7 +698,7 @@ def test_a_bad_drive_trace_is_one_line_exit_2(
     node[where[-1]] = value
     path = tmp_path / "drive-trace.json"
     path.write_text(json.dumps(trace))
-    assert main(["drive", "--driver", "duckybio.driver._adapters:reference",
+    assert main(["drive", "--driver", "duckybio.driver:reference",
                  "--replay", str(path), "--out", str(tmp_path / "out")]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
@@ -710,7 +710,7 @@ def test_a_bad_drive_trace_is_one_line_exit_2(
 def test_the_good_drive_trace_replays(tmp_path: Path) -> None:
     path = tmp_path / "drive-trace.json"
     path.write_text(json.dumps(_DRIVE_TRACE))
-    assert main(["drive", "--driver", "duckybio.driver._adapters:reference",
+    assert main(["drive", "--driver", "duckybio.driver:reference",
                  "--replay", str(path), "--out", str(tmp_path / "out")]) == 0
 
 

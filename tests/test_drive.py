@@ -17,17 +17,10 @@ import buggy_drivers
 import pytest
 from cdevice import CC, NO_CC
 
-from duckybio.driver import (
-    DriveConfig,
-    DriverFailed,
-    DriverSpecError,
-    Scenario,
-    resolve_driver,
-    run_drive,
-    run_scenario,
-)
+from duckybio.driver import DriveConfig, DriverFailed, DriverSpecError, resolve_driver, run_drive
 from duckybio.driver._bus import CheckedBus, access_budget
-from duckybio.driver._scenario import Step, why_invalid
+from duckybio.driver._run import run_scenario
+from duckybio.driver._scenario import Scenario, Step, why_invalid
 from duckybio.kit import Instance, StorageShape
 from duckybio.spec.drive import (
     DRIVER_RULES,
@@ -90,7 +83,7 @@ def test_a_flaw_that_needs_latency_is_not_reported_at_bound_0() -> None:
 
 @pytest.mark.parametrize("bound", [0, 2, 8])
 def test_reference_driver_keeps_every_rule(bound: int) -> None:
-    assert _check("duckybio.driver._adapters:reference", bound) == (None, None)
+    assert _check("duckybio.driver:reference", bound) == (None, None)
 
 
 @pytest.mark.parametrize("bound", [0, 2, 8])
@@ -124,7 +117,7 @@ def test_c_example_driver_declares_one_block() -> None:
 # --- form (b) in Python; a driver process that fails ----------------------------------
 
 def test_form_b_runs_a_python_program() -> None:
-    assert _check(f"{WIRE_DRIVER} duckybio.driver._adapters:reference", 2, examples=4) == (
+    assert _check(f"{WIRE_DRIVER} duckybio.driver:reference", 2, examples=4) == (
         None, None)
 
 
@@ -206,7 +199,7 @@ def test_a_scenario_runs_its_preludes_and_latencies() -> None:
     steps = tuple(Step(prelude=p, op="read", sid=1, block=0, count=1, addr=0x1000, mode="pio")
                   for p in ("err", "dma", "half", "failed"))
     scenario = Scenario(instance=inst, steps=steps, latencies=(3, 0))
-    outcome = run_scenario(resolve_driver("duckybio.driver._adapters:reference"), scenario, 3)
+    outcome = run_scenario(resolve_driver("duckybio.driver:reference"), scenario, 3)
     assert outcome.broken is None and outcome.requests == 4
     assert sum("clock_step" in line for line in outcome.log) >= 3
     forgets = run_scenario(resolve_driver("buggy_drivers:forgets_srst"), scenario, 3)
@@ -230,7 +223,7 @@ def test_the_budget_counts_the_latencies_the_device_shows_not_the_bound() -> Non
     assert budgets == [access_budget(request, 2)] * 2
     assert access_budget(request, 2) < access_budget(request, 50)
     for bound in (2, 50):
-        outcome = run_scenario(resolve_driver("duckybio.driver._adapters:reference"), scenario,
+        outcome = run_scenario(resolve_driver("duckybio.driver:reference"), scenario,
                                bound)
         assert outcome.broken is None, bound
     spins = run_scenario(resolve_driver("buggy_drivers:polls_rdy_only"), Scenario(

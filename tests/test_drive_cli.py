@@ -17,7 +17,7 @@ FAULTY = f"{sys.executable} {Path(__file__).resolve().parent / 'faulty_driver.py
 
 def test_a_good_driver_exits_0_and_writes_json_and_junit(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["drive", "--driver", "duckybio.driver._adapters:reference", "--busy-bound", "2",
+    code = main(["drive", "--driver", "duckybio.driver:reference", "--busy-bound", "2",
                  "--examples", "10", "--json", str(tmp_path / "r.json"),
                  "--junit-xml", str(tmp_path / "r.xml")])
     assert code == 0

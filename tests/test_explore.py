@@ -11,15 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from duckybio.cli import explore as explore_cmd
-from duckybio.explore import (
-    BreadthFirst,
-    ExploreInstance,
-    ExploreResult,
-    ExploreStorage,
-    MmioStep,
-    Violation,
-    explore,
-)
+from duckybio.explore import BreadthFirst, ExploreInstance, ExploreResult, ExploreStorage, explore
+from duckybio.explore._result import Violation
+from duckybio.explore._trace import MmioStep
 from duckybio.model import (
     Complete,
     Event,

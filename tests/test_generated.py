@@ -18,6 +18,8 @@ import pytest
 
 from duckybio import codegen
 from duckybio.cli import gen as gen_cmd
+from duckybio.codegen import _layout as layout
+from duckybio.codegen import _svg as svg_file
 from duckybio.model import (
     Complete,
     Event,
@@ -96,7 +98,7 @@ def test_header_compiles_and_matches_register_map(tmp_path: Path) -> None:
     cc = c_compiler()
     if cc is None:
         pytest.skip("no C compiler (cc or gcc) on PATH")
-    header_dir = ROOT / codegen.HEADER_PATH.parent
+    header_dir = ROOT / layout.HEADER_PATH.parent
     compile_check(cc, header_dir, expected_defines(), tmp_path)
     wrong = dict(expected_defines())
     wrong["BIO_DATA"] += regmap.WORD_SIZE
@@ -121,12 +123,12 @@ def parse_defines(header: str) -> dict[str, int]:
 
 
 def test_header_values_parse_back_to_register_map() -> None:
-    header = committed(codegen.HEADER_PATH)
+    header = committed(layout.HEADER_PATH)
     assert parse_defines(header) == expected_defines()
 
 
 def test_header_is_guarded_commented_and_marked_generated() -> None:
-    header = committed(codegen.HEADER_PATH)
+    header = committed(layout.HEADER_PATH)
     lines = header.splitlines()
     directives = [line for line in lines if line.startswith("#")]
     assert directives[0] == "#ifndef DUCKYBIO_BIO_H"
@@ -143,7 +145,7 @@ def test_header_is_guarded_commented_and_marked_generated() -> None:
 # --- the register document -------------------------------------------------------------
 
 def test_register_doc_tables_follow_register_map() -> None:
-    doc = committed(codegen.REGISTER_DOC_PATH)
+    doc = committed(layout.REGISTER_DOC_PATH)
     for reg in REGISTER_DEFS:
         row = next(line for line in doc.splitlines()
                    if line.startswith(f"| `{reg.offset:#04x}` |"))
@@ -167,18 +169,18 @@ def test_committed_generated_files_are_up_to_date() -> None:
 
 def test_svg_was_rendered_from_the_committed_dot() -> None:
     svg = committed(codegen.SVG_PATH)
-    dot = committed(codegen.DOT_PATH)
+    dot = committed(layout.DOT_PATH)
     assert "<svg" in svg
-    assert codegen.svg_is_current(svg, dot)
-    assert not codegen.svg_is_current(svg, dot + "\n")
+    assert svg_file.svg_is_current(svg, dot)
+    assert not svg_file.svg_is_current(svg, dot + "\n")
 
 
 def test_check_all_reports_a_stale_file(tmp_path: Path) -> None:
     codegen.write_all(tmp_path, svg=False)
     assert codegen.check_all(tmp_path) == [codegen.SVG_PATH]
-    header = tmp_path / codegen.HEADER_PATH
+    header = tmp_path / layout.HEADER_PATH
     header.write_text(header.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert codegen.check_all(tmp_path) == [codegen.HEADER_PATH, codegen.SVG_PATH]
+    assert codegen.check_all(tmp_path) == [layout.HEADER_PATH, codegen.SVG_PATH]
 
 
 # --- the state diagrams ----------------------------------------------------------------------
@@ -257,9 +259,9 @@ def test_diagrams_show_exactly_the_transitions_the_model_takes() -> None:
     model_edges: set[EdgeTuple] = set()
     for cfg in MACHINES:
         model_edges |= observed(cfg, 7)
-    dot_edges = parse_dot(committed(codegen.DOT_PATH))
+    dot_edges = parse_dot(committed(layout.DOT_PATH))
     assert dot_edges == model_edges
-    assert parse_mermaid(committed(codegen.MERMAID_PATH)) == model_edges
+    assert parse_mermaid(committed(layout.MERMAID_PATH)) == model_edges
     phases = {e[0] for e in model_edges} | {e[1] for e in model_edges}
     assert phases == {Phase.READY, Phase.READY_ERR, Phase.ERROR, Phase.BUSY, Phase.BUSY_ERR}
 
@@ -274,7 +276,7 @@ def test_diagram_covers_steps_from_hand_built_states() -> None:
         Phase.READY_ERR: run(cfg, start, [Write(Reg.SID, 8), Write(Reg.SID, 7),
                                           Write(Reg.STATUS, int(Flag.READ)), Tick()]),
     }
-    dot_edges = parse_dot(committed(codegen.DOT_PATH))
+    dot_edges = parse_dot(committed(layout.DOT_PATH))
     for phase, state in states.items():
         assert phase_of(state.bio) is phase
         for event in ALPHABET:

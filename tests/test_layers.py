@@ -8,6 +8,10 @@ layer of the imported module, and the edge must be one :data:`LAYERS` allows.
 No module imports anything inside a function body (a function-level import
 would hide a cycle), the layer graph is acyclic, and the README's layer
 diagram states exactly the edges of :data:`LAYERS`.
+
+A layer is entered through its public face: an import from another layer
+names a public module (no ``_``-private part below ``duckybio``) and only
+names in that module's ``__all__`` (tests and benchmarks may reach inside).
 """
 
 from __future__ import annotations
@@ -251,6 +255,56 @@ def cycle(graph: Mapping[str, frozenset[str] | set[str]]) -> list[str] | None:
     return None
 
 
+def _is_private(name: str) -> bool:
+    """Whether module ``name`` is private: a part below the package starts with ``_``."""
+    return any(part.startswith("_") and not part.startswith("__")
+               for part in name.split(".")[1:])
+
+
+def public_names(module: Module) -> frozenset[str] | None:
+    """The names ``module`` lists in ``__all__`` (``None``: it has none)."""
+    for node in module.tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "__all__"
+                and isinstance(node.value, ast.List | ast.Tuple)):
+            return frozenset(elt.value for elt in node.value.elts
+                             if isinstance(elt, ast.Constant) and isinstance(elt.value, str))
+    return None
+
+
+def _imported_names(module: Module) -> Iterator[tuple[ast.ImportFrom | ast.Import, str, str]]:
+    """Every ``(node, module, name)`` ``module`` imports (``name`` empty: the module itself)."""
+    for node, _ in _walk(module.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, alias.name, ""
+        elif isinstance(node, ast.ImportFrom):
+            base = _relative_base(module, node.level) if node.level else ""
+            source = ".".join(part for part in (base, node.module) if part)
+            for alias in node.names:
+                yield node, source, alias.name
+
+
+def bypasses(modules: Mapping[str, Module]) -> list[str]:
+    """One line for every import from another layer that goes past its public face."""
+    problems: list[str] = []
+    for module in modules.values():
+        source = layer_of(module.name) or module.name
+        for node, target, name in _imported_names(module):
+            full = f"{target}.{name}" if name and f"{target}.{name}" in modules else target
+            if layer_of(full) in (None, source) or full not in modules:
+                continue
+            where = f"{module.path}:{node.lineno} `{ast.unparse(node)}`"
+            if _is_private(full):
+                problems.append(f"{where}: {full} is private to {layer_of(full)}; import its "
+                                f"public names from duckybio.{layer_of(full)}")
+                continue
+            listed = public_names(modules[full])
+            if full == target and name and listed is not None and name not in listed:
+                problems.append(f"{where}: {name} is not in {full}.__all__")
+    return problems
+
+
 # --- the README's diagram ------------------------------------------------------------
 
 _EDGE = re.compile(r"^(?P<layer>\S+)\s+->\s+(?P<targets>.+)$")
@@ -315,6 +369,16 @@ def test_the_layer_table_and_the_used_edges_are_acyclic() -> None:
     assert cycle(used) is None, f"the imports form a layer cycle: {cycle(used)}"
     for layer, targets in LAYERS.items():
         assert layer not in targets and targets <= set(LAYERS), layer
+
+
+def test_a_layer_is_entered_through_its_public_names() -> None:
+    problems = bypasses(package())
+    assert not problems, "imports past a layer's public face:\n" + "\n".join(problems)
+
+
+def test_the_kit_shows_at_most_twenty_names() -> None:
+    listed = public_names(package()[f"{PACKAGE}.kit"])
+    assert listed is not None and len(listed) <= 20, sorted(listed or ())
 
 
 def test_the_readme_diagram_states_the_layer_table() -> None:

@@ -16,18 +16,17 @@ from mutation import FlippedStatus
 from duckybio.kit import (
     CheckConfig,
     HarnessConfig,
-    Mismatch,
     Policy,
     ReferenceTarget,
     TargetSpec,
-    lockstep_class,
-    policy_for,
-    replay_lockstep,
     resolve_target,
     run_check,
 )
-from duckybio.kit._policy import OPEN_LATENCY
+from duckybio.kit._lockstep import lockstep_class
+from duckybio.kit._policy import OPEN_LATENCY, policy_for
+from duckybio.kit._replay_lockstep import replay_lockstep
 from duckybio.kit._runlog import RunLog
+from duckybio.kit.errors import Mismatch
 
 
 def reference(latency: int) -> HarnessConfig:

@@ -26,9 +26,13 @@ from duckybio.kit.trace import Trace
 from duckybio.model import Command, EventKind, MachineState, ModelConfig, step
 from duckybio.model import _transitions as tr
 from duckybio.model._events import Event
-from duckybio.prove import MISMATCH, compare, prove, prove_all, random_cases, witnesses
 from duckybio.prove import _encoding as enc
+from duckybio.prove import prove
+from duckybio.prove._conformance import MISMATCH, compare
+from duckybio.prove._inductive import prove_all
 from duckybio.prove._ops import Ops
+from duckybio.prove._sampling import random_cases
+from duckybio.prove._witness import witnesses
 from duckybio.spec.regmap import U32_MASK
 
 DIFFERENTIAL_STEPS = 100_000

@@ -16,7 +16,7 @@ from duckybio.kit._run import CheckReport
 SERVE = shlex.join([sys.executable, "-m", "duckybio", "serve"])
 
 FLIPPED = '''
-from duckybio.kit._reference_target import ReferenceTarget
+from duckybio.kit import ReferenceTarget
 
 
 class Flipped(ReferenceTarget):

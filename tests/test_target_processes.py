@@ -88,7 +88,7 @@ def test_a_detached_child_of_a_driver_is_reaped(
     marker = f"duckybio-detached-{os.getpid()}-driver"
     wire_driver = Path(__file__).with_name("wire_driver.py")
     script = _escaping(tmp_path, "driver.sh", marker,
-                       f"{sys.executable} {wire_driver} duckybio.driver._adapters:reference")
+                       f"{sys.executable} {wire_driver} duckybio.driver:reference")
     assert main(["drive", "--driver", str(script), "--examples", "3",
                  "--out", str(tmp_path / "out")]) == 0
     assert "KEEPS THE DRIVER RULES" in capsys.readouterr().out

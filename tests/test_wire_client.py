@@ -375,7 +375,7 @@ def test_a_forgotten_target_is_stopped_at_exit(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     script = (
         "import sys\n"
-        "from duckybio.kit._wire_client import WireTarget\n"
+        "from duckybio.kit import WireTarget\n"
         f"keep = WireTarget({MODEL_SERVER!r})\n"
         f"open({str(pidfile)!r}, 'w').write(str(keep.pid))\n"
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 
 from duckybio.driver import Bus
-from duckybio.kit import TargetRefused, import_object
+from duckybio.kit._targets import import_object
+from duckybio.kit.errors import TargetRefused
 from duckybio.spec import wire
 from duckybio.spec.drive import DRIVE_PROTOCOL, Declaration, format_done, parse_request
 

@@ -13,15 +13,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..kit._database import open_database
-from ..kit._deviations import AllowFile
-from ..kit._instance import Instance
-from ..kit._jsonfile import dump_json
-from ..kit._junit import Case, render_junit
-from ..kit._reproducers import save_reproducers
-from ..kit._run import CheckConfig, CheckReport, run_check
-from ..kit._targets import resolve_target
+from ..kit import (
+    AllowFile,
+    CheckConfig,
+    CheckReport,
+    Instance,
+    open_database,
+    resolve_target,
+    run_check,
+)
 from ..kit.errors import InputError, TargetSpecError
+from ..kit.reports import Case, dump_json, render_junit, save_reproducers
 from ..kit.workers import WorkerDied, WorkerJob, check_workers, run_workers
 from .html_report import render_html
 from .options import add_target_options, check_outputs, integer, positive, write_text

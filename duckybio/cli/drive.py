@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from ..driver import (
+    MAX_BUSY_BOUND,
+    PRELUDE_MEANING,
     DriveConfig,
     DriveReport,
     DriverFailed,
@@ -22,10 +24,8 @@ from ..driver import (
     resolve_driver,
     run_drive,
 )
-from ..driver._scenario import MAX_BUSY_BOUND, PRELUDE_MEANING
-from ..kit._jsonfile import dump_json, load_json
-from ..kit._junit import Case, render_junit
 from ..kit.errors import InputError
+from ..kit.reports import Case, dump_json, load_json, render_junit
 from .options import at_most, check_outputs, integer, positive, seconds, write_text
 
 

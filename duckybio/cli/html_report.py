@@ -14,11 +14,9 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 
-from ..codegen._diagram import class_name, derive_edges, render_dot_shaded
-from ..codegen._svg import dot_executable, render_svg
-from ..kit._printable import printable
-from ..kit._repro import render_c, render_pytest
-from ..kit._run import CheckReport
+from ..codegen import class_name, derive_edges, dot_executable, render_dot_shaded, render_svg
+from ..kit import CheckReport
+from ..kit.reports import printable, render_c, render_pytest
 
 _STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 2em; color: #212121; }

@@ -13,10 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..impl._config import load_ini
-from ..impl._errors import MachineError
-from ..impl._machine import Machine
-from ..impl._storage import FileBackedStorage
+from ..impl import FileBackedStorage, Machine, MachineError, load_ini
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

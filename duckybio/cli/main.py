@@ -12,7 +12,7 @@ from types import FrameType
 from typing import TextIO
 
 from .. import __version__
-from ..kit._printable import printable
+from ..kit.reports import printable
 from . import check as check_cmd
 from . import drive as drive_cmd
 from . import explore as explore_cmd

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from ..kit._printable import printable
+from ..kit.reports import printable
 
 
 def parse_int(text: str, minimum: int | None = None) -> int:

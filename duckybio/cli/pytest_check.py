@@ -16,10 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from ..kit._campaign import Campaign
-from ..kit._database import open_database
-from ..kit._run import CheckConfig, CheckReport, run_check
-from ..kit._targets import resolve_target
+from ..kit import Campaign, CheckConfig, CheckReport, open_database, resolve_target, run_check
 from ..kit.errors import InputError, TargetSpecError
 from ..kit.workers import SEED_STRIDE
 from .options import integer, natural, positive, seconds

@@ -17,8 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..kit._replay import replay
-from ..kit._targets import resolve_target
+from ..kit import replay, resolve_target
 from ..kit.errors import KitError, TargetBroken, TargetSpecError, TraceError
 from ..kit.trace import Trace
 from .options import add_target_options

@@ -13,10 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..kit._model_target import ModelTarget
-from ..kit._reference_target import ReferenceTarget
-from ..kit._target import Target
-from ..kit._wire_server import MAX_LINE, serve_stdio
+from ..kit import ModelTarget, ReferenceTarget, Target
+from ..kit.engine import MAX_LINE, serve_stdio
 from .options import natural, positive
 
 

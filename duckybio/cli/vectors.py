@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ..kit._junit import Case, render_junit
-from ..kit._target import Target
-from ..kit._targets import resolve_target
+from ..kit import Target, resolve_target
 from ..kit.errors import KitError, TargetBroken, TargetSpecError, Unsupported, VectorError
+from ..kit.reports import Case, render_junit
 from ..kit.vectors import DEFAULT_DIR, Vector, load_files, run_vector, stale, write_all
 from .options import add_target_options, write_text
 

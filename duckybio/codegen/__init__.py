@@ -9,65 +9,21 @@ rendering (:mod:`._svg`).  :func:`write_all` and :func:`check_all`
 (:mod:`._files`) back ``duckybio gen`` and ``duckybio gen --check``.
 """
 
-from ._diagram import (
-    DIAGRAM_ALPHABET,
-    DIAGRAM_CONFIGS,
-    DIAGRAM_DEPTH,
-    Edge,
-    derive_edges,
-    edge_key,
-    edge_labels,
-    explore_edges,
-    render_diagram_doc,
-    render_dot,
-    render_mermaid,
-)
+from ._diagram import class_name, derive_edges, render_dot_shaded
 from ._files import check_all, generated_files, read_if_exists, write_all
-from ._header import Define, header_defines, render_header
-from ._layout import (
-    DIAGRAM_DOC_PATH,
-    DOT_PATH,
-    GENERATOR,
-    HEADER_PATH,
-    MERMAID_PATH,
-    OUT_DIR,
-    REGISTER_DOC_PATH,
-    SVG_PATH,
-)
-from ._registers_doc import render_register_doc
-from ._svg import dot_digest, dot_executable, render_svg, stamp_svg, svg_is_current
+from ._layout import OUT_DIR, SVG_PATH
+from ._svg import dot_executable, render_svg
 
 __all__ = [
-    "DIAGRAM_ALPHABET",
-    "DIAGRAM_CONFIGS",
-    "DIAGRAM_DEPTH",
-    "DIAGRAM_DOC_PATH",
-    "DOT_PATH",
-    "GENERATOR",
-    "HEADER_PATH",
-    "MERMAID_PATH",
     "OUT_DIR",
-    "REGISTER_DOC_PATH",
     "SVG_PATH",
-    "Define",
-    "Edge",
     "check_all",
+    "class_name",
     "derive_edges",
-    "dot_digest",
     "dot_executable",
-    "edge_key",
-    "edge_labels",
-    "explore_edges",
     "generated_files",
-    "header_defines",
     "read_if_exists",
-    "render_diagram_doc",
-    "render_dot",
-    "render_header",
-    "render_mermaid",
-    "render_register_doc",
+    "render_dot_shaded",
     "render_svg",
-    "stamp_svg",
-    "svg_is_current",
     "write_all",
 ]

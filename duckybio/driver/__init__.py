@@ -10,7 +10,7 @@
   :class:`DriveReport`.
 """
 
-from ._bus import CheckedBus, RuleBroken
+from ._adapters import reference
 from ._forms import (
     Bus,
     DriverFailed,
@@ -21,14 +21,15 @@ from ._forms import (
     resolve_driver,
 )
 from ._reference import BioDriver, BioError, CommandError, DeviceTimeout, StorageSelectError
-from ._run import DriveConfig, DriveReport, DriveTrace, replay, run_drive, run_scenario
-from ._scenario import Scenario
+from ._run import DriveConfig, DriveReport, DriveTrace, replay, run_drive
+from ._scenario import MAX_BUSY_BOUND, PRELUDE_MEANING
 
 __all__ = [
+    "MAX_BUSY_BOUND",
+    "PRELUDE_MEANING",
     "BioDriver",
     "BioError",
     "Bus",
-    "CheckedBus",
     "CommandError",
     "DeviceTimeout",
     "DriveConfig",
@@ -37,13 +38,11 @@ __all__ = [
     "DriverFailed",
     "DriverSpec",
     "DriverSpecError",
-    "RuleBroken",
-    "Scenario",
     "StorageSelectError",
     "drives",
     "python_driver",
+    "reference",
     "replay",
     "resolve_driver",
     "run_drive",
-    "run_scenario",
 ]

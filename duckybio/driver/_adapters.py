@@ -1,6 +1,6 @@
 """The reference driver as a form (a) driver (SPEC section 16).
 
-``duckybio drive --driver duckybio.driver._adapters:reference`` checks it.
+``duckybio drive --driver duckybio.driver:reference`` checks it.
 
 It supports every request: DMA and PIO, reads and writes, any storage,
 count and buffer.  A write's data are the RAM bytes at ADDR (read by a host
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..kit import TargetRefused
+from ..kit.errors import TargetRefused
 from ..spec.drive import Outcome, Request
 from ..spec.regmap import BLOCK_SIZE
 from ._forms import Bus, drives

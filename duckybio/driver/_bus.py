@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from ..kit import Harness, HarnessConfig, Policy, ReferenceTarget, TargetRefused
-from ..kit._power_on import pattern
-from ..kit.errors import KitError
+from ..kit import Harness, HarnessConfig, Policy, ReferenceTarget
+from ..kit.engine import pattern
+from ..kit.errors import KitError, TargetRefused
 from ..spec import wire
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE, Flag, Reg

@@ -20,17 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol, TypeVar
 
-from ..kit import (
-    Target,
-    TargetBroken,
-    TargetRefused,
-    WireTarget,
-    import_object,
-    names_python_object,
-    split_command,
-)
-from ..kit._printable import printable
-from ..kit.errors import InputError
+from ..kit import Target, WireTarget
+from ..kit.engine import import_object, names_python_object, split_command
+from ..kit.errors import InputError, TargetBroken, TargetRefused
+from ..kit.reports import printable
 from ..spec import wire
 from ..spec.drive import (
     DRIVE_PROTOCOL,

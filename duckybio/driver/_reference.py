@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..kit._target import Target
+from ..kit import Target
 from ..kit.errors import KitError, TargetRefused
 from ..spec.regmap import BLOCK_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 

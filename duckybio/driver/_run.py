@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from hypothesis import Phase, given, seed
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..kit._search_settings import quiet, search_settings
-from ..kit._shrinker import Shrinker, greedy
+from ..kit.engine import Shrinker, greedy, quiet, search_settings
 from ..spec.drive import Request
 from ..spec.regmap import BLOCK_SIZE, WORD_SIZE, Flag, Reg
 from ._bus import BudgetSpent, CheckedBus, RuleBroken

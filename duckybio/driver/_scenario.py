@@ -15,7 +15,7 @@ from typing import Final, Literal
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..kit._instance import Instance, StorageShape
+from ..kit import Instance, StorageShape
 from ..spec.drive import MAX_DECLARED, Declaration, Request
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, U32_MASK
 

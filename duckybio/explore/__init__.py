@@ -10,48 +10,24 @@ walks of the model's state space (the generated state diagrams use it).
 """
 
 from ._instance import ExploreInstance, ExploreStorage
-from ._invariants import (
-    DEFAULT_INVARIANTS,
-    Invariant,
-    StateCheck,
-    StateInvariant,
-    StepFn,
-    TransitionCheck,
-    TransitionInvariant,
-)
-from ._result import ExploreResult, LatencyRun, Violation, Witness
-from ._search import (
-    DEFAULT_MAX_STATES,
-    AdmitHook,
-    BreadthFirst,
-    FailHook,
-    Link,
-    VisitHook,
-    explore,
-)
-from ._trace import MmioStep, trace_of
+from ._invariants import DEFAULT_INVARIANTS, StateInvariant, StepFn, TransitionInvariant
+from ._pairs import Pair, PairPlan, pair_name, plan_pairs
+from ._result import ExploreResult
+from ._search import DEFAULT_MAX_STATES, BreadthFirst, explore
 
 __all__ = [
     "DEFAULT_INVARIANTS",
     "DEFAULT_MAX_STATES",
-    "AdmitHook",
     "BreadthFirst",
     "ExploreInstance",
     "ExploreResult",
     "ExploreStorage",
-    "FailHook",
-    "Invariant",
-    "LatencyRun",
-    "Link",
-    "MmioStep",
-    "StateCheck",
+    "Pair",
+    "PairPlan",
     "StateInvariant",
     "StepFn",
-    "TransitionCheck",
     "TransitionInvariant",
-    "Violation",
-    "VisitHook",
-    "Witness",
     "explore",
-    "trace_of",
+    "pair_name",
+    "plan_pairs",
 ]

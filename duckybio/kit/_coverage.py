@@ -23,8 +23,16 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from ..explore import ExploreInstance, ExploreResult, ExploreStorage, explore
-from ..explore._pairs import Pair, PairPlan, pair_name, plan_pairs
+from ..explore import (
+    ExploreInstance,
+    ExploreResult,
+    ExploreStorage,
+    Pair,
+    PairPlan,
+    explore,
+    pair_name,
+    plan_pairs,
+)
 from ..model import Transition
 
 

@@ -1,6 +1,6 @@
 """Which erratum of the original device a deviation matches (SPEC section 14).
 
-The errata double (:mod:`._errata_double`) plants each wire-observable
+The errata double (:mod:`.errata_double`) plants each wire-observable
 erratum alone into the reference implementation.  A deviation *matches*
 erratum ``E`` when its clean reproducer, replayed observing on the double
 with ``E`` planted (at the run's timing), fails with the same signature.
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from ._errata_double import PLANTABLE, errata_factory, latency_of
 from ._instance import Instance
 from ._localize import instance_of
 from ._policy import Policy
 from ._replay_lockstep import replay_lockstep
 from ._runlog import HarnessConfig
+from .errata_double import PLANTABLE, errata_factory, latency_of
 from .trace import Step
 
 

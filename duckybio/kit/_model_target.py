@@ -8,6 +8,7 @@ from ..model import (
     IO_ERROR,
     Command,
     Complete,
+    Event,
     MachineState,
     ModelConfig,
     Op,
@@ -22,7 +23,6 @@ from ..model import (
     power_on,
     step,
 )
-from ..model._events import Event
 from ..spec.regmap import PAGE_SIZE, U32_MASK, WORD_SIZE, Flag, Reg
 from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused

@@ -85,7 +85,7 @@ class Process:
 
 
 #: The script a target runs under on Linux (it imports nothing of duckybio).
-REAPER: Final = str(Path(__file__).with_name("reaper.py"))
+REAPER: Final = str(Path(__file__).with_name("_reaper.py"))
 
 
 def reaped(argv: list[str], env: Mapping[str, str], grace: float) -> list[str]:

@@ -1,4 +1,4 @@
-"""Run a program and end every descendant it leaves: ``python reaper.py GRACE EXE ARGV...``.
+"""Run a program and end every descendant it leaves: ``python _reaper.py GRACE EXE ARGV...``.
 
 A target or driver may start processes that leave its process group and
 clear its environment (``setsid env -i sleep 300 &``): no mark reaches them.

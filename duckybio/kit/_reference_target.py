@@ -9,9 +9,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from ..impl._errors import MachineError
-from ..impl._machine import Machine
-from ..impl._storage import FileBackedStorage, MemoryStorage, Storage
+from ..impl import FileBackedStorage, Machine, MachineError, MemoryStorage, Storage
 from ..spec.regmap import BLOCK_SIZE, U32_MASK
 from ..spec.wire import FAULT_OPS, WIRE_MAX
 from .errors import TargetRefused

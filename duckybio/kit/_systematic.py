@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from ..explore._pairs import Pair
+from ..explore import Pair
 from ..model import (
     Complete,
     Event,

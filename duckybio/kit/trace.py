@@ -158,3 +158,7 @@ def parse_steps(text: str) -> list[Step]:
             raise TraceError(f"line {number} {problem}")
         steps.append(step)
     return steps
+
+
+__all__ = ["JSON_SCHEMA_DIALECT", "MAX_FILL_BYTES", "SCHEMA_FILE", "Step", "Trace", "json_schema",
+           "parse_steps", "step_problem"]

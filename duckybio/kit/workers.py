@@ -276,3 +276,7 @@ def _pairs(parts: list[PairCoverageReport | None]) -> PairCoverageReport | None:
     covered = reachable - len(missing)
     return PairCoverageReport(covered=covered, reachable=reachable, missing=sorted(missing),
                               percentage=100.0 * covered / reachable if reachable else 100.0)
+
+
+__all__ = ["SEED_STRIDE", "WorkerDied", "WorkerJob", "check_workers", "jobs_for", "max_workers",
+           "merge", "run_job", "run_workers"]

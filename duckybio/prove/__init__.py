@@ -11,32 +11,13 @@ the solver's edge witnesses (:mod:`._witness`) and random steps
 ``duckybio replay`` runs.  :func:`prove` does it all (:mod:`._run`).
 """
 
-from ._conformance import MISMATCH, Finding, compare
-from ._encoding import Case, Ctl, Effect, Env, cases
-from ._inductive import prove_all
-from ._replayable import find_path, trace_of_path
 from ._result import Counterexample, PropertyResult, ProveResult
 from ._run import DEFAULT_SAMPLES, prove
-from ._sampling import random_cases
-from ._witness import witnesses
 
 __all__ = [
     "DEFAULT_SAMPLES",
-    "MISMATCH",
-    "Case",
     "Counterexample",
-    "Ctl",
-    "Effect",
-    "Env",
-    "Finding",
     "PropertyResult",
     "ProveResult",
-    "cases",
-    "compare",
-    "find_path",
     "prove",
-    "prove_all",
-    "random_cases",
-    "trace_of_path",
-    "witnesses",
 ]

@@ -9,7 +9,7 @@ keep them.  E18 (BUSY never observable) is planted into a device with latency 1
 a device written without BUSY in mind would have it.  ``module:callable``
 names for ``duckybio check --target`` are the attributes ``e1`` ... ``e18``
 (those in :data:`PLANTABLE`) and ``every`` (all of them at once) of the
-module ``duckybio.kit._errata_double:e5`` ... (and of ``errata_double`` in the tests).
+module ``duckybio.kit.errata_double:e5`` ... (and of ``errata_double`` in the tests).
 A run names a deviation after the erratum whose double fails the same way
 (:mod:`._errata`).
 
@@ -25,11 +25,7 @@ import struct
 from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
-from ..impl._bio import BlockIO, InFlight, Op
-from ..impl._machine import Machine
-from ..impl._memory import Memory
-from ..impl._rbuf import ReadBuffer
-from ..impl._storage import Storage
+from ..impl import BlockIO, Direction, InFlight, Machine, Memory, ReadBuffer, Storage
 from ..spec.regmap import DEFAULT_MMIO_ADDRESS, U32_MASK, WORD_SIZE, Flag, Reg
 from ..spec.rules import ERRATA_IDS, UNOBSERVABLE
 from ._reference_target import ReferenceTarget
@@ -145,7 +141,7 @@ class ErrataBIO(BlockIO):
             value &= ~int(Flag.READ)  # READ|WRITE performs a WRITE
         super()._write_status(value)
 
-    def _start(self, op: Op) -> None:
+    def _start(self, op: Direction) -> None:
         super()._start(op)
         if self.has("E18") and op == "write" and self._command is not None:
             self._flags |= int(Flag.RDY)  # BUSY was never thought of: RDY stays set
@@ -245,7 +241,7 @@ __all__ = ["CHECKABLE", "LATENCY", "NOT_ON_THE_WIRE", "PLANTABLE", "VECTORS_ONLY
            "ErrataTarget", "all_errata_factory", "errata_factory", "latency_of", "without"]
 
 
-# ``module:callable`` names for the command line: duckybio.kit._errata_double:e5, ...:every
+# ``module:callable`` names for the command line: duckybio.kit.errata_double:e5, ...:every
 for _erratum in PLANTABLE:
     globals()[_erratum.lower()] = errata_factory(_erratum)
-every = all_errata_factory()  # --target duckybio.kit._errata_double:every
+every = all_errata_factory()  # --target duckybio.kit.errata_double:every
