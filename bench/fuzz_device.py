@@ -82,20 +82,20 @@ def operation(rng: random.Random, busy: bool) -> wire.Command:
         return wire.StorageWrite(sid, at, rng.randbytes(rng.randint(0, size - at)))
     if roll < 0.985:
         addr = rng.choice([0, BASE - 8, BASE + PAGE_SIZE, RAM - 16])
-        return wire.Write(addr, rng.randbytes(8))
+        return wire.RamWrite(addr, rng.randbytes(8))
     if roll < 0.998:
         return wire.Fault(rng.choice([1, 2, U32_MASK]), rng.choice(wire.FAULT_OPS),
                           rng.randint(0, 2))
-    return wire.Machine(RAM, BASE)
+    return wire.PowerOn(RAM, BASE)
 
 
 def setup() -> list[wire.Command]:
     """A fresh machine with three storages (one empty) and patterned RAM and storages."""
-    commands: list[wire.Command] = [wire.Machine(RAM, BASE)]
+    commands: list[wire.Command] = [wire.PowerOn(RAM, BASE)]
     for sid, size in STORAGES:
-        commands.append(wire.Storage(sid, size))
+        commands.append(wire.AttachStorage(sid, size))
         commands.append(wire.StorageWrite(sid, 0, bytes((sid + i) & 0xFF for i in range(size))))
-    commands.append(wire.Write(0, bytes(i & 0xFF for i in range(BASE))))
+    commands.append(wire.RamWrite(0, bytes(i & 0xFF for i in range(BASE))))
     return commands
 
 
@@ -138,7 +138,7 @@ class Campaign:
                 return problem
         for _ in range(ops):
             command = operation(rng, self.model.state.bio.busy)
-            extra = setup()[1:] if isinstance(command, wire.Machine) else []
+            extra = setup()[1:] if isinstance(command, wire.PowerOn) else []
             for each in (command, *extra):
                 if (problem := self.step(each)) is not None:
                     return problem

@@ -59,7 +59,7 @@ from duckybio.driver._forms import (
     resolve_driver,
 )
 from duckybio.driver._run import DriveConfig, DriveTrace, replay, run_drive, run_scenario
-from duckybio.driver._scenario import Scenario, Step
+from duckybio.driver._scenario import DriveStep, Scenario
 from duckybio.kit._deviations import AllowFile
 from duckybio.kit._instance import Instance, StorageShape
 from duckybio.kit._jsonfile import load_json
@@ -223,7 +223,7 @@ def line_source(rng: random.Random) -> Iterator[str]:
 
 
 def scenario_of(rng: random.Random) -> Scenario:
-    steps = tuple(Step(op=rng.choice(["read", "write"]), sid=rng.choice([1, 2, 3]),
+    steps = tuple(DriveStep(op=rng.choice(["read", "write"]), sid=rng.choice([1, 2, 3]),
                        block=rng.choice([0, 1, 5]), count=rng.choice([0, 1, 2]),
                        addr=rng.choice([0, 0x100, 0x3c00]), mode=rng.choice(["dma", "pio"]),
                        prelude=rng.choice(["none", "err", "dma", "half", "failed"]))

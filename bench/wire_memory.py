@@ -26,7 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from duckybio.kit._wire_client import WireTarget
-from duckybio.spec.wire import Ok, Write, answer_bytes, parse_answer, parse_command
+from duckybio.spec.wire import Ok, RamWrite, answer_bytes, parse_answer, parse_command
 
 BAR = 4.0
 #: The most bytes a data byte the client may need to read a byte string back.
@@ -81,7 +81,7 @@ def main() -> int:
 
     def parse() -> None:
         command = parse_command(line)
-        assert isinstance(command, Write) and command.data == b"\xab" * n
+        assert isinstance(command, RamWrite) and command.data == b"\xab" * n
 
     parser_ratio = peak(parse) / n
     old_ratio = peak(lambda: OLD_BYTES.fullmatch(token)) / n

@@ -67,7 +67,7 @@ def parse_bytes(token: str) -> bytes:
 
 def _bytes_at(text: str, start: int, end: int) -> bytes:
     """The byte string ``text[start:end]``, checked without copying the digits twice."""
-    if (end - start) % 2 or text[start:start + 2] not in ("0x", "0X") \
+    if (end - start) % 2 or text[start:start + 2] not in ("0x", "0X")\
             or not _HEX_DIGITS.fullmatch(text, start + 2, end):
         raise WireError(f"not a byte string: {_show(text[start:min(end, start + 61)])}")
     return bytes.fromhex(text[start + 2:end])
@@ -86,7 +86,7 @@ class Version:
 
 
 @dataclass(frozen=True, slots=True)
-class Machine:
+class PowerOn:
     """``machine RAM_SIZE MMIO_BASE``: power on a fresh machine."""
 
     ram_size: int
@@ -94,7 +94,7 @@ class Machine:
 
 
 @dataclass(frozen=True, slots=True)
-class Storage:
+class AttachStorage:
     """``storage SID SIZE``: attach a zero-filled storage."""
 
     sid: int
@@ -135,7 +135,7 @@ class Readl:
 
 
 @dataclass(frozen=True, slots=True)
-class Write:
+class RamWrite:
     """``write ADDR LEN BYTES``: host write to RAM (LEN must be the length of BYTES)."""
 
     addr: int
@@ -143,7 +143,7 @@ class Write:
 
 
 @dataclass(frozen=True, slots=True)
-class Read:
+class RamRead:
     """``read ADDR LEN``: host read of RAM; answer ``OK BYTES``."""
 
     addr: int
@@ -180,20 +180,20 @@ class Quit:
     """``quit``: answer ``OK``, then exit 0."""
 
 
-Command = (Version | Machine | Storage | StorageWrite | StorageRead | Writel | Readl
-           | Write | Read | ClockStep | Fault | Quit)
+Command = (Version | PowerOn | AttachStorage | StorageWrite | StorageRead | Writel | Readl
+           | RamWrite | RamRead | ClockStep | Fault | Quit)
 
 #: Command names as they appear on the wire.
 COMMAND_NAMES: Final[dict[type[Command], str]] = {
     Version: "version",
-    Machine: "machine",
-    Storage: "storage",
+    PowerOn: "machine",
+    AttachStorage: "storage",
     StorageWrite: "storage-write",
     StorageRead: "storage-read",
     Writel: "writel",
     Readl: "readl",
-    Write: "write",
-    Read: "read",
+    RamWrite: "write",
+    RamRead: "read",
     ClockStep: "clock_step",
     Fault: "fault",
     Quit: "quit",
@@ -207,9 +207,9 @@ def format_command(command: Command) -> str:
     match command:
         case Version() | Quit():
             args: list[str] = []
-        case Machine(ram_size, mmio_base):
+        case PowerOn(ram_size, mmio_base):
             args = [n(ram_size), n(mmio_base)]
-        case Storage(sid, size):
+        case AttachStorage(sid, size):
             args = [n(sid), n(size)]
         case StorageWrite(sid, offset, data):
             args = [n(sid), n(offset), format_bytes(data)]
@@ -219,9 +219,9 @@ def format_command(command: Command) -> str:
             args = [n(addr), n(value)]
         case Readl(addr):
             args = [n(addr)]
-        case Write(addr, data):
+        case RamWrite(addr, data):
             args = [n(addr), n(len(data)), format_bytes(data)]
-        case Read(addr, length):
+        case RamRead(addr, length):
             args = [n(addr), n(length)]
         case ClockStep(ns):
             args = [] if ns is None else [n(ns)]
@@ -292,10 +292,10 @@ def parse_command(line: str) -> Command:
             return Quit()
         case "machine":
             _arity(name, args, 2)
-            return Machine(n(0), n(1))
+            return PowerOn(n(0), n(1))
         case "storage":
             _arity(name, args, 2)
-            return Storage(n(0), n(1))
+            return AttachStorage(n(0), n(1))
         case "storage-write":
             _arity(name, args, 3)
             return StorageWrite(n(0), n(1), data(2))
@@ -313,10 +313,10 @@ def parse_command(line: str) -> Command:
             addr, length, payload = n(0), n(1), data(2)
             if length != len(payload):
                 raise WireError(f"write says {length} bytes but carries {len(payload)}")
-            return Write(addr, payload)
+            return RamWrite(addr, payload)
         case "read":
             _arity(name, args, 2)
-            return Read(n(0), n(1))
+            return RamRead(n(0), n(1))
         case "clock_step":
             _arity(name, args, 0, 1)
             return ClockStep(n(0) if args else None)

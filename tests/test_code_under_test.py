@@ -18,7 +18,7 @@ import pytest
 from duckybio.cli.main import main
 from duckybio.driver import Bus, drives, resolve_driver
 from duckybio.driver._run import run_scenario
-from duckybio.driver._scenario import Scenario, Step
+from duckybio.driver._scenario import DriveStep, Scenario
 from duckybio.kit._instance import Instance, StorageShape
 from duckybio.kit._reference_target import ReferenceTarget
 from duckybio.spec.drive import Outcome, Request
@@ -29,7 +29,7 @@ WIRE_DRIVER: Final = f"{sys.executable} {HERE / 'wire_driver.py'}"
 DMA_READ: Final = Scenario(
     instance=Instance(ram_size=0x4000, mmio_base=0x2000,
                       storages=(StorageShape(sid=1, size=0x400),)),
-    steps=(Step(op="read", sid=1, block=0, count=1, addr=0, mode="dma"),))
+    steps=(DriveStep(op="read", sid=1, block=0, count=1, addr=0, mode="dma"),))
 
 
 @pytest.mark.parametrize("form", ["a", "b"])

@@ -20,7 +20,7 @@ from cdevice import CC, NO_CC
 from duckybio.driver import DriveConfig, DriverFailed, DriverSpecError, resolve_driver, run_drive
 from duckybio.driver._bus import CheckedBus, access_budget
 from duckybio.driver._run import run_scenario
-from duckybio.driver._scenario import Scenario, Step, why_invalid
+from duckybio.driver._scenario import DriveStep, Scenario, why_invalid
 from duckybio.kit import Instance, StorageShape
 from duckybio.spec.drive import (
     DRIVER_RULES,
@@ -123,7 +123,7 @@ def test_form_b_runs_a_python_program() -> None:
 
 def test_form_b_buggy_program_is_caught() -> None:
     inst = Instance(ram_size=0x4000, mmio_base=0x2000, storages=())
-    step = Step(op="read", sid=1, block=0, count=1, addr=0, mode="dma")
+    step = DriveStep(op="read", sid=1, block=0, count=1, addr=0, mode="dma")
     scenario = Scenario(instance=inst, steps=(step,))
     outcome = run_scenario(resolve_driver(f"{WIRE_DRIVER} buggy_drivers:ignores_err"),
                            scenario, 0)
@@ -196,7 +196,7 @@ def test_validity_of_requests() -> None:
 def test_a_scenario_runs_its_preludes_and_latencies() -> None:
     inst = Instance(ram_size=0x4000, mmio_base=0x2000,
                     storages=(StorageShape(sid=1, size=0x800),))
-    steps = tuple(Step(prelude=p, op="read", sid=1, block=0, count=1, addr=0x1000, mode="pio")
+    steps = tuple(DriveStep(prelude=p, op="read", sid=1, block=0, count=1, addr=0x1000, mode="pio")
                   for p in ("err", "dma", "half", "failed"))
     scenario = Scenario(instance=inst, steps=steps, latencies=(3, 0))
     outcome = run_scenario(resolve_driver("duckybio.driver:reference"), scenario, 3)
@@ -211,7 +211,7 @@ def test_the_budget_counts_the_latencies_the_device_shows_not_the_bound() -> Non
     inst = Instance(ram_size=0x4000, mmio_base=0x2000,
                     storages=(StorageShape(sid=1, size=0x800),))
     request = Request("read", 1, 0, 1, 0x1000, "dma")
-    scenario = Scenario(instance=inst, steps=(Step(op="read", sid=1, block=0, count=1,
+    scenario = Scenario(instance=inst, steps=(DriveStep(op="read", sid=1, block=0, count=1,
                                                    addr=0x1000, mode="dma"),),
                         latencies=(2, 0))
     budgets = []
@@ -227,7 +227,7 @@ def test_the_budget_counts_the_latencies_the_device_shows_not_the_bound() -> Non
                                bound)
         assert outcome.broken is None, bound
     spins = run_scenario(resolve_driver("buggy_drivers:polls_rdy_only"), Scenario(
-        instance=inst, steps=(Step(op="read", sid=2, block=0, count=1, addr=0x1000,
+        instance=inst, steps=(DriveStep(op="read", sid=2, block=0, count=1, addr=0x1000,
                                    mode="dma"),), latencies=(2, 0)), 50)
     assert spins.broken is not None and spins.broken.rule == "D-1"
 

@@ -459,3 +459,13 @@ def test_a_cycle_is_found() -> None:
 def test_the_readme_diagram_is_read_line_by_line() -> None:
     text = "# x\n\n## Layers\n\n```text\ncli  -> kit, spec\nspec -> nothing\n```\n"
     assert readme_layers(text) == {"cli": frozenset({"kit", "spec"}), "spec": frozenset()}
+
+
+def test_no_two_public_classes_share_a_name() -> None:
+    homes: dict[str, list[str]] = {}
+    for module in package().values():
+        for node in module.tree.body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                homes.setdefault(node.name, []).append(module.path)
+    shared = {name: paths for name, paths in homes.items() if len(paths) > 1}
+    assert not shared, f"public classes defined more than once: {shared}"

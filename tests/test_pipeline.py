@@ -27,9 +27,10 @@ SERVE = [sys.executable, "-m", "duckybio", "serve"]
 def test_a_batch_is_answered_in_order_like_one_by_one() -> None:
     with WireTarget(SERVE) as target:
         commands: list[wire.Command] = [
-            wire.Machine(0x4000, 0x2000), wire.Storage(1, 1024),
+            wire.PowerOn(0x4000, 0x2000), wire.AttachStorage(1, 1024),
             wire.Readl(0x2000), wire.Writel(0x2004, 9), wire.Readl(0x2000),
-            wire.Read(0, 4), wire.StorageRead(1, 0, 2), wire.ClockStep(), wire.Write(0x4000, b"x"),
+            wire.RamRead(0, 4), wire.StorageRead(1, 0, 2), wire.ClockStep(),
+            wire.RamWrite(0x4000, b"x"),
         ]
         answers = target.pipeline(commands)
         status = target.readl(0x2000)
@@ -43,7 +44,7 @@ def test_a_crash_in_a_batch_keeps_the_answers_before_it() -> None:
     with WireTarget([sys.executable, str(PLANTED), "reserved-crash"]) as target:
         assert isinstance(target, Pipelined)
         with pytest.raises(PipelineBroken) as caught:
-            target.pipeline([wire.Machine(0x4000, 0x2000), wire.Readl(0x2000),
+            target.pipeline([wire.PowerOn(0x4000, 0x2000), wire.Readl(0x2000),
                              wire.Readl(0x207C), wire.Readl(0x2000)])
         assert target.crashed
     assert caught.value.answers == ["OK", "OK 0x1"]

@@ -28,7 +28,7 @@ from duckybio.cli.vectors import DEVICE, PLUMBING
 from duckybio.kit._model_target import ModelTarget
 from duckybio.kit._reference_target import ReferenceTarget
 from duckybio.kit._scenario import Session
-from duckybio.kit._scenarios import Body, Scenario, scenario, scenarios
+from duckybio.kit._scenarios import Body, VectorScenario, scenario, scenarios
 from duckybio.kit._target import Target
 from duckybio.kit._vector_file import malformed
 from duckybio.kit._wire_client import WireTarget
@@ -52,12 +52,12 @@ from duckybio.kit.vectors import (
 from duckybio.spec.regmap import Flag, Reg
 from duckybio.spec.rules import ERRATA_IDS, RULES_BY_ID, UNOBSERVABLE
 from duckybio.spec.wire import (
+    AttachStorage,
     ClockStep,
     Command,
-    Machine,
-    Read,
+    PowerOn,
+    RamRead,
     Readl,
-    Storage,
     StorageRead,
     Writel,
 )
@@ -199,18 +199,19 @@ def _sending(commands: list[Command], then: Body | None = None) -> Body:
     return body
 
 
-def _scenario(commands: list[Command], then: Body | None = None, busy: bool = False) -> Scenario:
-    return Scenario("probe", "a probe", ("R-RD-1",), busy, _sending(commands, then))
+def _scenario(commands: list[Command], then: Body | None = None,
+              busy: bool = False) -> VectorScenario:
+    return VectorScenario("probe", "a probe", ("R-RD-1",), busy, _sending(commands, then))
 
 
 BUSY_DMA_READ: list[Command] = [
-    Machine(0x10000, 0x8400), Storage(1, 0x1000), Writel(0x8404, 1), Writel(0x840C, 1),
+    PowerOn(0x10000, 0x8400), AttachStorage(1, 0x1000), Writel(0x8404, 1), Writel(0x840C, 1),
     Writel(0x8410, 0x2000), Writel(0x8400, 0x24)]
 
 
 def _probe_then_poll(s: Session) -> None:
     if s.in_flight(busy=0x10, done=0x1):
-        s.refuse(Read(0x8400, 4))
+        s.refuse(RamRead(0x8400, 4))
         s.readl(0x8414, 0xFFFFFFFF)
     else:
         s.read(0x2000, 4)
@@ -232,7 +233,7 @@ def test_record_merges_the_plays_at_latency_0_and_1() -> None:
         ("read 0x2000 0x4", "OK 0x00000000", None, False, None)]
 
 
-@pytest.mark.parametrize("peek", [Read(0x23FC, 8), Readl(0x2000), StorageRead(1, 0x3FC, 8),
+@pytest.mark.parametrize("peek", [RamRead(0x23FC, 8), Readl(0x2000), StorageRead(1, 0x3FC, 8),
                                   Writel(0x2100, 0)])
 def test_record_refuses_to_look_at_unspecified_bytes(peek: Command) -> None:
     with pytest.raises(ScenarioError, match="unspecified"):
@@ -278,11 +279,11 @@ def _reads_a_missing_storage(s: Session) -> None:
 def test_record_checks_pinned_answers_and_busy() -> None:
     with pytest.raises(ScenarioError, match=r"probe step 2: readl 0x8400 answers OK 0x1, "
                                             r"the scenario says OK 0x2 \(latency 0\)"):
-        record(_scenario([Machine(0x10000, 0x8400)], then=_pins_status_err))
+        record(_scenario([PowerOn(0x10000, 0x8400)], then=_pins_status_err))
     with pytest.raises(ScenarioError, match="no command is ever in flight"):
-        record(_scenario([Machine(0x10000, 0x8400), Readl(0x8400)], busy=True))
+        record(_scenario([PowerOn(0x10000, 0x8400), Readl(0x8400)], busy=True))
     with pytest.raises(ScenarioError, match="step 2: storage-read 0x1 0x0 0x1 answers FAIL"):
-        record(_scenario([Machine(0x10000, 0x8400)], then=_reads_a_missing_storage))
+        record(_scenario([PowerOn(0x10000, 0x8400)], then=_reads_a_missing_storage))
 
 
 def test_scenario_names_known_rules_only() -> None:
@@ -298,11 +299,12 @@ def test_a_session_records_every_command_with_its_answer() -> None:
     s = Session(ModelTarget())
     s.setup()
     assert s.status(0x1) == 0x1
-    s.refuse(Read(0x8400, 4))
-    assert [type(e.command) for e in s.log] == [Machine, Storage, Storage, Readl, Read]
+    s.refuse(RamRead(0x8400, 4))
+    assert [type(e.command) for e in s.log] == [PowerOn, AttachStorage, AttachStorage, Readl,
+                                                 RamRead]
     with pytest.raises(Mismatch, match="step 6: read 0x0 0x4 answers OK 0x00000000, the "
                                        "scenario says FAIL"):
-        s.refuse(Read(0, 4))
+        s.refuse(RamRead(0, 4))
 
 
 def test_wait_enforces_the_declared_bound() -> None:
@@ -373,7 +375,7 @@ class VaryingLatency(ReferenceTarget):
 
     def writel(self, addr: int, value: int) -> None:
         bio = self.machine_obj.bio
-        if addr == self._base + Reg.STATUS and value & (Flag.READ | Flag.WRITE) \
+        if addr == self._base + Reg.STATUS and value & (Flag.READ | Flag.WRITE)\
                 and bio.command is None:
             bio.latency = next(self._next)
         super().writel(addr, value)
@@ -397,7 +399,7 @@ def test_a_latency_past_the_bound_fails_the_polls() -> None:
         problems = run_vector(target, BY_NAME["busy-data-read"], 2)
     finally:
         target.close()
-    assert problems and "still OK 0x10 after 2 clock step(s), the declared bound (R-BSY-1)" \
+    assert problems and "still OK 0x10 after 2 clock step(s), the declared bound (R-BSY-1)"\
         in problems[0]
 
 
@@ -560,8 +562,8 @@ def test_cli_names_the_file_and_the_first_differing_byte(
         update={"steps": steps})}).to_json())
     assert _cli("--dir", str(directory)) == 1
     out = capsys.readouterr().out
-    assert f"      {path}: step {index + 1}: {steps[index].command}: storage 0x1 byte 0x1c: " \
-           f"expected {original ^ 0xFF:#04x}, observed {original:#04x}; 1 of {len(data)} " \
+    assert f"      {path}: step {index + 1}: {steps[index].command}: storage 0x1 byte 0x1c: "\
+           f"expected {original ^ 0xFF:#04x}, observed {original:#04x}; 1 of {len(data)} "\
            f"bytes differ in [0x0, {len(data):#x})\n" in out
     assert max(len(line) for line in out.splitlines()) < 200 + len(str(path))
 

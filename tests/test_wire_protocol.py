@@ -10,20 +10,20 @@ from duckybio.spec.wire import (
     PROTOCOL_VERSION,
     WIRE_MAX,
     Answer,
+    AttachStorage,
     ClockStep,
     Command,
     Fail,
-    Machine,
     Ok,
+    PowerOn,
     Quit,
-    Read,
+    RamRead,
+    RamWrite,
     Readl,
-    Storage,
     StorageRead,
     StorageWrite,
     Version,
     WireError,
-    Write,
     Writel,
     answer_bytes,
     answer_empty,
@@ -46,14 +46,14 @@ blobs = st.binary(max_size=64)
 commands: st.SearchStrategy[Command] = st.one_of(
     st.just(Version()),
     st.just(Quit()),
-    st.builds(Machine, u64, u64),
-    st.builds(Storage, u64, u64),
+    st.builds(PowerOn, u64, u64),
+    st.builds(AttachStorage, u64, u64),
     st.builds(StorageWrite, u64, u64, blobs),
     st.builds(StorageRead, u64, u64, u64),
     st.builds(Writel, u64, u64),
     st.builds(Readl, u64),
-    st.builds(Write, u64, blobs),
-    st.builds(Read, u64, u64),
+    st.builds(RamWrite, u64, blobs),
+    st.builds(RamRead, u64, u64),
     st.builds(ClockStep, st.none() | u64),
 )
 
@@ -69,15 +69,15 @@ def test_every_command_round_trips(command: Command) -> None:
 @pytest.mark.parametrize(("command", "line"), [
     (Version(), "version"),
     (Quit(), "quit"),
-    (Machine(0x1000000, 0x8400), "machine 0x1000000 0x8400"),
-    (Storage(1, 0x800), "storage 0x1 0x800"),
+    (PowerOn(0x1000000, 0x8400), "machine 0x1000000 0x8400"),
+    (AttachStorage(1, 0x800), "storage 0x1 0x800"),
     (StorageWrite(1, 0x10, b"\x01\xab"), "storage-write 0x1 0x10 0x01ab"),
     (StorageWrite(1, 0, b""), "storage-write 0x1 0x0 0x"),
     (StorageRead(2, 0, 4), "storage-read 0x2 0x0 0x4"),
     (Writel(0x8400, 0x6C), "writel 0x8400 0x6c"),
     (Readl(0x8414), "readl 0x8414"),
-    (Write(0x100, b"\x00\xff"), "write 0x100 0x2 0x00ff"),
-    (Read(0x100, 2), "read 0x100 0x2"),
+    (RamWrite(0x100, b"\x00\xff"), "write 0x100 0x2 0x00ff"),
+    (RamRead(0x100, 2), "read 0x100 0x2"),
     (ClockStep(), "clock_step"),
     (ClockStep(100), "clock_step 0x64"),
 ])
@@ -86,10 +86,10 @@ def test_commands_are_formatted_in_hex(command: Command, line: str) -> None:
 
 
 @pytest.mark.parametrize(("line", "command"), [
-    ("machine 65536 33792", Machine(0x10000, 0x8400)),
+    ("machine 65536 33792", PowerOn(0x10000, 0x8400)),
     ("readl   0X8400\t", Readl(0x8400)),
     ("writel 0x8400 0XFF", Writel(0x8400, 0xFF)),
-    ("write 16 2 0xABcd", Write(16, b"\xab\xcd")),
+    ("write 16 2 0xABcd", RamWrite(16, b"\xab\xcd")),
     ("clock_step 0", ClockStep(0)),
     (f"readl {WIRE_MAX}", Readl(WIRE_MAX)),
 ])
@@ -132,7 +132,7 @@ def test_malformed_commands_raise_wire_error(line: str) -> None:
 
 
 @pytest.mark.parametrize("command", [
-    Readl(-1), Readl(WIRE_MAX + 1), Machine(0, -0x100), Write(-4, b"\x00"), ClockStep(-1),
+    Readl(-1), Readl(WIRE_MAX + 1), PowerOn(0, -0x100), RamWrite(-4, b"\x00"), ClockStep(-1),
 ])
 def test_numbers_outside_64_bits_cannot_be_sent(command: Command) -> None:
     with pytest.raises(WireError, match="64 unsigned bits"):

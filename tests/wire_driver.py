@@ -38,10 +38,10 @@ class StdioBus:
         self._ask(wire.Writel(addr, value))
 
     def read(self, addr: int, length: int) -> bytes:
-        return wire.answer_bytes(self._ask(wire.Read(addr, length)), length)
+        return wire.answer_bytes(self._ask(wire.RamRead(addr, length)), length)
 
     def write(self, addr: int, data: bytes) -> None:
-        self._ask(wire.Write(addr, data))
+        self._ask(wire.RamWrite(addr, data))
 
     def clock_step(self, ns: int | None = None) -> int:
         return wire.answer_number(self._ask(wire.ClockStep(ns)))
@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
             print(f"OK {declaration.token()}", flush=True)
         elif name == "machine":
             machine = wire.parse_command(line)
-            assert isinstance(machine, wire.Machine)
+            assert isinstance(machine, wire.PowerOn)
             bus = StdioBus(machine.ram_size, machine.mmio_base)
             print("OK", flush=True)
         elif name == "request":

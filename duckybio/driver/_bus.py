@@ -93,10 +93,10 @@ class CheckedBus:
             if shape.size:
                 self.harness.send(wire.StorageWrite(shape.sid, 0,
                                                     pattern(shape.size, shape.sid + 0x100 * salt)))
-        self.harness.send(wire.Write(0, pattern(inst.mmio_base, 0x5A + 0x100 * salt)))
+        self.harness.send(wire.RamWrite(0, pattern(inst.mmio_base, 0x5A + 0x100 * salt)))
         upper = inst.mmio_base + PAGE_SIZE
         if upper < inst.ram_size:
-            self.harness.send(wire.Write(upper, pattern(inst.ram_size - upper,
+            self.harness.send(wire.RamWrite(upper, pattern(inst.ram_size - upper,
                                                         0xA5 + 0x100 * salt)))
 
     # --- requests -------------------------------------------------------------------
@@ -220,11 +220,11 @@ class CheckedBus:
 
     def write(self, addr: int, data: bytes) -> None:
         self._count()
-        _ok(self._send(wire.Write(addr, data)))
+        _ok(self._send(wire.RamWrite(addr, data)))
 
     def read(self, addr: int, length: int) -> bytes:
         self._count()
-        return wire.answer_bytes(_ok(self._send(wire.Read(addr, length))), length)
+        return wire.answer_bytes(_ok(self._send(wire.RamRead(addr, length))), length)
 
     def clock_step(self, ns: int | None = None) -> int:
         self._count()

@@ -52,7 +52,7 @@ __all__ = [
 #: Longest line a driver may send (a PIO read's bytes included).
 LINE_LIMIT: Final = 1 << 22
 #: The wire commands a driver may send (section 13).
-_DRIVER_COMMANDS: Final = (wire.Readl, wire.Writel, wire.Read, wire.Write, wire.ClockStep)
+_DRIVER_COMMANDS: Final = (wire.Readl, wire.Writel, wire.RamRead, wire.RamWrite, wire.ClockStep)
 
 F = TypeVar("F", bound=Callable[..., Outcome])
 
@@ -149,7 +149,7 @@ class ProcessDriver(WireTarget):
             raise DriverFailed(f"bad answer to supports: {exc}") from None
 
     def start(self, bus: CheckedBus) -> None:
-        answer = self.line(wire.format_command(wire.Machine(bus.ram_size, bus.mmio_base)))
+        answer = self.line(wire.format_command(wire.PowerOn(bus.ram_size, bus.mmio_base)))
         if answer.strip() != "OK":
             raise DriverFailed(f"driver answered {answer[:60]!r} to machine, expected OK")
 
@@ -188,9 +188,9 @@ def _carry_out(bus: CheckedBus, command: wire.Command) -> wire.Answer:
                 return wire.ok_number(bus.readl(addr))
             case wire.Writel(addr, value):
                 bus.writel(addr, value)
-            case wire.Read(addr, length):
+            case wire.RamRead(addr, length):
                 return wire.ok_bytes(bus.read(addr, length))
-            case wire.Write(addr, data):
+            case wire.RamWrite(addr, data):
                 bus.write(addr, data)
             case wire.ClockStep(ns):
                 return wire.ok_number(bus.clock_step(ns))

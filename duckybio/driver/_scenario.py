@@ -47,7 +47,7 @@ MAX_ATTACHED: Final = 4
 DEFAULT_COUNTS: Final = (0, 1, 2, 3)
 
 
-class Step(BaseModel):
+class DriveStep(BaseModel):
     """One request and the prelude run before it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -77,7 +77,7 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     instance: Instance
-    steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_STEPS)
+    steps: tuple[DriveStep, ...] = Field(min_length=1, max_length=MAX_STEPS)
     latencies: tuple[int, ...] = Field(default=(0,), min_length=1, max_length=MAX_STEPS)
     #: Which contents the storages and RAM hold: 0 the harness's pattern, else another one.
     contents: int = Field(default=0, ge=0, le=U32_MASK)
@@ -166,11 +166,11 @@ def _addrs(instance: Instance, declaration: Declaration, count: int) -> st.Searc
 
 
 @st.composite
-def _step(draw: st.DrawFn, instance: Instance, declaration: Declaration) -> Step:
+def _step(draw: st.DrawFn, instance: Instance, declaration: Declaration) -> DriveStep:
     sids = list(declaration.sids or (*DEFAULT_SIDS, *instance.unknown_sids()[:1]))
     count = draw(st.sampled_from(declaration.counts or DEFAULT_COUNTS))
     blocks = [b for b in instance.interesting_blocks() if b < 8] + [0xFFFFFFFF]
-    return Step(
+    return DriveStep(
         prelude=draw(st.sampled_from(PRELUDES)),
         op=draw(st.sampled_from(declaration.ops)),
         sid=draw(st.sampled_from(sids)),

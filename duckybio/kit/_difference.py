@@ -34,7 +34,7 @@ def describe(command: wire.Command, line: str, expected: wire.Answer, observed: 
     e_bytes, o_bytes = _bytes_of(command, expected), _bytes_of(command, observed)
     if e_bytes is not None and o_bytes is not None:
         match command:
-            case wire.Read(addr, _) | wire.Readl(addr):
+            case wire.RamRead(addr, _) | wire.Readl(addr):
                 return bytes_mismatch(None, addr, e_bytes, o_bytes, line, transition, effect)
             case wire.StorageRead(sid, offset, _):
                 return bytes_mismatch(sid, offset, e_bytes, o_bytes, line, transition, effect)
@@ -107,7 +107,7 @@ def _bytes_of(command: wire.Command, answer: wire.Answer) -> bytes | None:
     try:
         if isinstance(command, wire.Readl):
             return wire.answer_number(answer).to_bytes(4, "little")
-        if isinstance(command, wire.Read | wire.StorageRead):
+        if isinstance(command, wire.RamRead | wire.StorageRead):
             return wire.parse_bytes(answer.value)
     except (wire.WireError, OverflowError):
         return None

@@ -38,13 +38,13 @@ def host_edges(inst: Instance) -> list[wire.Command]:
     out: list[wire.Command] = []
     unknown = inst.unknown_sids()
     for sid in unknown[:2]:
-        out += [wire.Storage(wide(sid), PAGE_SIZE), wire.StorageRead(sid, 0, 0),
+        out += [wire.AttachStorage(wide(sid), PAGE_SIZE), wire.StorageRead(sid, 0, 0),
                 wire.StorageRead(wide(sid), 0, 0), wire.Fault(wide(sid), "read", 1),
                 wire.Fault(sid, "write", 1)]
-    out.append(wire.Storage(wire.WIRE_MAX, 0))
+    out.append(wire.AttachStorage(wire.WIRE_MAX, 0))
     for shape in inst.storages:
         sid, size = shape.sid, shape.size
-        out += [wire.Storage(sid, PAGE_SIZE), wire.Storage(wide(sid), PAGE_SIZE),
+        out += [wire.AttachStorage(sid, PAGE_SIZE), wire.AttachStorage(wide(sid), PAGE_SIZE),
                 wire.StorageRead(wide(sid), 0, 0), wire.StorageWrite(wide(sid), 0, _MARK[:1]),
                 wire.StorageRead(sid, 0, 0), wire.StorageRead(sid, size, 0),
                 wire.StorageRead(sid, size + 1, 0), wire.StorageRead(sid, size, 1),
@@ -56,20 +56,20 @@ def host_edges(inst: Instance) -> list[wire.Command]:
         out.append(wire.StorageRead(sid, 0, size))
     base, end, ram = inst.mmio_base, inst.mmio_base + PAGE_SIZE, inst.ram_size
     for addr in (0, base, base + PAGE_SIZE // 2, ram, ram + PAGE_SIZE, U32_MASK, wire.WIRE_MAX):
-        out += [wire.Read(addr, 0), wire.Write(addr, b"")]
-    out += [wire.Read(ram - 1, 1), wire.Read(ram - 1, 2), wire.Read(ram, 1),
-            wire.Write(ram - 4, _MARK), wire.Readl(ram - WORD_SIZE), wire.Readl(ram - 2),
+        out += [wire.RamRead(addr, 0), wire.RamWrite(addr, b"")]
+    out += [wire.RamRead(ram - 1, 1), wire.RamRead(ram - 1, 2), wire.RamRead(ram, 1),
+            wire.RamWrite(ram - 4, _MARK), wire.Readl(ram - WORD_SIZE), wire.Readl(ram - 2),
             wire.Writel(ram - 2, U32_MASK), wire.Writel(ram, 0)]
     if base >= WORD_SIZE:
-        out += [wire.Read(base - 1, 2), wire.Write(base - 4, _MARK), wire.Readl(base - 2),
+        out += [wire.RamRead(base - 1, 2), wire.RamWrite(base - 4, _MARK), wire.Readl(base - 2),
                 wire.Writel(base - 2, U32_MASK), wire.Writel(base - WORD_SIZE, 0x11223344),
-                wire.Read(base - WORD_SIZE, WORD_SIZE), wire.Readl(base - WORD_SIZE)]
+                wire.RamRead(base - WORD_SIZE, WORD_SIZE), wire.Readl(base - WORD_SIZE)]
     if end < ram:
-        out += [wire.Read(end - 1, 2), wire.Write(end - 2, _MARK[:4]), wire.Read(end, 1),
-                wire.Writel(end, 0x55667788), wire.Read(end, WORD_SIZE), wire.Readl(end)]
-    out += [wire.Read(ram - 8, 8)]
+        out += [wire.RamRead(end - 1, 2), wire.RamWrite(end - 2, _MARK[:4]), wire.RamRead(end, 1),
+                wire.Writel(end, 0x55667788), wire.RamRead(end, WORD_SIZE), wire.Readl(end)]
+    out += [wire.RamRead(ram - 8, 8)]
     if base >= WORD_SIZE:
-        out.append(wire.Read(base - 8, 8))
+        out.append(wire.RamRead(base - 8, 8))
     return out
 
 
@@ -82,10 +82,10 @@ def machine_edges(inst: Instance) -> list[wire.Command]:
     """
     ram, base = inst.ram_size, inst.mmio_base
     out: list[wire.Command] = [
-        wire.Machine(ram + PAGE_SIZE // 2, base), wire.Machine(ram, base + WORD_SIZE),
-        wire.Machine(ram, wide(base)),
-        wire.Machine(ram, 0), wire.Readl(Reg.STATUS), wire.Readl(Reg.SID),
-        wire.Readl(PAGE_SIZE), wire.Read(PAGE_SIZE, WORD_SIZE),
-        wire.Machine(DEFAULT_RAM_SIZE, base),
+        wire.PowerOn(ram + PAGE_SIZE // 2, base), wire.PowerOn(ram, base + WORD_SIZE),
+        wire.PowerOn(ram, wide(base)),
+        wire.PowerOn(ram, 0), wire.Readl(Reg.STATUS), wire.Readl(Reg.SID),
+        wire.Readl(PAGE_SIZE), wire.RamRead(PAGE_SIZE, WORD_SIZE),
+        wire.PowerOn(DEFAULT_RAM_SIZE, base),
     ]
     return out + power_on_commands(inst)

@@ -46,7 +46,7 @@ from .errors import KitError, Mismatch, TargetBroken, TargetCrashed, TargetRaise
 from .trace import Step
 
 #: Commands that may carry a fill, stated by reference in the trace.
-_FILLS = (wire.StorageWrite, wire.Write)
+_FILLS = (wire.StorageWrite, wire.RamWrite)
 
 #: Transition kinds that only observe: the signature names the step before them.
 _OBSERVING: frozenset[EventKind] = frozenset({EventKind.READ_STATUS, EventKind.READ_OTHER})
@@ -190,7 +190,7 @@ class Harness:
             case wire.Writel(addr, _) | wire.Readl(addr) if (
                     0 <= addr - self.instance.mmio_base < PAGE_SIZE):
                 return ""
-            case wire.ClockStep() | wire.Read() | wire.StorageRead() | wire.Readl():
+            case wire.ClockStep() | wire.RamRead() | wire.StorageRead() | wire.Readl():
                 return ""
         return wire.COMMAND_NAMES[type(command)]
 
@@ -222,7 +222,7 @@ class Harness:
         """
         line = self.trace[index][0]
         command = self.context.get(index, (None, ""))[0]
-        if isinstance(command, wire.Machine):
+        if isinstance(command, wire.PowerOn):
             self._clock = 0
         elif isinstance(command, wire.ClockStep):
             self._check_clock(index, observed)
@@ -303,7 +303,7 @@ class Harness:
         match command:
             case wire.StorageRead(sid, offset, length):
                 self.model.storage_write(sid, offset, wire.answer_bytes(answer, length))
-            case wire.Read(addr, length):
+            case wire.RamRead(addr, length):
                 self.model.write(addr, wire.answer_bytes(answer, length))
 
     def _deviation(self, exc: Exception) -> None:
@@ -462,7 +462,7 @@ class Harness:
 
     def _is_pure_read(self, command: wire.Command) -> bool:
         match command:
-            case wire.Read() | wire.StorageRead() | wire.Version():
+            case wire.RamRead() | wire.StorageRead() | wire.Version():
                 return True
             case wire.Readl(addr):
                 offset = addr - self.instance.mmio_base
@@ -553,7 +553,7 @@ class Harness:
         self.send(wire.StorageRead(latched.sid, 0, len(data)))
         length = latched.count * BLOCK_SIZE
         if latched.dma and length > 0 and self.model.config.is_ram_range(latched.addr, length):
-            self.send(wire.Read(latched.addr, length))
+            self.send(wire.RamRead(latched.addr, length))
 
     def _adopt_unspecified(self) -> None:
         """After a command an injected fault failed: the bytes it leaves unspecified
@@ -564,7 +564,7 @@ class Harness:
             if c.op.value == "write" and c.sid is not None:
                 command: wire.Command = wire.StorageRead(c.sid, c.block * BLOCK_SIZE, length)
             elif c.dma and self.model.config.is_ram_range(c.addr, length):
-                command = wire.Read(c.addr, length)
+                command = wire.RamRead(c.addr, length)
             else:
                 continue
             self.trace.append((wire.format_command(command), None))
@@ -658,7 +658,7 @@ class Harness:
         if command.dma:
             holes.append((command.addr, command.addr + length))
         for lo, hi in gaps(self.instance.ram_size, holes):
-            self.send(wire.Read(lo, hi - lo))
+            self.send(wire.RamRead(lo, hi - lo))
         for sid, data in self.model.state.storages:
             addressed = ([(command.block * BLOCK_SIZE, (command.block + command.count)
                            * BLOCK_SIZE)] if sid == command.sid else [])
@@ -668,10 +668,10 @@ class Harness:
     def final_compare(self) -> None:
         """All of RAM and every storage, when no command is in flight."""
         if self.trace and not self.busy and not self.gone and not self.stopped:
-            self.send(wire.Read(0, self.instance.mmio_base))
+            self.send(wire.RamRead(0, self.instance.mmio_base))
             upper = self.instance.mmio_base + PAGE_SIZE
             if upper < self.instance.ram_size:
-                self.send(wire.Read(upper, self.instance.ram_size - upper))
+                self.send(wire.RamRead(upper, self.instance.ram_size - upper))
             for sid, data in self.model.state.storages:
                 self.send(wire.StorageRead(sid, 0, len(data)))
 

@@ -365,7 +365,7 @@ class LockstepMachine(RuleBasedStateMachine):
         spans = [(0, inst.mmio_base), (inst.mmio_base + PAGE_SIZE, inst.ram_size)]
         lo, hi = data.draw(st.sampled_from([s for s in spans if s[1] - s[0] >= len(payload)]))
         addr = data.draw(st.integers(min_value=lo, max_value=hi - len(payload)))
-        h.send(wire.Write(addr, payload))
+        h.send(wire.RamWrite(addr, payload))
 
     @precondition(lambda self: self.harness.faults and not self.harness.busy)
     @rule(data=st.data(), write=st.booleans(), count=st.integers(min_value=1, max_value=2))

@@ -20,15 +20,15 @@ from .trace import Step
 
 def power_on_commands(inst: Instance) -> list[wire.Command]:
     """The host commands that power on ``inst`` and fill its storages and RAM."""
-    commands: list[wire.Command] = [wire.Machine(inst.ram_size, inst.mmio_base)]
+    commands: list[wire.Command] = [wire.PowerOn(inst.ram_size, inst.mmio_base)]
     for shape in inst.storages:
-        commands.append(wire.Storage(shape.sid, shape.size))
+        commands.append(wire.AttachStorage(shape.sid, shape.size))
         if shape.size:
             commands.append(wire.StorageWrite(shape.sid, 0, pattern(shape.size, shape.sid)))
-    commands.append(wire.Write(0, pattern(inst.mmio_base, 0x5A)))
+    commands.append(wire.RamWrite(0, pattern(inst.mmio_base, 0x5A)))
     upper = inst.mmio_base + PAGE_SIZE
     if upper < inst.ram_size:
-        commands.append(wire.Write(upper, pattern(inst.ram_size - upper, 0xA5)))
+        commands.append(wire.RamWrite(upper, pattern(inst.ram_size - upper, 0xA5)))
     return commands
 
 
@@ -47,7 +47,7 @@ def fill_reference(command: wire.Command) -> str | None:
     match command:
         case wire.StorageWrite(sid, offset, data) if data and data == pattern(len(data), sid):
             return f"storage-write {sid:#x} {offset:#x} {reference(sid, len(data))}"
-        case wire.Write(addr, data) if data:
+        case wire.RamWrite(addr, data) if data:
             for seed in _RAM_SEEDS:
                 if data == pattern(len(data), seed):
                     return f"write {addr:#x} {len(data):#x} {reference(seed, len(data))}"

@@ -21,21 +21,21 @@ from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, WORD_SIZE, Reg
 from ..spec.wire import (
     PROTOCOL_VERSION,
     Answer,
+    AttachStorage,
     ClockStep,
     Command,
     Fail,
     Fault,
-    Machine,
     Ok,
+    PowerOn,
     Quit,
-    Read,
+    RamRead,
+    RamWrite,
     Readl,
-    Storage,
     StorageRead,
     StorageWrite,
     Version,
     WireError,
-    Write,
     Writel,
     fail,
     format_answer,
@@ -71,17 +71,17 @@ def execute(target: Target, command: Command) -> Answer:
                 return Ok(PROTOCOL_VERSION)
             case Quit():
                 return Ok()
-            case Machine(ram_size, mmio_base):
+            case PowerOn(ram_size, mmio_base):
                 target.machine(ram_size, mmio_base)
-            case Storage(sid, size):
+            case AttachStorage(sid, size):
                 target.storage(sid, size)
             case StorageWrite(sid, offset, data):
                 target.storage_write(sid, offset, data)
             case StorageRead(sid, offset, length):
                 return ok_bytes(target.storage_read(sid, offset, length))
-            case Write(addr, data):
+            case RamWrite(addr, data):
                 target.write(addr, data)
-            case Read(addr, length):
+            case RamRead(addr, length):
                 return ok_bytes(target.read(addr, length))
             case Fault(sid, op, count):
                 if not isinstance(target, FaultTarget):
@@ -93,7 +93,7 @@ def execute(target: Target, command: Command) -> Answer:
 
 
 def _overlaps(start: int, length: int, other: int, other_length: int) -> bool:
-    return length > 0 and other_length > 0 and start < other + other_length \
+    return length > 0 and other_length > 0 and start < other + other_length\
         and other < start + length
 
 
@@ -109,9 +109,9 @@ def unspecified(model: ModelTarget, command: Command) -> bool:
     length = flight.count * BLOCK_SIZE
     ram: tuple[int, int] | None = None
     match command:
-        case Read(addr, n):
+        case RamRead(addr, n):
             ram = (addr, n)
-        case Write(addr, data):
+        case RamWrite(addr, data):
             ram = (addr, len(data))
         case Readl(addr) | Writel(addr, _):
             ram = None if 0 <= addr - model.config.mmio_base < PAGE_SIZE else (addr, WORD_SIZE)
@@ -167,7 +167,7 @@ class ModelBeside:
     def expect(self, command: Command) -> Answer | None:
         """Run ``command`` on the model; the answer it must get (``None``: any)."""
         model = self.model
-        if isinstance(command, Machine):
+        if isinstance(command, PowerOn):
             self.answer = execute(model, command)
             self.powered = isinstance(self.answer, Ok)
             self.settled = self.data_known = True
@@ -182,7 +182,7 @@ class ModelBeside:
         if not (self.powered and self.settled):
             return None
         if touches:
-            if isinstance(command, Read | Readl | StorageRead):
+            if isinstance(command, RamRead | Readl | StorageRead):
                 return None
             self.settled = False  # a host write into the bytes of a command in flight
         if not self.data_known and self._data_read(command):
@@ -201,7 +201,7 @@ class ModelBeside:
 
     def _data_read(self, command: Command) -> bool:
         match command:
-            case Read() | StorageRead():
+            case RamRead() | StorageRead():
                 return True
             case Readl(addr):
                 offset = addr - self.model.config.mmio_base
@@ -287,7 +287,7 @@ def problem_line(number: int, step: Step, command: Command, expected: str,
 def _difference(command: Command, line: str, expected: str, observed: Answer) -> str:
     """What differs: the first differing byte of two byte strings, or both answers."""
     want = _bytes_answer(expected)
-    if isinstance(command, Read | StorageRead) and want is not None and isinstance(
+    if isinstance(command, RamRead | StorageRead) and want is not None and isinstance(
             observed, Ok) and observed.value is not None:
         try:
             differ = parse_bytes(want.value or "") != parse_bytes(observed.value)

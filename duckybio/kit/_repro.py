@@ -90,12 +90,12 @@ def _c_statement(number: int, step: Step) -> str:
         match command:
             case wire.StorageWrite(sid, offset, _):
                 return f"{{ {fill} bio_storage({sid:#x}u, 0, d, {offset:#x}ULL, sizeof d); }}"
-            case wire.Write(addr, _):
+            case wire.RamWrite(addr, _):
                 return f"{{ {fill} bio_write({addr:#x}ULL, d, sizeof d); }}"
     match command:
-        case wire.Machine(ram_size, mmio_base):
+        case wire.PowerOn(ram_size, mmio_base):
             return f"bio_machine({ram_size:#x}ULL, {mmio_base:#x}ULL);"
-        case wire.Storage(sid, size):
+        case wire.AttachStorage(sid, size):
             return f"bio_storage({sid:#x}u, {size:#x}ULL, NULL, 0, 0);"
         case wire.StorageWrite(sid, offset, data):
             return (f"{{ static const uint8_t d[] = {{{_array(data)}}}; "
@@ -109,10 +109,10 @@ def _c_statement(number: int, step: Step) -> str:
             return f"(void)bio_readl({addr:#x}ULL);"
         case wire.ClockStep():
             return "bio_clock_step();"
-        case wire.Write(addr, data):
+        case wire.RamWrite(addr, data):
             return (f"{{ static const uint8_t d[] = {{{_array(data)}}}; "
                     f"bio_write({addr:#x}ULL, d, sizeof d); }}")
-        case wire.Read(addr, length) | wire.StorageRead(_, addr, length) if (
+        case wire.RamRead(addr, length) | wire.StorageRead(_, addr, length) if (
                 _expected_bytes(step) is not None):
             expected = _expected_bytes(step) or b""
             if isinstance(command, wire.StorageRead):

@@ -33,19 +33,19 @@ from typing import Literal
 from ..spec.regmap import READABLE_FLAGS, U32_MASK
 from ..spec.wire import (
     Answer,
+    AttachStorage,
     ClockStep,
     Command,
     Fail,
     Fault,
-    Machine,
     Ok,
-    Read,
+    PowerOn,
+    RamRead,
+    RamWrite,
     Readl,
-    Storage,
     StorageRead,
     StorageWrite,
     WireError,
-    Write,
     Writel,
     answer_bytes,
     answer_number,
@@ -225,12 +225,12 @@ class Session:
 
     def machine(self, ram_size: int = RAM_SIZE, base: int = MMIO_BASE) -> None:
         """Power on a fresh machine (R-HOST-1)."""
-        self._ok(Machine(ram_size, base))
+        self._ok(PowerOn(ram_size, base))
         self.base = base
 
     def storage(self, sid: int, size: int) -> None:
         """Attach a zero-filled storage (R-HOST-2)."""
-        self._ok(Storage(sid, size))
+        self._ok(AttachStorage(sid, size))
 
     def setup(self, fill: bool = False) -> None:
         """A fresh machine with storages A and B (``fill``: with their known contents)."""
@@ -242,10 +242,10 @@ class Session:
             self.swrite(SID_B, 0, CONTENT_B)
 
     def write(self, addr: int, data: bytes) -> None:
-        self._ok(Write(addr, data))
+        self._ok(RamWrite(addr, data))
 
     def read(self, addr: int, length: int, want: bytes | None = None) -> bytes:
-        return self._bytes(Read(addr, length), length, want)
+        return self._bytes(RamRead(addr, length), length, want)
 
     def fill(self, addr: int, length: int) -> bytes:
         """Fill RAM ``[addr, addr + length)`` with its known pattern; the bytes written."""

@@ -497,7 +497,7 @@ def _outside(instance: Instance, sid: int, block: int, addr: int | None) -> list
     (``addr`` not None) the block of RAM at ``addr``."""
     skip = [] if addr is None else [(addr, addr + BLOCK_SIZE)]
     ram = _gaps(instance.ram_size, [(instance.mmio_base, instance.mmio_base + PAGE_SIZE), *skip])
-    reads: list[Step] = [wire.Read(lo, hi - lo) for lo, hi in ram]
+    reads: list[Step] = [wire.RamRead(lo, hi - lo) for lo, hi in ram]
     for shape in instance.storages:
         holes = [(block * BLOCK_SIZE, (block + 1) * BLOCK_SIZE)] if shape.sid == sid else []
         reads += [wire.StorageRead(shape.sid, lo, hi - lo) for lo, hi in _gaps(shape.size, holes)]

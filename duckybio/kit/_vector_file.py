@@ -26,7 +26,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..spec.wire import Machine, Readl, WireError, parse_command
+from ..spec.wire import PowerOn, Readl, WireError, parse_command
 from ._jsonfile import load_json
 from .errors import VectorError
 from .trace import Step, step_problem
@@ -140,7 +140,7 @@ class Vector(BaseModel):
         branch = False
         for number, step in enumerate(steps, 1):
             if number == 1 and (
-                malformed(step) or not isinstance(parse_command(step.command), Machine)
+                malformed(step) or not isinstance(parse_command(step.command), PowerOn)
             ):
                 raise ValueError("the first step must be a machine command")
             problem = _step_problem(step, branch)

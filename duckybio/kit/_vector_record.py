@@ -23,7 +23,7 @@ from ..spec.wire import Answer, ClockStep, Command, Fail, format_answer, format_
 from ._model_target import ModelTarget
 from ._replay import unspecified
 from ._scenario import Branch, Entry, Session
-from ._scenarios import Scenario
+from ._scenarios import VectorScenario
 from ._vector_file import Vector, VectorStep, VectorTrace
 from .errors import Mismatch, ScenarioError
 
@@ -33,7 +33,7 @@ __all__ = ["RECORD_LATENCIES", "record"]
 RECORD_LATENCIES: Final = (0, 1)
 
 
-def _play(item: Scenario, latency: int) -> tuple[list[Entry], bool]:
+def _play(item: VectorScenario, latency: int) -> tuple[list[Entry], bool]:
     """The entries of ``item`` played on the model with ``latency``; whether it went BUSY."""
     model = ModelTarget(latency)
     busy_seen = False
@@ -145,7 +145,7 @@ def merge(name: str, done: Sequence[Entry], flying: Sequence[Entry]) -> list[Vec
     return steps
 
 
-def record(item: Scenario) -> Vector:
+def record(item: VectorScenario) -> Vector:
     """Play ``item`` on the model at latencies 0 and 1 and merge the two into a vector.
 
     :class:`ScenarioError` if the scenario looks at unspecified bytes, gets an

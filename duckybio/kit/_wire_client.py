@@ -30,21 +30,21 @@ from ..spec.regmap import U32_MASK, WORD_SIZE
 from ..spec.wire import (
     PROTOCOL_VERSION,
     Answer,
+    AttachStorage,
     ClockStep,
     Command,
     Fail,
     Fault,
-    Machine,
     Ok,
+    PowerOn,
     Quit,
-    Read,
+    RamRead,
+    RamWrite,
     Readl,
-    Storage,
     StorageRead,
     StorageWrite,
     Version,
     WireError,
-    Write,
     Writel,
     answer_bytes,
     answer_empty,
@@ -109,7 +109,7 @@ def _shown(line: str) -> str:
 
 def _limit(command: Command) -> int:
     """The longest answer accepted to ``command``."""
-    if isinstance(command, Read | StorageRead):
+    if isinstance(command, RamRead | StorageRead):
         return 2 * command.length + SHORT_ANSWER
     return SHORT_ANSWER
 
@@ -510,7 +510,7 @@ class WireTarget:
                     if value >> 64:
                         raise WireError(f"{value:#x} does not fit in 64 bits")
                     return ok_number(value)
-                case Read(_, length) | StorageRead(_, _, length):
+                case RamRead(_, length) | StorageRead(_, _, length):
                     return ok_bytes(answer_bytes(answer, length))
                 case Version():
                     return answer
@@ -539,10 +539,10 @@ class WireTarget:
     # --- the Target interface ----------------------------------------------------------
 
     def machine(self, ram_size: int, mmio_base: int) -> None:
-        self._empty(Machine(ram_size, mmio_base))
+        self._empty(PowerOn(ram_size, mmio_base))
 
     def storage(self, sid: int, size: int) -> None:
-        self._empty(Storage(sid, size))
+        self._empty(AttachStorage(sid, size))
 
     def storage_write(self, sid: int, offset: int, data: bytes) -> None:
         self._empty(StorageWrite(sid, offset, bytes(data)))
@@ -557,10 +557,10 @@ class WireTarget:
         return self._number(Readl(addr), 8 * WORD_SIZE)
 
     def write(self, addr: int, data: bytes) -> None:
-        self._empty(Write(addr, bytes(data)))
+        self._empty(RamWrite(addr, bytes(data)))
 
     def read(self, addr: int, length: int) -> bytes:
-        return self._bytes(Read(addr, length), length)
+        return self._bytes(RamRead(addr, length), length)
 
     def clock_step(self, ns: int | None = None) -> int:
         return self._number(ClockStep(ns if ns is not None and ns > 0 else None), 64)

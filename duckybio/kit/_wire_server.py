@@ -24,8 +24,8 @@ from ..spec.wire import (
     PROTOCOL_VERSION,
     Answer,
     Command,
-    Machine,
     Ok,
+    PowerOn,
     Quit,
     Version,
     WireError,
@@ -83,7 +83,7 @@ def answer(session: _Session, line: str) -> tuple[Answer, bool]:
             return Ok(PROTOCOL_VERSION), False
         if isinstance(command, Quit):
             return Ok(), True
-        if isinstance(command, Machine):
+        if isinstance(command, PowerOn):
             return session.power_on(command.ram_size, command.mmio_base), False
         return session.execute(command), False
     except (WireError, TargetRefused) as exc:

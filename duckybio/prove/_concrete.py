@@ -9,7 +9,7 @@ concrete state (the concrete reading of :func:`~._encoding.cases`).
 from __future__ import annotations
 
 from ..model import BioState, Event, MachineState, ModelConfig, Op, Write, kind_of
-from ._encoding import Case, Ctl, Env, cases, taken
+from ._encoding import Ctl, Env, StepCase, cases, taken
 from ._ops import CONCRETE
 
 
@@ -72,7 +72,7 @@ def event_value(event: Event) -> int:
     return event.value if isinstance(event, Write) else 0
 
 
-def encoded_step(cfg: ModelConfig, state: MachineState, event: Event) -> Case:
+def encoded_step(cfg: ModelConfig, state: MachineState, event: Event) -> StepCase:
     """The case of the encoding that ``event`` takes in ``state``."""
     return taken(
         cases(CONCRETE, env_of(cfg, state), ctl_of(state.bio), kind_of(event), event_value(event))

@@ -18,7 +18,7 @@ from ..explore import DEFAULT_INVARIANTS, StateInvariant, StepFn, TransitionInva
 from ..model import Event, MachineState, ModelConfig, Output, Read, Write, kind_of
 from ..spec.regmap import DATA_INVALID, WORD_SIZE
 from ._concrete import ctl_of, encoded_step, env_of, event_value
-from ._encoding import Case
+from ._encoding import StepCase
 from ._frame import apply_effect
 from ._ops import CONCRETE
 from ._properties import STATE_PROPERTIES, TRANSITION_PROPERTIES
@@ -40,7 +40,7 @@ class Finding:
     event: Event
 
 
-def _expected_value(case: Case, state: MachineState, event: Event) -> int | None:
+def _expected_value(case: StepCase, state: MachineState, event: Event) -> int | None:
     if not isinstance(event, Read):
         return None
     bio = state.bio
@@ -56,7 +56,12 @@ def _expected_value(case: Case, state: MachineState, event: Event) -> int | None
 
 
 def differences(
-    cfg: ModelConfig, state: MachineState, event: Event, nxt: MachineState, out: Output, case: Case
+    cfg: ModelConfig,
+    state: MachineState,
+    event: Event,
+    nxt: MachineState,
+    out: Output,
+    case: StepCase,
 ) -> list[str]:
     """Every respect in which the model's step differs from the encoding's case."""
     found: list[str] = []

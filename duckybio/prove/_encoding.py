@@ -99,7 +99,7 @@ class Effect(NamedTuple):
     wlen: Term
 
 
-class Case(NamedTuple):
+class StepCase(NamedTuple):
     """One outcome of a step: its name (the model's), guard, successor and data effect."""
 
     outcome: str
@@ -235,7 +235,7 @@ _STEPS: Final = {
 }
 
 
-def _write_status(ops: Ops, env: Env, s: Ctl, v: Term) -> list[Case]:
+def _write_status(ops: Ops, env: Env, s: Ctl, v: Term) -> list[StepCase]:
     """An idle STATUS write (R-ST-1..R-ST-5, R-CMD-1, R-BSY-1 at latency 0)."""
     value = ops.word(v) & SETTABLE
     srst, dma, rd, wr = (bit(ops, value, m) for m in (SRST, DMA, READ, WRITE))
@@ -244,7 +244,7 @@ def _write_status(ops: Ops, env: Env, s: Ctl, v: Term) -> list[Case]:
         "read": rd,
         "write": ops.all(ops.not_(rd), wr),
     }
-    out: list[Case] = []
+    out: list[StepCase] = []
     for (with_srst, with_dma), steps in _STEPS.items():
         base = reset_ctl(ops) if with_srst else s
         if with_dma:
@@ -255,7 +255,7 @@ def _write_status(ops: Ops, env: Env, s: Ctl, v: Term) -> list[Case]:
             if not ops.symbolic and not guard:
                 continue  # concrete reading: only the case taken is built
             if op is None:
-                out.append(Case(steps or "none", guard, base, no_effect(ops)))
+                out.append(StepCase(steps or "none", guard, base, no_effect(ops)))
                 continue
             started = base._replace(
                 flags=(base.flags | BUSY) & ~RDY,
@@ -270,15 +270,17 @@ def _write_status(ops: Ops, env: Env, s: Ctl, v: Term) -> list[Case]:
                 c_ticks=env.latency,
             )
             name = f"{steps}+start-{op}" if steps else f"start-{op}"
-            out.append(Case(name, ops.all(guard, env.latency != 0), started, no_effect(ops)))
+            out.append(StepCase(name, ops.all(guard, env.latency != 0), started, no_effect(ops)))
             for outcome, ok, after, effect in complete(ops, env, started):
                 out.append(
-                    Case(f"{name}+{outcome}", ops.all(guard, env.latency == 0, ok), after, effect)
+                    StepCase(
+                        f"{name}+{outcome}", ops.all(guard, env.latency == 0, ok), after, effect
+                    )
                 )
     return out
 
 
-def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Case]:
+def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[StepCase]:
     """Every outcome of event ``kind`` (written value ``v``) in ``s``, as the model names it.
 
     The guards are exclusive and, in a state of the right shape, exhaustive.
@@ -287,34 +289,34 @@ def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Case]:
     t = ops.boolean(True)
     busy, idle = s.busy, ops.not_(s.busy)
     if kind is EventKind.READ_STATUS:
-        return [Case("flags", t, s, none)]
+        return [StepCase("flags", t, s, none)]
     if kind is EventKind.READ_OTHER:
-        return [Case("zero", t, s, none)]
+        return [StepCase("zero", t, s, none)]
     if kind is EventKind.WRITE_OTHER:
-        return [Case("ignored", t, s, none)]
+        return [StepCase("ignored", t, s, none)]
     if kind is EventKind.READ_DATA:
         end = s.cursor + WORD_SIZE
         return [
-            Case("ignored", busy, s, none),
-            Case(
+            StepCase("ignored", busy, s, none),
+            StepCase(
                 "underrun", _idle(ops, s, end > s.rlen), s._replace(flags=fail_flags(s.flags)), none
             ),
-            Case("word", _idle(ops, s, end <= s.rlen), s._replace(cursor=end), none),
+            StepCase("word", _idle(ops, s, end <= s.rlen), s._replace(cursor=end), none),
         ]
     if kind is EventKind.WRITE_STATUS:
         return [
-            Case(
+            StepCase(
                 "reset-deferred",
                 _busy(ops, s, bit(ops, ops.word(v), SRST)),
                 s._replace(reset_pending=t),
                 none,
             ),
-            Case("ignored", _busy(ops, s, ops.not_(bit(ops, ops.word(v), SRST))), s, none),
+            StepCase("ignored", _busy(ops, s, ops.not_(bit(ops, ops.word(v), SRST))), s, none),
             *_write_status(ops, env, s, v),
         ]
     if kind in (EventKind.TICK, EventKind.COMPLETE):
         ended = [
-            Case(
+            StepCase(
                 o,
                 _busy(ops, s, g if kind is EventKind.COMPLETE else ops.all(s.c_ticks <= 1, g)),
                 c,
@@ -324,16 +326,18 @@ def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Case]:
         ]
         if kind is EventKind.TICK:
             ended.append(
-                Case("wait", _busy(ops, s, s.c_ticks > 1), s._replace(c_ticks=s.c_ticks - 1), none)
+                StepCase(
+                    "wait", _busy(ops, s, s.c_ticks > 1), s._replace(c_ticks=s.c_ticks - 1), none
+                )
             )
-        return [Case("ignored", idle, s, none), *ended]
-    ignored = Case("ignored", busy, s, none)
+        return [StepCase("ignored", idle, s, none), *ended]
+    ignored = StepCase("ignored", busy, s, none)
     if kind is EventKind.WRITE_SID:
         known = env.attached(v)
         return [
             ignored,
-            Case("select", _idle(ops, s, known), s._replace(has_sid=t, sid=v), none),
-            Case(
+            StepCase("select", _idle(ops, s, known), s._replace(has_sid=t, sid=v), none),
+            StepCase(
                 "unknown",
                 _idle(ops, s, ops.not_(known)),
                 s._replace(
@@ -343,21 +347,23 @@ def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Case]:
             ),
         ]
     if kind is EventKind.WRITE_BLOCK:
-        return [ignored, Case("latch", idle, s._replace(block=v), none)]
+        return [ignored, StepCase("latch", idle, s._replace(block=v), none)]
     if kind is EventKind.WRITE_COUNT:
-        return [ignored, Case("latch", idle, s._replace(count=v, wlen=ops.integer(0)), none)]
+        return [ignored, StepCase("latch", idle, s._replace(count=v, wlen=ops.integer(0)), none)]
     if kind is EventKind.WRITE_ADDR:
-        return [ignored, Case("latch", idle, s._replace(addr=v), none)]
+        return [ignored, StepCase("latch", idle, s._replace(addr=v), none)]
     assert kind is EventKind.WRITE_DATA
     over = s.wlen + WORD_SIZE > s.count * env.block_size
     return [
         ignored,
-        Case("overrun", _idle(ops, s, over), s._replace(flags=fail_flags(s.flags)), none),
-        Case("append", _idle(ops, s, ops.not_(over)), s._replace(wlen=s.wlen + WORD_SIZE), none),
+        StepCase("overrun", _idle(ops, s, over), s._replace(flags=fail_flags(s.flags)), none),
+        StepCase(
+            "append", _idle(ops, s, ops.not_(over)), s._replace(wlen=s.wlen + WORD_SIZE), none
+        ),
     ]
 
 
-def merge(ops: Ops, all_cases: list[Case]) -> tuple[Ctl, Effect]:
+def merge(ops: Ops, all_cases: list[StepCase]) -> tuple[Ctl, Effect]:
     """The successor and effect of a list of exclusive, exhaustive cases, as one term."""
     ctl, effect = all_cases[-1].ctl, all_cases[-1].effect
     for case in reversed(all_cases[:-1]):
@@ -368,7 +374,7 @@ def merge(ops: Ops, all_cases: list[Case]) -> tuple[Ctl, Effect]:
     return ctl, effect
 
 
-def taken(all_cases: list[Case]) -> Case:
+def taken(all_cases: list[StepCase]) -> StepCase:
     """The one case whose guard holds (concrete reading only)."""
     hits = [c for c in all_cases if c.guard]
     if len(hits) != 1:

@@ -18,7 +18,7 @@ from typing import Final
 import z3
 
 from ..model import EventKind
-from ._encoding import RDY, Case, Ctl, Env, cases, merge, reset_ctl
+from ._encoding import RDY, Ctl, Env, StepCase, cases, merge, reset_ctl
 from ._frame import data_frame, fresh_arrays
 from ._ops import SYMBOLIC, Term
 from ._properties import STATE_PROPERTIES, TRANSITION_PROPERTIES, invariant
@@ -90,7 +90,7 @@ def describe(
     return Counterexample(message=message, state=state, event=event, geometry=geometry)
 
 
-Check = Callable[[Env, Ctl, EventKind, Term, Ctl, list[Case], z3.Solver], Term]
+Check = Callable[[Env, Ctl, EventKind, Term, Ctl, list[StepCase], z3.Solver], Term]
 
 
 def prove_all(deadline: float | None = None) -> list[PropertyResult]:

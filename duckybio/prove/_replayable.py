@@ -31,18 +31,16 @@ from ..model import (
 )
 from ..spec.regmap import Reg
 from ..spec.wire import (
-    Machine,
+    AttachStorage,
+    PowerOn,
+    RamRead,
     Readl,
-    Storage,
     StorageRead,
     Writel,
     format_answer,
     format_command,
     ok_bytes,
     ok_number,
-)
-from ..spec.wire import (
-    Read as WireRead,
 )
 from ._conformance import ANSWERED, Finding, broken, compare
 from ._encoding import SETTABLE
@@ -139,9 +137,10 @@ def trace_of_path(
     rules: list[str],
 ) -> Trace:
     """The wire trace of ``path`` with the answers ``step_fn`` gives, then observations."""
-    steps = [Step(command=format_command(Machine(cfg.ram_size, cfg.mmio_base)), expect="OK")]
+    steps = [Step(command=format_command(PowerOn(cfg.ram_size, cfg.mmio_base)), expect="OK")]
     steps += [
-        Step(command=format_command(Storage(s.sid, s.size)), expect="OK") for s in cfg.storages
+        Step(command=format_command(AttachStorage(s.sid, s.size)), expect="OK")
+        for s in cfg.storages
     ]
     state = power_on(cfg)
     for event in path:
@@ -184,7 +183,7 @@ def trace_of_path(
     for start, length in _ram_spans(cfg):
         steps.append(
             Step(
-                command=format_command(WireRead(start, length)),
+                command=format_command(RamRead(start, length)),
                 expect=format_answer(ok_bytes(state.ram[start : start + length])),
             )
         )

@@ -24,12 +24,12 @@ from . import (
     transfers,
     writes,
 )
-from .registry import REGISTRY, Body, Scenario, scenario
+from .registry import REGISTRY, Body, VectorScenario, scenario
 
 __all__ = [
     "SECTION_MODULES",
     "Body",
-    "Scenario",
+    "VectorScenario",
     "busy",
     "by_name",
     "commands",
@@ -52,7 +52,7 @@ SECTION_MODULES: Final = tuple(module.__name__ for module in (
     reset, reads, writes, status, commands, transfers, pio, busy, invariants, host, driver))
 
 
-def scenarios() -> tuple[Scenario, ...]:
+def scenarios() -> tuple[VectorScenario, ...]:
     """Every scenario, by section in document order; :class:`ScenarioError` if two share
     a name."""
     names = [item.name for item in REGISTRY]
@@ -61,7 +61,7 @@ def scenarios() -> tuple[Scenario, ...]:
     return tuple(sorted(REGISTRY, key=lambda item: SECTION_MODULES.index(item.body.__module__)))
 
 
-def by_name(name: str) -> Scenario:
+def by_name(name: str) -> VectorScenario:
     """The scenario called ``name``; :class:`KeyError` if there is none."""
     for item in REGISTRY:
         if item.name == name:

@@ -7,14 +7,14 @@ from typing import Final
 
 from ...spec.regmap import BLOCK_SIZE, DATA_INVALID, DEFAULT_RAM_SIZE, PAGE_SIZE, U32_MASK
 from ...spec.wire import (
+    AttachStorage,
     Fault,
-    Machine,
-    Read,
+    PowerOn,
+    RamRead,
+    RamWrite,
     Readl,
-    Storage,
     StorageRead,
     StorageWrite,
-    Write,
     Writel,
 )
 from .._scenario import Session
@@ -68,8 +68,8 @@ def base_zero(s: Session) -> None:
     s.machine(RAM_SIZE, 0)
     s.storage(SID_A, SIZE_A)
     s.status(RDY)
-    s.refuse(Write(0, b"\x00"))
-    s.refuse(Read(PAGE_SIZE - 4, 8))
+    s.refuse(RamWrite(0, b"\x00"))
+    s.refuse(RamRead(PAGE_SIZE - 4, 8))
     s.write(PAGE_SIZE, block)
     s.sid(SID_A)
     s.count(1)
@@ -92,7 +92,7 @@ def bad_geometry(s: Session, geometries: Sequence[tuple[int, int]] = BAD_GEOMETR
     is refused; any page-aligned u32 base is valid, even one beyond RAM."""
     for ram_size, base in geometries:
         s.setup()
-        s.refuse(Machine(ram_size, base))
+        s.refuse(PowerOn(ram_size, base))
     s.machine(RAM_SIZE, U32_MASK & ~(PAGE_SIZE - 1))
     s.status(RDY)
     s.write(MMIO_BASE, b"\x11\x22\x33\x44")
@@ -118,9 +118,9 @@ def storage_attach(s: Session) -> None:
     s.run(READ, RDY)
     s.count(1)
     s.run(READ, ERR)
-    s.refuse(Storage(5, 10))
-    s.refuse(Storage(SID_A, SIZE_A))
-    s.refuse(Storage(1 << 32, 10))
+    s.refuse(AttachStorage(5, 10))
+    s.refuse(AttachStorage(SID_A, SIZE_A))
+    s.refuse(AttachStorage(1 << 32, 10))
     s.storage(6, 0)
     s.sread(6, 0, 0, want=b"")
     s.sread(SID_A, 0, 64, want=CONTENT_A[:64])
@@ -159,8 +159,8 @@ def ram_access(s: Session) -> None:
     s.read(RAM_SIZE - 4, 4, want=b"\xCC" * 4)
     for addr, length in ((MMIO_BASE - 4, 8), (MMIO_BASE, 4), (MMIO_END - 1, 2),
                          (RAM_SIZE - 4, 8), (RAM_SIZE, 1), (U32_MASK, 1)):
-        s.refuse(Read(addr, length))
-        s.refuse(Write(addr, bytes(length)))
+        s.refuse(RamRead(addr, length))
+        s.refuse(RamWrite(addr, bytes(length)))
     s.read(MMIO_BASE, 0, want=b"")
     s.write(MMIO_BASE, b"")
     s.read(MMIO_BASE - 4, 4, want=b"\xAA" * 4)

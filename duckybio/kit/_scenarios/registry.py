@@ -17,7 +17,7 @@ from ...spec.rules import is_known
 from .._scenario import Session
 from ..errors import ScenarioError
 
-__all__ = ["REGISTRY", "Body", "Scenario", "scenario"]
+__all__ = ["REGISTRY", "Body", "VectorScenario", "scenario"]
 
 #: What a scenario does, given a session on a fresh target.
 Body = Callable[[Session], None]
@@ -25,7 +25,7 @@ _B = TypeVar("_B", bound=Body)
 
 
 @dataclass(frozen=True, slots=True)
-class Scenario:
+class VectorScenario:
     """A named sequence of verbs, the rules and errata it exercises, whether it is about
     BUSY."""
 
@@ -41,7 +41,7 @@ class Scenario:
 
 
 #: Every scenario registered so far, in registration order.
-REGISTRY: Final[list[Scenario]] = []
+REGISTRY: Final[list[VectorScenario]] = []
 
 
 def scenario(name: str, *ids: str, busy: bool = False) -> Callable[[_B], _B]:
@@ -56,7 +56,7 @@ def scenario(name: str, *ids: str, busy: bool = False) -> Callable[[_B], _B]:
 
     def register(body: _B) -> _B:
         description = " ".join((body.__doc__ or "").split())
-        REGISTRY.append(Scenario(name, description, ids, busy, body))
+        REGISTRY.append(VectorScenario(name, description, ids, busy, body))
         return body
 
     return register
