@@ -297,12 +297,12 @@ def bypasses(modules: Mapping[str, Module]) -> list[str]:
             where = f"{module.path}:{node.lineno} `{ast.unparse(node)}`"
             if _is_private(full):
                 problems.append(f"{where}: {full} is private to {layer_of(full)}; import its "
-                                f"public names from duckybio.{layer_of(full)}")
+                                f"public names from {PACKAGE}.{layer_of(full)}")
                 continue
             listed = public_names(modules[full])
             if full == target and name and listed is not None and name not in listed:
                 problems.append(f"{where}: {name} is not in {full}.__all__")
-    return problems
+    return list(dict.fromkeys(problems))
 
 
 # --- the README's diagram ------------------------------------------------------------
@@ -469,3 +469,24 @@ def test_no_two_public_classes_share_a_name() -> None:
                 homes.setdefault(node.name, []).append(module.path)
     shared = {name: paths for name, paths in homes.items() if len(paths) > 1}
     assert not shared, f"public classes defined more than once: {shared}"
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"kit/__init__.py": "from ._run import run_check\n__all__ = ['run_check']\n",
+      "kit/_run.py": "def run_check() -> None: ...\n",
+      "cli/x.py": "from ..kit._run import run_check\n"},
+     ["duckybio/cli/x.py:1 `from ..kit._run import run_check`: duckybio.kit._run is private "
+      "to kit; import its public names from duckybio.kit"]),
+    ({"kit/__init__.py": "from ._run import run_check, shrink\n__all__ = ['run_check']\n",
+      "kit/_run.py": "def run_check() -> None: ...\ndef shrink() -> None: ...\n",
+      "cli/x.py": "from duckybio.kit import run_check, shrink\n"},
+     ["duckybio/cli/x.py:1 `from duckybio.kit import run_check, shrink`: shrink is not in "
+      "duckybio.kit.__all__"]),
+    ({"kit/__init__.py": "__all__ = []\n", "kit/_run.py": "from ._x import y\n",
+      "kit/_x.py": "y = 1\n"},
+     []),
+])
+def test_an_import_past_a_face_is_named(tmp_path: Path, files: dict[str, str],
+                                        expected: list[str]) -> None:
+    modules = _fake(tmp_path, {"__init__.py": "", "cli/__init__.py": "", **files})
+    assert bypasses(modules) == expected
