@@ -28,7 +28,8 @@ from duckybio.model import transitions as tr
 from duckybio.model.events import Event
 from duckybio.prove import MISMATCH, compare, prove, prove_all, random_cases, witnesses
 from duckybio.prove import encoding as enc
-from duckybio.prove.ops import Ops
+from duckybio.prove.ops import CONCRETE, Ops
+from duckybio.prove.result import Counterexample
 from duckybio.spec.regmap import U32_MASK
 
 DIFFERENTIAL_STEPS = 100_000
@@ -63,10 +64,36 @@ def test_an_encoding_whose_bounds_wrap_in_32_bits_is_refuted(
     results = {r.name: r for r in prove_all()}
     frame = results["data-only-by-command"]
     assert frame.status == "counterexample" and frame.counterexample is not None
-    state = frame.counterexample.state
-    assert state["block"] + state["count"] > U32_MASK or (
-        state["c_block"] + state["c_count"] > U32_MASK
+    # Whatever state the solver chose: replayed on the wrapping encoding, its step moves
+    # bytes of a storage past the storage's end.
+    effect, size = _replayed_effect(frame.counterexample)
+    assert effect.to_ram or effect.to_storage, effect
+    assert effect.offset + effect.length > size, (effect, size)
+
+
+def _replayed_effect(example: Counterexample) -> tuple[enc.Effect, int]:
+    """The data effect of a counterexample's step, taken concretely (no pending faults),
+    and the size of the storage it addresses."""
+    geometry = example.geometry
+    storages = geometry["storages"]
+    assert isinstance(storages, list)
+    sizes = {sid: size for sid, size in storages}
+    numbers = [geometry[k] for k in ("block_size", "page_size", "ram_size", "mmio_base", "latency")]
+    bs, ps, ram, mmio, latency = (n for n in numbers if isinstance(n, int))
+    env = enc.Env(
+        bs,
+        ps,
+        ram,
+        mmio,
+        latency,
+        attached=lambda sid: sid in sizes,
+        size=lambda sid: sizes.get(sid, 0),
+        pending=lambda sid, is_read: 0,
     )
+    name, _, value = example.event.rpartition(" ")
+    kind = EventKind(name)
+    case = enc.taken(enc.cases(CONCRETE, env, enc.Ctl(**example.state), kind, int(value, 16)))
+    return case.effect, sizes.get(int(case.effect.sid), 0)
 
 
 def test_the_encoding_matches_the_model_on_random_steps_at_the_edges() -> None:
