@@ -26,11 +26,11 @@ from duckybio.kit.trace import Trace
 from duckybio.model import Command, EventKind, MachineState, ModelConfig, step
 from duckybio.model import _transitions as tr
 from duckybio.model._events import Event
+from duckybio.prove import Counterexample, prove
 from duckybio.prove import _encoding as enc
-from duckybio.prove import prove
 from duckybio.prove._conformance import MISMATCH, compare
 from duckybio.prove._inductive import prove_all
-from duckybio.prove._ops import Ops
+from duckybio.prove._ops import CONCRETE, Ops
 from duckybio.prove._sampling import random_cases
 from duckybio.prove._witness import witnesses
 from duckybio.spec.regmap import U32_MASK
@@ -67,10 +67,36 @@ def test_an_encoding_whose_bounds_wrap_in_32_bits_is_refuted(
     results = {r.name: r for r in prove_all()}
     frame = results["data-only-by-command"]
     assert frame.status == "counterexample" and frame.counterexample is not None
-    state = frame.counterexample.state
-    assert state["block"] + state["count"] > U32_MASK or (
-        state["c_block"] + state["c_count"] > U32_MASK
+    # Whatever state the solver chose: replayed on the wrapping encoding, its step moves
+    # bytes of a storage past the storage's end.
+    effect, size = _replayed_effect(frame.counterexample)
+    assert effect.to_ram or effect.to_storage, effect
+    assert effect.offset + effect.length > size, (effect, size)
+
+
+def _replayed_effect(example: Counterexample) -> tuple[enc.Effect, int]:
+    """The data effect of a counterexample's step, taken concretely (no pending faults),
+    and the size of the storage it addresses."""
+    geometry = example.geometry
+    storages = geometry["storages"]
+    assert isinstance(storages, list)
+    sizes = {sid: size for sid, size in storages}
+    numbers = [geometry[k] for k in ("block_size", "page_size", "ram_size", "mmio_base", "latency")]
+    bs, ps, ram, mmio, latency = (n for n in numbers if isinstance(n, int))
+    env = enc.Env(
+        bs,
+        ps,
+        ram,
+        mmio,
+        latency,
+        attached=lambda sid: sid in sizes,
+        size=lambda sid: sizes.get(sid, 0),
+        pending=lambda sid, is_read: 0,
     )
+    name, _, value = example.event.rpartition(" ")
+    kind = EventKind(name)
+    case = enc.taken(enc.cases(CONCRETE, env, enc.Ctl(**example.state), kind, int(value, 16)))
+    return case.effect, sizes.get(int(case.effect.sid), 0)
 
 
 def test_the_encoding_matches_the_model_on_random_steps_at_the_edges() -> None:

@@ -153,21 +153,10 @@ class BreadthFirst:
     def _run(self, max_states: int | None, max_depth: int | None, admit: AdmitHook,
              visit: VisitHook, fail: FailHook, memo: Memo | None) -> Self:
         cfg, alphabet, step_fn = self.cfg, self.alphabet, self.step_fn
-        start = power_on(cfg)
-        parent: dict[MachineState, Link] = {start: None}
-        self.parent = parent
-        queue: deque[tuple[MachineState, int]] = deque()
-        if admit(start):
-            queue.append((start, 0))
+        parent, queue = self._start(admit)
+        steps = _Steps(len(alphabet), memo is not None and step_fn is step)
         transitions = depth = 0
         complete = True
-        memoize = memo is not None and step_fn is step
-        # Per controller state: its memoized steps, and the indices still to take
-        # once they are known (a step back to the same controller with nothing
-        # to check again adds a transition and nothing else).
-        rows: dict[BioState, tuple[list[_Entry | None], range | list[int]]] = {}
-        every = range(len(alphabet))
-        unmemoized: list[_Entry | None] = [_DATA] * len(alphabet)
         new_state = tuple.__new__
         while queue:
             state, d = queue.popleft()
@@ -176,14 +165,8 @@ class BreadthFirst:
                 complete = False
                 continue
             bio = state.bio
-            known = rows.get(bio) if memoize else None
-            row: list[_Entry | None]
-            indices: range | list[int]
-            if known is None:
-                row, indices = ([None] * len(alphabet) if memoize else unmemoized), every
-            else:
-                row, indices = known
-                transitions += len(alphabet) - len(indices)
+            row, indices, fresh = steps.lookup(bio)
+            transitions += len(alphabet) - len(indices)
             for index in indices:
                 entry = row[index]
                 if entry is not None and entry is not _DATA:
@@ -219,11 +202,53 @@ class BreadthFirst:
                 parent[nxt] = (state, index)
                 if admit(nxt):
                     queue.append((nxt, d + 1))
-            if memoize and known is None:
-                rows[bio] = (row, [i for i, e in enumerate(row) if e is None or e is _DATA
-                                   or e[0] is not bio or e[2] is not None])
+            if fresh:
+                steps.learn(bio, row)
         self.transitions, self.depth, self.complete = transitions, depth, complete
         return self
+
+    def _start(self, admit: AdmitHook) -> tuple[dict[MachineState, Link],
+                                                  deque[tuple[MachineState, int]]]:
+        """The states found and the queue of a search that begins: power-on alone."""
+        start = power_on(self.cfg)
+        self.parent = {start: None}
+        queue: deque[tuple[MachineState, int]] = deque()
+        if admit(start):
+            queue.append((start, 0))
+        return self.parent, queue
+
+
+class _Steps:
+    """The memoized steps of a search, per controller state.
+
+    Each controller state has a row: per event index, its memoized step
+    (``None`` until taken, :data:`_DATA` when it reads or moves data), and
+    the indices still to take once the row is known (a step back to the
+    same controller with nothing to check again adds a transition and
+    nothing else).  Without memoizing, every row is all :data:`_DATA`.
+    """
+
+    __slots__ = ("every", "memoize", "rows", "unmemoized", "width")
+
+    def __init__(self, width: int, memoize: bool) -> None:
+        self.width, self.memoize = width, memoize
+        self.every = range(width)
+        self.unmemoized: list[_Entry | None] = [_DATA] * width
+        self.rows: dict[BioState, tuple[list[_Entry | None], range | list[int]]] = {}
+
+    def lookup(self, bio: BioState) -> tuple[list[_Entry | None], range | list[int], bool]:
+        """The row of ``bio``, the indices to take, and whether :meth:`learn` must follow."""
+        if not self.memoize:
+            return self.unmemoized, self.every, False
+        known = self.rows.get(bio)
+        if known is None:
+            return [None] * self.width, self.every, True
+        return known[0], known[1], False
+
+    def learn(self, bio: BioState, row: list[_Entry | None]) -> None:
+        """Keep the row of ``bio`` once every event was taken from it."""
+        self.rows[bio] = (row, [i for i, e in enumerate(row) if e is None or e is _DATA
+                                or e[0] is not bio or e[2] is not None])
 
 
 _Witnesses = dict[Transition, Witness]

@@ -9,7 +9,7 @@ latency), which storage ids are attached with what sizes, and the injected
 faults still pending.  :func:`cases` mirrors ``model.transitions.TABLE``: for
 an event kind and value it lists every outcome the model can take, each with
 its guard, its successor and its data effect (:class:`Effect`), under the
-model's own outcome names.  Written against :class:`~._ops.Ops`, the same
+model's own outcome names.  Written against :class:`~.ops.Ops`, the same
 code computes concrete successors and builds the z3 formula.
 
 Representation: no selection is ``has_sid`` false with ``sid`` 0, and no
@@ -287,7 +287,6 @@ def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[StepCase
     """
     none = no_effect(ops)
     t = ops.boolean(True)
-    busy, idle = s.busy, ops.not_(s.busy)
     if kind is EventKind.READ_STATUS:
         return [StepCase("flags", t, s, none)]
     if kind is EventKind.READ_OTHER:
@@ -295,56 +294,69 @@ def cases(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term) -> list[StepCase
     if kind is EventKind.WRITE_OTHER:
         return [StepCase("ignored", t, s, none)]
     if kind is EventKind.READ_DATA:
-        end = s.cursor + WORD_SIZE
-        return [
-            StepCase("ignored", busy, s, none),
-            StepCase(
-                "underrun", _idle(ops, s, end > s.rlen), s._replace(flags=fail_flags(s.flags)), none
-            ),
-            StepCase("word", _idle(ops, s, end <= s.rlen), s._replace(cursor=end), none),
-        ]
+        return _read_data(ops, s, none)
     if kind is EventKind.WRITE_STATUS:
-        return [
-            StepCase(
-                "reset-deferred",
-                _busy(ops, s, bit(ops, ops.word(v), SRST)),
-                s._replace(reset_pending=t),
-                none,
-            ),
-            StepCase("ignored", _busy(ops, s, ops.not_(bit(ops, ops.word(v), SRST))), s, none),
-            *_write_status(ops, env, s, v),
-        ]
+        return _status_write(ops, env, s, v, none)
     if kind in (EventKind.TICK, EventKind.COMPLETE):
-        ended = [
-            StepCase(
-                o,
-                _busy(ops, s, g if kind is EventKind.COMPLETE else ops.all(s.c_ticks <= 1, g)),
-                c,
-                e,
-            )
-            for o, g, c, e in complete(ops, env, s)
-        ]
-        if kind is EventKind.TICK:
-            ended.append(
-                StepCase(
-                    "wait", _busy(ops, s, s.c_ticks > 1), s._replace(c_ticks=s.c_ticks - 1), none
-                )
-            )
-        return [StepCase("ignored", idle, s, none), *ended]
-    ignored = StepCase("ignored", busy, s, none)
+        return _clocked(ops, env, s, kind, none)
+    return _latched(ops, env, s, kind, v, none)
+
+
+def _read_data(ops: Ops, s: Ctl, none: Effect) -> list[StepCase]:
+    """A DATA read: the next word of R, or an underrun (R-PIO-1, R-PIO-2, R-BSY-4)."""
+    end = s.cursor + WORD_SIZE
+    return [
+        StepCase("ignored", s.busy, s, none),
+        StepCase(
+            "underrun", _idle(ops, s, end > s.rlen), s._replace(flags=fail_flags(s.flags)), none
+        ),
+        StepCase("word", _idle(ops, s, end <= s.rlen), s._replace(cursor=end), none),
+    ]
+
+
+def _status_write(ops: Ops, env: Env, s: Ctl, v: Term, none: Effect) -> list[StepCase]:
+    """A STATUS write: while busy only SRST counts, deferred (R-BSY-5); idle ones below."""
+    srst = bit(ops, ops.word(v), SRST)
+    return [
+        StepCase(
+            "reset-deferred", _busy(ops, s, srst), s._replace(reset_pending=ops.boolean(True)), none
+        ),
+        StepCase("ignored", _busy(ops, s, ops.not_(srst)), s, none),
+        *_write_status(ops, env, s, v),
+    ]
+
+
+def _clocked(ops: Ops, env: Env, s: Ctl, kind: EventKind, none: Effect) -> list[StepCase]:
+    """A clock step or a forced completion: the command in flight waits or ends."""
+    ended = [
+        StepCase(
+            o, _busy(ops, s, g if kind is EventKind.COMPLETE else ops.all(s.c_ticks <= 1, g)), c, e
+        )
+        for o, g, c, e in complete(ops, env, s)
+    ]
+    if kind is EventKind.TICK:
+        ended.append(
+            StepCase("wait", _busy(ops, s, s.c_ticks > 1), s._replace(c_ticks=s.c_ticks - 1), none)
+        )
+    return [StepCase("ignored", ops.not_(s.busy), s, none), *ended]
+
+
+def _latched(ops: Ops, env: Env, s: Ctl, kind: EventKind, v: Term, none: Effect) -> list[StepCase]:
+    """A write of SID, BLOCK, COUNT, ADDR or DATA: ignored while busy (R-BSY-3), else taken
+    (R-WR-2..R-WR-5, R-PIO-3, R-PIO-4)."""
+    ignored = StepCase("ignored", s.busy, s, none)
+    idle = ops.not_(s.busy)
     if kind is EventKind.WRITE_SID:
         known = env.attached(v)
+        unknown = s._replace(
+            has_sid=ops.boolean(False), sid=ops.integer(0), flags=(s.flags | ERR) & ~RDY
+        )
         return [
             ignored,
-            StepCase("select", _idle(ops, s, known), s._replace(has_sid=t, sid=v), none),
             StepCase(
-                "unknown",
-                _idle(ops, s, ops.not_(known)),
-                s._replace(
-                    has_sid=ops.boolean(False), sid=ops.integer(0), flags=(s.flags | ERR) & ~RDY
-                ),
-                none,
+                "select", _idle(ops, s, known), s._replace(has_sid=ops.boolean(True), sid=v), none
             ),
+            StepCase("unknown", _idle(ops, s, ops.not_(known)), unknown, none),
         ]
     if kind is EventKind.WRITE_BLOCK:
         return [ignored, StepCase("latch", idle, s._replace(block=v), none)]

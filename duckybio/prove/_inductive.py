@@ -96,6 +96,24 @@ Check = Callable[[Env, Ctl, EventKind, Term, Ctl, list[StepCase], z3.Solver], Te
 def prove_all(deadline: float | None = None) -> list[PropertyResult]:
     """Prove every property of :mod:`._properties`, the data frame and R-INV-4."""
     env, assumptions = proof_env()
+    tallies = _tallies()
+    init = z3.Solver()
+    init.add(*assumptions)
+    reset = reset_ctl(SYMBOLIC)
+    for p in STATE_PROPERTIES:
+        _check(env, tallies[p.name], init, p.holds(SYMBOLIC, env, reset), reset, None, z3.IntVal(0))
+    for kind in EventKind:
+        _prove_step(env, assumptions, kind, tallies)
+    results = [t.result() for t in tallies.values()]
+    return [
+        *results[: len(STATE_PROPERTIES)],
+        _completes(tallies),
+        *results[len(STATE_PROPERTIES) :],
+    ]
+
+
+def _tallies() -> dict[str, _Tally]:
+    """A running verdict per property, in the order they are reported."""
     tallies: dict[str, _Tally] = {}
     for p in STATE_PROPERTIES:
         tallies[p.name] = _Tally(p.name, "auxiliary" if p.aux else "state", p.rules)
@@ -105,70 +123,59 @@ def prove_all(deadline: float | None = None) -> list[PropertyResult]:
         "data-only-by-command", "frame", ("R-INV-3", "R-CMD-4", "R-CMD-5", "E8")
     )
     tallies["every-access-answered"] = _Tally("every-access-answered", "answer", ("R-INV-4",))
+    return tallies
 
-    def check(
-        tally: _Tally, solver: z3.Solver, goal: Term, s: Ctl, kind: EventKind | None, v: Term
-    ) -> None:
-        if tally.counterexample is not None:
-            return
-        began = time.perf_counter()
-        solver.push()
-        solver.add(z3.Not(goal))
-        verdict = solver.check()
-        if verdict == z3.sat:
-            what = "at power-on" if kind is None else f"after {kind.value}"
-            tally.counterexample = describe(
-                solver.model(), env, s, kind, v, f"{tally.name} fails {what}"
-            )
-        elif verdict != z3.unsat:
-            tally.counterexample = Counterexample(
-                message=f"{tally.name}: the solver answered {verdict}",
-                state={},
-                event="" if kind is None else kind.value,
-                geometry={},
-            )
-        solver.pop()
-        tally.seconds += time.perf_counter() - began
-        tally.queries += 1
 
-    init = z3.Solver()
-    init.add(*assumptions)
-    reset = reset_ctl(SYMBOLIC)
+def _prove_step(
+    env: Env, assumptions: list[Term], kind: EventKind, tallies: dict[str, _Tally]
+) -> None:
+    """Every property preserved by a step of ``kind`` from a state satisfying them all."""
+    s = fresh_ctl("s_")
+    v, v_range = fresh_value(kind, "v")
+    solver = z3.Solver()
+    solver.add(*assumptions, *v_range, invariant(SYMBOLIC, env, s))
+    all_cases = cases(SYMBOLIC, env, s, kind, v)
+    t, effect = merge(SYMBOLIC, all_cases)
     for p in STATE_PROPERTIES:
-        check(tallies[p.name], init, p.holds(SYMBOLIC, env, reset), reset, None, z3.IntVal(0))
+        _check(env, tallies[p.name], solver, p.holds(SYMBOLIC, env, t), s, kind, v)
+    for q in TRANSITION_PROPERTIES:
+        _check(env, tallies[q.name], solver, q.holds(SYMBOLIC, env, s, kind, v, t), s, kind, v)
+    arrays = fresh_arrays("m_")
+    where = z3.Ints("frame_sid frame_index frame_ram")
+    frame = data_frame(env, s, kind, v, t, arrays, effect, (where[0], where[1], where[2]))
+    _check(env, tallies["data-only-by-command"], solver, frame, s, kind, v)
+    guards = [c.guard for c in all_cases]
+    answered = z3.And(
+        z3.PbEq([(g, 1) for g in guards], 1), z3.Or(*(s.flags == f for f in PHASE_FLAGS))
+    )
+    _check(env, tallies["every-access-answered"], solver, answered, s, kind, v)
 
-    for kind in EventKind:
-        s = fresh_ctl("s_")
-        v, v_range = fresh_value(kind, "v")
-        solver = z3.Solver()
-        solver.add(*assumptions, *v_range, invariant(SYMBOLIC, env, s))
-        all_cases = cases(SYMBOLIC, env, s, kind, v)
-        t, effect = merge(SYMBOLIC, all_cases)
-        for p in STATE_PROPERTIES:
-            check(tallies[p.name], solver, p.holds(SYMBOLIC, env, t), s, kind, v)
-        for q in TRANSITION_PROPERTIES:
-            check(tallies[q.name], solver, q.holds(SYMBOLIC, env, s, kind, v, t), s, kind, v)
-        arrays = fresh_arrays("m_")
-        where = z3.Ints("frame_sid frame_index frame_ram")
-        check(
-            tallies["data-only-by-command"],
-            solver,
-            data_frame(env, s, kind, v, t, arrays, effect, (where[0], where[1], where[2])),
-            s,
-            kind,
-            v,
+
+def _check(
+    env: Env, tally: _Tally, solver: z3.Solver, goal: Term, s: Ctl, kind: EventKind | None, v: Term
+) -> None:
+    """Whether ``goal`` follows from ``solver``'s assertions; a counterexample if not."""
+    if tally.counterexample is not None:
+        return
+    began = time.perf_counter()
+    solver.push()
+    solver.add(z3.Not(goal))
+    verdict = solver.check()
+    if verdict == z3.sat:
+        what = "at power-on" if kind is None else f"after {kind.value}"
+        tally.counterexample = describe(
+            solver.model(), env, s, kind, v, f"{tally.name} fails {what}"
         )
-        guards = [c.guard for c in all_cases]
-        answered = z3.And(
-            z3.PbEq([(g, 1) for g in guards], 1), z3.Or(*(s.flags == f for f in PHASE_FLAGS))
+    elif verdict != z3.unsat:
+        tally.counterexample = Counterexample(
+            message=f"{tally.name}: the solver answered {verdict}",
+            state={},
+            event="" if kind is None else kind.value,
+            geometry={},
         )
-        check(tallies["every-access-answered"], solver, answered, s, kind, v)
-    results = [t.result() for t in tallies.values()]
-    return [
-        *results[: len(STATE_PROPERTIES)],
-        _completes(tallies),
-        *results[len(STATE_PROPERTIES) :],
-    ]
+    solver.pop()
+    tally.seconds += time.perf_counter() - began
+    tally.queries += 1
 
 
 def _completes(tallies: dict[str, _Tally]) -> PropertyResult:

@@ -103,6 +103,23 @@ def edges(env: Env, s: Ctl, kind: EventKind, v: Term) -> list[Term]:
         z3.And(
             s.has_sid, s.count >= 1, end <= env.size(s.sid), s.addr + length == env.ram_size + 1
         ),
+        # E8: an end that wraps to 0 in 32 bits, every other check passing (u32 arithmetic
+        # would let the command through), latched and in flight
+        z3.And(
+            s.has_sid,
+            env.attached(s.sid),
+            s.count >= 1,
+            s.block + s.count == U32_MASK + 1,
+            z3.Not(s.dma),
+        ),
+        z3.And(
+            s.busy,
+            s.c_has_sid,
+            env.attached(s.c_sid),
+            s.c_count >= 1,
+            s.c_block + s.c_count == U32_MASK + 1,
+            z3.Not(s.c_dma),
+        ),
     ]
 
 

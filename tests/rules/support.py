@@ -1,4 +1,8 @@
-"""What the rule tests share: the registry of pinned rules, sessions, expected RAM."""
+"""What the rule tests share: the registry of pinned rules, sessions, expected RAM.
+
+A test that plays a scenario pins its rules with :func:`plays`; one that checks a
+rule by its own steps names the rule with :func:`pins`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import TypeVar
 from target_factories import TARGET_FACTORIES, TARGET_LATENCY
 
 from duckybio.kit._scenario import Session
-from duckybio.kit._scenarios import by_name
+from duckybio.kit._scenarios import Body, VectorScenario, by_name, scenarios
 from duckybio.kit._testbed import RAM_SIZE, splice
 from duckybio.spec.rules import is_known
 
@@ -31,6 +35,24 @@ def pins(*ids: str) -> Callable[[_Test], _Test]:
         return test
 
     return register
+
+
+def plays(*played: str | Body) -> Callable[[_Test], _Test]:
+    """Register the decorated test as pinning the rules and errata of the scenarios it plays.
+
+    Each of ``played`` is a scenario's name or its body; the test plays it whole or one
+    case at a time.  The ids are the ones the scenario declares: written once, there.
+    """
+    found = [by_name(item) if isinstance(item, str) else scenario_of(item) for item in played]
+    return pins(*dict.fromkeys(rule for item in found for rule in item.rules))
+
+
+def scenario_of(body: Body) -> VectorScenario:
+    """The scenario whose body is ``body``; :class:`KeyError` if there is none."""
+    for item in scenarios():
+        if item.body is body:
+            return item
+    raise KeyError(getattr(body, "__name__", repr(body)))
 
 
 @contextmanager

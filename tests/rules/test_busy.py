@@ -31,17 +31,17 @@ from duckybio.kit._testbed import (
 )
 from duckybio.spec.regmap import BLOCK_SIZE
 
-from .support import pins, play, ram_with, session
+from .support import pins, play, plays, ram_with, session
 
 
-@pins("R-BSY-1", "E18")
+@plays("timing-completion-within-bound")
 @pytest.mark.parametrize(("flags", "block", "count", "status"), COMPLETION_CASES)
 def test_commands_complete_within_the_declared_bound(
         bio: Session, flags: int, block: int, count: int, status: int) -> None:
     completion_case(bio, flags, block, count, status)
 
 
-@pins("R-BSY-1")
+@plays("timing-completion-within-bound")
 @pytest.mark.parametrize("name", sorted(n for n, lat in TARGET_LATENCY.items() if lat == 0))
 def test_latency_zero_completes_in_the_status_write(name: str) -> None:
     with session(name) as bio:
@@ -62,22 +62,22 @@ def test_latency_is_a_bound_on_clock_steps(busy: Session) -> None:
     assert 1 <= steps <= busy.bound
 
 
-@pins("R-CMD-1", "E18")
+@plays("busy-start-flags")
 def test_starting_sets_busy_clears_rdy_keeps_err(busy: Session) -> None:
     play(busy, "busy-start-flags")
 
 
-@pins("R-CMD-1", "R-CMD-2")
+@plays("busy-latched-values")
 def test_command_uses_the_values_latched_at_start(busy: Session) -> None:
     play(busy, "busy-latched-values")
 
 
-@pins("R-BSY-2")
+@plays("busy-reads")
 def test_reads_while_busy(busy: Session) -> None:
     play(busy, "busy-reads")
 
 
-@pins("R-BSY-3", "R-CMD-1")
+@plays("busy-writes-ignored")
 def test_writes_while_busy_are_ignored(busy: Session) -> None:
     play(busy, "busy-writes-ignored")
     ram = ram_with((0x1000, ram_pattern(0x1000, BLOCK_SIZE)),
@@ -85,23 +85,23 @@ def test_writes_while_busy_are_ignored(busy: Session) -> None:
     assert busy.snap() == Snap(ram, CONTENT_A, CONTENT_B)
 
 
-@pins("R-BSY-3")
+@plays("busy-data-writes-ignored")
 def test_data_writes_while_busy_are_ignored(busy: Session) -> None:
     play(busy, "busy-data-writes-ignored")
 
 
-@pins("R-BSY-4")
+@plays("busy-data-read")
 def test_data_read_while_busy(busy: Session) -> None:
     play(busy, "busy-data-read")
 
 
-@pins("R-BSY-5", "R-RST-2")
+@plays(deferred_srst)
 @pytest.mark.parametrize("extra", DEFERRED_EXTRAS)
 def test_srst_while_busy_is_deferred(busy: Session, extra: int) -> None:
     deferred_srst(busy, (extra,))
 
 
-@pins("R-BSY-5")
+@plays("busy-deferred-srst-after-failure")
 def test_deferred_srst_after_a_failing_command(busy: Session) -> None:
     play(busy, "busy-deferred-srst-after-failure")
     assert busy.snap() == Snap(ram_with((0, ram_pattern(0, BLOCK_SIZE))), CONTENT_A, CONTENT_B)
@@ -126,12 +126,12 @@ def test_nothing_else_changes_while_busy(busy: Session, flags: int) -> None:
     busy.wait(RDY)
 
 
-@pins("R-BSY-7")
+@plays("busy-time-stands-still")
 def test_time_stands_still_between_clock_steps(busy: Session) -> None:
     play(busy, "busy-time-stands-still")
 
 
-@pins("R-BSY-7", "R-HOST-6")
+@plays("timing-clock-step-idle")
 def test_clock_step_when_idle_does_nothing(bio: Session) -> None:
     play(bio, "timing-clock-step-idle")
     assert bio.snap() == Snap(ram_with((0, ram_pattern(0, 64))), CONTENT_A, CONTENT_B)

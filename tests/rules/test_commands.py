@@ -35,17 +35,17 @@ from duckybio.kit._testbed import (
 )
 from duckybio.spec.regmap import BLOCK_SIZE, U32_MASK
 
-from .support import pins, play, ram_with
+from .support import pins, play, plays, ram_with
 
 
-@pins("R-CMD-2", "R-CMD-6")
+@plays(no_storage)
 @pytest.mark.parametrize("flags", COMMAND_KINDS)
 def test_command_without_storage_fails(bio: Session, flags: int) -> None:
     no_storage(bio, (flags,))
     assert bio.snap() == Snap(ram_with((0, ram_pattern(0, BLOCK_SIZE))), CONTENT_A, CONTENT_B)
 
 
-@pins("R-CMD-3", "R-CMD-6", "R-CMD-10")
+@plays("command-bounds")
 @pytest.mark.parametrize(("sid", "block", "count", "ok"), BOUNDS_CASES)
 @pytest.mark.parametrize("flags", [DMA | READ, DMA | WRITE, READ, WRITE])
 def test_bounds(bio: Session, flags: int, sid: int, block: int, count: int, ok: bool) -> None:
@@ -56,7 +56,7 @@ def test_bounds(bio: Session, flags: int, sid: int, block: int, count: int, ok: 
         assert bio.snap() == before
 
 
-@pins("R-CMD-4", "R-CMD-6", "E6")
+@plays("command-dma-range-read", "command-dma-range-write")
 @pytest.mark.parametrize(("addr", "count", "ok"), DMA_RANGE_CASES)
 @pytest.mark.parametrize("op", [READ, WRITE])
 def test_dma_range_must_be_ram(bio: Session, op: int, addr: int, count: int, ok: bool) -> None:
@@ -80,7 +80,7 @@ def test_pio_commands_ignore_addr(bio: Session, addr: int) -> None:
     bio.sread(SID_A, want=splice(CONTENT_A, BLOCK_SIZE, bytes(BLOCK_SIZE)))
 
 
-@pins("R-CMD-5", "E8")
+@plays("command-exact-arithmetic")
 @pytest.mark.parametrize(("flags", "block", "count", "addr"), EXACT_CASES)
 def test_arithmetic_is_exact(bio: Session, flags: int, block: int, count: int,
                              addr: int) -> None:
@@ -90,19 +90,19 @@ def test_arithmetic_is_exact(bio: Session, flags: int, block: int, count: int,
     assert bio.snap() == before
 
 
-@pins("R-CMD-6", "E14")
+@plays("command-failure-empties-r-and-w")
 def test_failure_empties_r_and_w_without_data_effect(bio: Session) -> None:
     play(bio, "command-failure-empties-r-and-w")
     assert bio.snap() == Snap(bytes(RAM_SIZE), splice(CONTENT_A, 0, bytes(BLOCK_SIZE)),
                               CONTENT_B)
 
 
-@pins("R-CMD-6", "E14")
+@plays("command-failed-read-no-stale-data")
 def test_failed_read_leaves_no_stale_data(bio: Session) -> None:
     play(bio, "command-failed-read-no-stale-data")
 
 
-@pins("R-CMD-10", "R-CMD-12")
+@plays("command-r-as-of-completion")
 def test_r_is_the_data_as_of_completion(bio: Session) -> None:
     """Clarification 12: host storage writes after a command do not reach R."""
     play(bio, "command-r-as-of-completion")

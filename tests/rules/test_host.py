@@ -22,27 +22,27 @@ from duckybio.kit.errors import TargetRefused
 from duckybio.kit.vectors import DEFAULT_DIR, Vector, file_name, run_vector
 from duckybio.spec.wire import Fail
 
-from .support import pins, play
+from .support import pins, play, plays
 
 
-@pins("R-HOST-1", "E16")
+@plays("host-machine-fresh")
 def test_machine_powers_on_fresh(bio: Session) -> None:
     play(bio, "host-machine-fresh")
     assert bio.ram() == bytes(RAM_SIZE)
 
 
-@pins("R-HOST-1", "E16")
+@plays("host-mmio-base-zero")
 def test_mmio_base_zero(bio: Session) -> None:
     play(bio, "host-mmio-base-zero")
 
 
-@pins("R-HOST-1", "E16")
+@plays(bad_geometry)
 @pytest.mark.parametrize(("ram_size", "base"), BAD_GEOMETRIES)
 def test_machine_refuses_bad_geometry(bio: Session, ram_size: int, base: int) -> None:
     bad_geometry(bio, ((ram_size, base),))
 
 
-@pins("R-HOST-2")
+@plays("host-storage-attach")
 def test_storage_attaches_zero_filled(bio: Session) -> None:
     play(bio, "host-storage-attach")
     # A negative size cannot be sent over the wire; only the Target protocol can carry it.
@@ -51,17 +51,17 @@ def test_storage_attaches_zero_filled(bio: Session) -> None:
     bio.sread(SID_A, want=CONTENT_A)
 
 
-@pins("R-HOST-3")
+@plays("host-storage-access")
 def test_storage_host_access(bio: Session) -> None:
     play(bio, "host-storage-access")
 
 
-@pins("R-HOST-4")
+@plays("host-ram-access")
 def test_ram_host_access(bio: Session) -> None:
     play(bio, "host-ram-access")
 
 
-@pins("R-HOST-5")
+@plays("host-readl-writel-routing")
 def test_readl_writel_routing(bio: Session) -> None:
     play(bio, "host-readl-writel-routing")
 
@@ -76,7 +76,7 @@ def test_clock_step_answers_a_monotonic_clock(bio: Session) -> None:
     assert bio.tick() == first
 
 
-@pins("R-HOST-7", "R-CMD-12", "E15")
+@plays("host-fault-injection")
 def test_fault_injection_fails_commands(bio: Session) -> None:
     play(bio, "host-fault-injection")
     assert bio.seen.count(ERR) == 3, "three commands failed: one write, two reads"
@@ -122,7 +122,7 @@ class Padding(WireTarget):
         return answer
 
 
-@pins("R-HOST-8")
+@plays("host-answer-format")
 def test_answers_are_written_in_one_form(wire: tuple[WireTarget, int]) -> None:
     target, bound = wire
     assert run_vector(target, _vector("host-answer-format"), bound) == []
@@ -130,7 +130,7 @@ def test_answers_are_written_in_one_form(wire: tuple[WireTarget, int]) -> None:
     assert target.line("read 0x0 0x2") == "OK 0x0000"
 
 
-@pins("R-HOST-8")
+@plays("host-answer-format")
 @pytest.mark.parametrize("bridge", [Shouting, Padding])
 def test_answers_in_another_form_fail(bridge: type[WireTarget]) -> None:
     with bridge(SERVE) as target:
@@ -138,7 +138,7 @@ def test_answers_in_another_form_fail(bridge: type[WireTarget]) -> None:
     assert problems and "expected OK 0xb0a" in problems[0]
 
 
-@pins("R-HOST-9", "R-HOST-2", "R-WR-1")
+@plays("host-malformed-lines")
 def test_malformed_lines_are_refused_and_change_nothing(
         wire: tuple[WireTarget, int]) -> None:
     target, bound = wire
@@ -161,7 +161,7 @@ def test_a_clock_step_with_a_huge_ns_steps_nothing() -> None:
         assert target.line("clock_step 0x5") == "OK 0xffffffffffffffff"
 
 
-@pins("R-HOST-9")
+@plays("host-malformed-lines")
 def test_malformed_lines_on_every_target(bio: Session) -> None:
     play(bio, "host-malformed-lines")
     refused = [e for e in bio.log if isinstance(e.command, str)]
@@ -169,7 +169,7 @@ def test_malformed_lines_on_every_target(bio: Session) -> None:
     assert all(isinstance(e.answer, Fail) for e in refused)
 
 
-@pins("R-HOST-3", "R-HOST-4")
+@plays("host-empty-ranges")
 def test_empty_ranges(bio: Session) -> None:
     play(bio, "host-empty-ranges")
     with pytest.raises(TargetRefused):
@@ -178,7 +178,7 @@ def test_empty_ranges(bio: Session) -> None:
     assert bio.target.read(1 << 40, 0) == b""
 
 
-@pins("R-HOST-10", "R-HOST-1", "R-HOST-2")
+@plays("host-sizes-to-accept")
 def test_sizes_every_target_accepts(bio: Session) -> None:
     play(bio, "host-sizes-to-accept")
     assert bio.target.storage_read(SID_A, (1 << 24) - 4, 4) == b"\x01\x02\x03\x04"

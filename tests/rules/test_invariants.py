@@ -20,16 +20,16 @@ from duckybio.kit._testbed import (
 )
 from duckybio.spec.regmap import BLOCK_SIZE, PAGE_SIZE
 
-from .support import pins, play, ram_with
+from .support import play, plays, ram_with
 
 
-@pins("R-INV-1")
+@plays(err_sticky)
 @pytest.mark.parametrize("cause", sorted(ERR_CAUSES))
 def test_err_is_sticky_until_reset(bio: Session, cause: str) -> None:
     err_sticky(bio, (cause,))
 
 
-@pins("R-INV-2")
+@plays("invariant-rdy-never-with-busy")
 def test_rdy_and_busy_never_both_set(bio: Session) -> None:
     play(bio, "invariant-rdy-never-with-busy")
     assert len(bio.seen) >= 160
@@ -37,7 +37,7 @@ def test_rdy_and_busy_never_both_set(bio: Session) -> None:
     assert {v & (RDY | ERR) for v in bio.seen} >= {RDY, ERR, RDY | ERR}
 
 
-@pins("R-INV-3", "E5")
+@plays("invariant-only-commands-change-data")
 def test_only_successful_commands_change_data(bio: Session) -> None:
     play(bio, "invariant-only-commands-change-data")
     below = MMIO_BASE - BLOCK_SIZE
@@ -46,7 +46,7 @@ def test_only_successful_commands_change_data(bio: Session) -> None:
     assert bio.snap() == Snap(ram, CONTENT_A, splice(CONTENT_B, BLOCK_SIZE, bytes(BLOCK_SIZE)))
 
 
-@pins("R-INV-4", "E2", "E3", "E4", "E5", "E6")
+@plays(hostile)
 @pytest.mark.parametrize("sequence", range(len(HOSTILE)))
 def test_hostile_sequences_are_answered(bio: Session, sequence: int) -> None:
     hostile(bio, (sequence,), sweep=range(PAGE_SIZE))

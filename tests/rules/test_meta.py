@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from target_factories import TARGET_FACTORIES, TARGET_LATENCY, busy_target_names
 
+from duckybio.kit._scenario import Session
 from duckybio.kit._scenarios import by_name, scenarios
 from duckybio.spec.regmap import (
     BLOCK_SIZE,
@@ -30,7 +31,7 @@ from duckybio.spec.rules import (
     spec_ids,
 )
 
-from .support import PINNED, pins, session
+from .support import PINNED, pins, plays, scenario_of, session
 
 
 def _all_pins() -> dict[str, list[str]]:
@@ -95,6 +96,29 @@ def test_pins_rejects_unknown_ids() -> None:
         pins("R-NOPE-1")
     with pytest.raises(ValueError):
         pins()
+
+
+def test_plays_pins_the_ids_its_scenarios_declare() -> None:
+    played = by_name("busy-reads"), by_name("timing-clock-step-idle")
+
+    def probe_test() -> None: ...
+
+    plays(played[0].name, played[1].body)(probe_test)
+    try:
+        got = [rule for rule, tests in PINNED.items() if "probe_test" in tests]
+        assert sorted(got) == sorted({*played[0].rules, *played[1].rules})
+    finally:
+        for tests in PINNED.values():
+            while "probe_test" in tests:
+                tests.remove("probe_test")
+    assert scenario_of(played[1].body) is played[1]
+    with pytest.raises(KeyError, match="no-such-scenario"):
+        plays("no-such-scenario")
+
+    def unregistered(s: Session) -> None: ...
+
+    with pytest.raises(KeyError, match="unregistered"):
+        plays(unregistered)
 
 
 def test_every_target_declares_its_latency() -> None:

@@ -16,7 +16,7 @@ from duckybio.kit._testbed import (
     splice,
 )
 
-from .support import pins, play, ram_with
+from .support import play, plays, ram_with
 
 
 def _after_probe(probe: str, before: Snap) -> Snap:
@@ -26,7 +26,7 @@ def _after_probe(probe: str, before: Snap) -> Snap:
     return before._replace(ram=splice(before.ram, 0, block_of(before.a, 0)))
 
 
-@pins("R-RST-1", "E3")
+@plays("reset-power-on-state")
 @pytest.mark.parametrize("probe", sorted(RESET_PROBES))
 def test_power_on_state(bio: Session, probe: str) -> None:
     before = bio.snap()
@@ -34,7 +34,7 @@ def test_power_on_state(bio: Session, probe: str) -> None:
     assert bio.snap() == _after_probe(probe, before)
 
 
-@pins("R-RST-2", "E7")
+@plays("reset-srst-restores-power-on-state")
 @pytest.mark.parametrize("probe", sorted(RESET_PROBES))
 def test_srst_restores_power_on_state(bio: Session, probe: str) -> None:
     dirty(bio)
@@ -44,12 +44,12 @@ def test_srst_restores_power_on_state(bio: Session, probe: str) -> None:
     assert bio.snap() == _after_probe(probe, before)
 
 
-@pins("R-RST-2", "E7")
+@plays("reset-srst-deselects")
 def test_srst_deselects_the_storage(bio: Session) -> None:
     play(bio, "reset-srst-deselects")
 
 
-@pins("R-RST-3")
+@plays("reset-keeps-data")
 def test_reset_keeps_ram_and_storages(bio: Session) -> None:
     play(bio, "reset-keeps-data")
     low = splice(ram_pattern(0x0F00, 0x600), 0x100, block_of(CONTENT_A, 1))

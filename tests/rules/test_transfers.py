@@ -31,7 +31,7 @@ from duckybio.kit._testbed import (
 )
 from duckybio.spec.regmap import BLOCK_SIZE, DATA_INVALID
 
-from .support import pins, play, ram_with
+from .support import pins, play, plays, ram_with
 
 
 @pins("R-CMD-7", "R-INV-3", "E12")
@@ -47,7 +47,7 @@ def test_dma_read_copies_blocks_to_ram(bio: Session, block: int, count: int,
     bio.words(count * WORDS_PER_BLOCK, want=le_words(data))
 
 
-@pins("R-CMD-7", "R-INV-3")
+@plays("command-pio-read")
 def test_pio_read_leaves_ram(bio: Session) -> None:
     play(bio, "command-pio-read")
     assert bio.snap() == Snap(ram_with((0x1000, ram_pattern(0x1000, BLOCK_SIZE))), CONTENT_A,
@@ -66,7 +66,7 @@ def test_dma_write_copies_ram_to_blocks(bio: Session, block: int, count: int,
     bio.words(count * WORDS_PER_BLOCK, want=le_words(data))
 
 
-@pins("R-CMD-9", "E5")
+@plays("command-pio-write-pads")
 def test_pio_write_pads_w_with_zeros(bio: Session) -> None:
     write_pads(bio)
     padded = bytes(range(12)) + bytes(BLOCK_SIZE - 12)
@@ -74,7 +74,7 @@ def test_pio_write_pads_w_with_zeros(bio: Session) -> None:
                               splice(CONTENT_B, BLOCK_SIZE, padded))
 
 
-@pins("R-CMD-9", "E5")
+@plays("command-pio-write-pads")
 def test_pio_write_without_data_writes_zero_blocks(bio: Session) -> None:
     pio_write_zeros(bio)
 
@@ -91,7 +91,7 @@ def test_pio_write_of_full_w(bio: Session) -> None:
     bio.sread(SID_A, want=splice(CONTENT_A, 2 * BLOCK_SIZE, block_of(CONTENT_B, 0, 2)))
 
 
-@pins("R-CMD-10")
+@plays("command-success-keeps-err")
 def test_success_sets_rdy_keeps_err_and_fills_r(bio: Session) -> None:
     play(bio, "command-success-keeps-err")
 
@@ -105,7 +105,7 @@ def test_r_after_dma_write_is_the_data_written(bio: Session) -> None:
     bio.data(want=DATA_INVALID)
 
 
-@pins("R-CMD-11")
+@plays("command-count-zero")
 @pytest.mark.parametrize(("sid", "block", "addr", "ok"), COUNT_ZERO_CASES)
 @pytest.mark.parametrize("flags", [DMA | READ, DMA | WRITE, READ, WRITE])
 def test_count_zero(bio: Session, flags: int, sid: int, block: int, addr: int,
