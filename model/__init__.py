@@ -2,9 +2,9 @@
 
 from .config import ModelConfig, StorageSpec
 from .events import Complete, Event, EventKind, Read, Tick, Write
+from .outcome import OUTCOMES, Action, CommandEnd, StepOutcome
 from .state import RESET_BIO, BioState, Command, MachineState, Op, power_on
 from .transitions import (
-    IO_ERROR,
     TABLE,
     Activity,
     Output,
@@ -21,12 +21,14 @@ from .transitions import (
 )
 
 __all__ = [
-    "IO_ERROR",
+    "OUTCOMES",
     "RESET_BIO",
     "TABLE",
+    "Action",
     "Activity",
     "BioState",
     "Command",
+    "CommandEnd",
     "Complete",
     "Event",
     "EventKind",
@@ -36,6 +38,7 @@ __all__ = [
     "Output",
     "Phase",
     "Read",
+    "StepOutcome",
     "StorageSpec",
     "Tick",
     "Transition",

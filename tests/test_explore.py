@@ -21,6 +21,7 @@ from duckybio.explore import (
     explore,
 )
 from duckybio.model import (
+    CommandEnd,
     Complete,
     Event,
     EventKind,
@@ -129,7 +130,7 @@ def test_breadth_first_records_shortest_paths() -> None:
 def _err_cleared_by_success(cfg: ModelConfig, s: MachineState,
                             e: Event) -> tuple[MachineState, Output]:
     nxt, out = step(cfg, s, e)
-    if out.transition.outcome.endswith("ok"):
+    if out.transition.outcome.end is CommandEnd.OK:
         nxt = nxt._replace(bio=nxt.bio._replace(flags=nxt.bio.flags & ~Flag.ERR))
     return nxt, out
 

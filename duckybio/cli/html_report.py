@@ -49,7 +49,7 @@ def deviating_classes(report: CheckReport) -> set[str]:
         base = transition.removesuffix(" (in flight)").removesuffix("+ok").removesuffix("+fail")
         labels = {transition, base, f"{base}+ok", f"{base}+fail"}
         matches = {class_name(e.before, e.kind, e.outcome) for e in edges
-                   if f"{e.kind.value}/{e.outcome}" in labels}
+                   if f"{e.kind.value}/{e.outcome.text}" in labels}
         classes |= {c for c in matches if report.transition_counts.get(c, 0)} or matches
     return classes
 
