@@ -62,10 +62,11 @@ NAMED = [
     (StepOutcome(dma=True, started=Op.WRITE), "dma+start-write"),
     (StepOutcome(started=Op.WRITE, end=CommandEnd.OK), "start-write+ok"),
     (StepOutcome(reset=True, started=Op.READ, end=CommandEnd.FAIL), "reset+start-read+fail"),
-    (StepOutcome(reset=True, dma=True, started=Op.READ, end=CommandEnd.FAIL),
-     "reset+dma+start-read+fail"),
-    (StepOutcome(dma=True, started=Op.WRITE, end=CommandEnd.IO_ERROR),
-     "dma+start-write+io-error"),
+    (
+        StepOutcome(reset=True, dma=True, started=Op.READ, end=CommandEnd.FAIL),
+        "reset+dma+start-read+fail",
+    ),
+    (StepOutcome(dma=True, started=Op.WRITE, end=CommandEnd.IO_ERROR), "dma+start-write+io-error"),
     (StepOutcome(end=CommandEnd.OK), "ok"),
     (StepOutcome(end=CommandEnd.FAIL), "fail"),
     (StepOutcome(end=CommandEnd.IO_ERROR), "io-error"),
@@ -73,8 +74,9 @@ NAMED = [
 
 
 @pytest.mark.parametrize(("outcome", "text"), NAMED, ids=[text for _, text in NAMED])
-def test_an_outcome_renders_as_the_transition_table_names_it(outcome: StepOutcome,
-                                                             text: str) -> None:
+def test_an_outcome_renders_as_the_transition_table_names_it(
+    outcome: StepOutcome, text: str
+) -> None:
     assert outcome.text == str(outcome) == text
     assert StepOutcome.named(text) is outcome and OUTCOMES[text] is outcome
 
@@ -82,12 +84,22 @@ def test_an_outcome_renders_as_the_transition_table_names_it(outcome: StepOutcom
 def test_every_outcome_is_one_value_with_its_own_text() -> None:
     texts = [o.text for o in OUTCOMES.values()]
     assert len(set(texts)) == len(texts) == len(OUTCOMES) == 51
-    grammar = re.compile(r"(reset\+)?(dma\+)?start-(read|write)(\+(ok|fail|io-error))?"
-                         r"|reset(\+dma)?|dma|none|ok|fail|io-error|[a-z]+(-deferred)?")
+    grammar = re.compile(
+        r"(reset\+)?(dma\+)?start-(read|write)(\+(ok|fail|io-error))?"
+        r"|reset(\+dma)?|dma|none|ok|fail|io-error|[a-z]+(-deferred)?"
+    )
     for text, outcome in OUTCOMES.items():
         assert grammar.fullmatch(text), text
-        assert StepOutcome(outcome.action, reset=outcome.reset, dma=outcome.dma,
-                           started=outcome.started, end=outcome.end) is outcome
+        assert (
+            StepOutcome(
+                outcome.action,
+                reset=outcome.reset,
+                dma=outcome.dma,
+                started=outcome.started,
+                end=outcome.end,
+            )
+            is outcome
+        )
         assert pickle.loads(pickle.dumps(outcome)) is outcome
         assert copy.deepcopy(outcome) is outcome
     assert {a.value for a in Action} <= set(OUTCOMES)
@@ -110,8 +122,9 @@ def test_the_committed_diagram_spells_every_outcome_of_its_edges() -> None:
     listed under its event kind in the state diagram's text."""
     mermaid = (ROOT / "spec" / "generated" / "state-diagram.mmd").read_text(encoding="utf-8")
     listed: set[tuple[str, str]] = set()
-    for kind, names in re.findall(r"(?:^|<br>|: )([a-zA-Z ]+) / ([^<\n]+)", mermaid,
-                                  flags=re.MULTILINE):
+    for kind, names in re.findall(
+        r"(?:^|<br>|: )([a-zA-Z ]+) / ([^<\n]+)", mermaid, flags=re.MULTILINE
+    ):
         listed |= {(kind.strip(), name) for name in names.split(", ")}
     edges = derive_edges()
     assert {(e.kind.value, e.outcome.text) for e in edges} == listed
@@ -120,10 +133,13 @@ def test_the_committed_diagram_spells_every_outcome_of_its_edges() -> None:
 
 def test_the_outcome_names_in_spec_section_18_are_outcomes() -> None:
     spec = (ROOT / "spec" / "SPEC.md").read_text(encoding="utf-8")
-    section = spec[spec.index("## 18."):]
+    section = spec[spec.index("## 18.") :]
     kinds = {k.value for k in EventKind}
-    named = [(kind, name) for kind, name in re.findall(r"`([a-zA-Z ]+)/([a-z+-]+)`", section)
-             if kind in kinds]
+    named = [
+        (kind, name)
+        for kind, name in re.findall(r"`([a-zA-Z ]+)/([a-z+-]+)`", section)
+        if kind in kinds
+    ]
     assert ("write SID", "unknown") in named and ("read DATA", "underrun") in named
     for _, name in named:
         if not name.startswith("start-dma-"):  # a command's mode: a signature, not an outcome
@@ -132,8 +148,9 @@ def test_the_outcome_names_in_spec_section_18_are_outcomes() -> None:
     assert ends == [e.value for e in CommandEnd]
 
 
-CFG = ModelConfig(block_size=4, page_size=16, ram_size=64, mmio_base=32,
-                  storages=(StorageSpec(1, 8),), latency=0)
+CFG = ModelConfig(
+    block_size=4, page_size=16, ram_size=64, mmio_base=32, storages=(StorageSpec(1, 8),), latency=0
+)
 READY = run(CFG, power_on(CFG), [Write(Reg.SID, 1), Write(Reg.COUNT, 1)])
 
 
@@ -151,9 +168,12 @@ def test_a_status_write_names_its_bits_in_order_and_the_end_of_its_command() -> 
             op = Op.READ if value & Flag.READ else Op.WRITE if value & Flag.WRITE else None
             end = None if op is None or latency else CommandEnd.FAIL if srst else CommandEnd.OK
             assert (o.action, o.reset, o.dma, o.started, o.end) == (None, srst, dma, op, end)
-            names = [*["reset"] * srst, *["dma"] * dma,
-                     *([f"start-{op.value}"] if op is not None else []),
-                     *([end.value] if end is not None else [])]
+            names = [
+                *["reset"] * srst,
+                *["dma"] * dma,
+                *([f"start-{op.value}"] if op is not None else []),
+                *([end.value] if end is not None else []),
+            ]
             assert o.text == ("+".join(names) or "none")
 
 
@@ -161,8 +181,13 @@ def test_a_failing_reset_dma_read_and_its_ends_later() -> None:
     bits = int(Flag.SRST | Flag.DMA | Flag.READ)
     _, out = step(CFG, READY, Write(Reg.STATUS, bits))
     o = out.transition.outcome
-    assert (o.reset, o.dma, o.started, o.end, o.action) == (True, True, Op.READ,
-                                                              CommandEnd.FAIL, None)
+    assert (o.reset, o.dma, o.started, o.end, o.action) == (
+        True,
+        True,
+        Op.READ,
+        CommandEnd.FAIL,
+        None,
+    )
     assert o.text == "reset+dma+start-read+fail"
     cfg = replace(CFG, latency=2)
     busy = run(cfg, READY, [Write(Reg.STATUS, int(Flag.READ))])
@@ -173,8 +198,7 @@ def test_a_failing_reset_dma_read_and_its_ends_later() -> None:
 
 
 def test_an_exploration_round_trips_through_json_with_its_outcomes() -> None:
-    result = explore(ExploreInstance(storages=(ExploreStorage(sid=1, size=4),),
-                                     latencies=(1,)))
+    result = explore(ExploreInstance(storages=(ExploreStorage(sid=1, size=4),), latencies=(1,)))
     data = json.loads(result.model_dump_json())
     assert ExploreResult.model_validate(data).classes == result.classes
     data["classes"][0]["outcome"] = "start-dma-read"
@@ -185,8 +209,12 @@ def test_an_exploration_round_trips_through_json_with_its_outcomes() -> None:
 # --- the kit names a deviation from the fields (SPEC section 18) ---------------------------------
 
 BASE = 0x2000
-SETUP = ["machine 0x4000 0x2000", "storage 0x1 0x800",
-         f"writel {BASE + Reg.SID:#x} 0x1", f"writel {BASE + Reg.COUNT:#x} 0x1"]
+SETUP = [
+    "machine 0x4000 0x2000",
+    "storage 0x1 0x800",
+    f"writel {BASE + Reg.SID:#x} 0x1",
+    f"writel {BASE + Reg.COUNT:#x} 0x1",
+]
 #: The probe of fault injection, then an I/O error for the next READ of storage 1.
 FAULT = ["fault 0x1 read 0x0", "fault 0x1 read 0x1"]
 
@@ -215,26 +243,45 @@ class FlipsAfter(ReferenceTarget):
         return value
 
 
-@pytest.mark.parametrize(("latency", "commands", "signature"), [
-    (0, [f"writel {BASE:#x} {Flag.DMA | Flag.READ:#x}"], "write STATUS/start-dma-read+ok"),
-    (0, [f"writel {BASE:#x} {Flag.SRST | Flag.DMA | Flag.WRITE:#x}"],
-     "write STATUS/start-dma-write+fail"),
-    (0, [*FAULT, f"writel {BASE:#x} {Flag.SRST | Flag.READ:#x}"], "write STATUS/start-read+fail"),
-    (0, [*FAULT, f"writel {BASE:#x} {Flag.READ:#x}"], "write STATUS/start-read+io-error"),
-    (2, [f"writel {BASE:#x} {Flag.WRITE:#x}"], "write STATUS/start-write"),
-    (2, [f"writel {BASE:#x} {Flag.DMA:#x}", f"writel {BASE:#x} {Flag.READ:#x}", "clock_step"],
-     "write STATUS/start-dma-read (in flight)"),
-    (2, [f"writel {BASE:#x} {Flag.READ:#x}", "clock_step", "clock_step"],
-     "write STATUS/start-read+ok"),
-    (0, [f"writel {BASE:#x} {Flag.SRST | Flag.DMA:#x}"], "write STATUS/reset+dma"),
-])
+@pytest.mark.parametrize(
+    ("latency", "commands", "signature"),
+    [
+        (0, [f"writel {BASE:#x} {Flag.DMA | Flag.READ:#x}"], "write STATUS/start-dma-read+ok"),
+        (
+            0,
+            [f"writel {BASE:#x} {Flag.SRST | Flag.DMA | Flag.WRITE:#x}"],
+            "write STATUS/start-dma-write+fail",
+        ),
+        (
+            0,
+            [*FAULT, f"writel {BASE:#x} {Flag.SRST | Flag.READ:#x}"],
+            "write STATUS/start-read+fail",
+        ),
+        (0, [*FAULT, f"writel {BASE:#x} {Flag.READ:#x}"], "write STATUS/start-read+io-error"),
+        (2, [f"writel {BASE:#x} {Flag.WRITE:#x}"], "write STATUS/start-write"),
+        (
+            2,
+            [f"writel {BASE:#x} {Flag.DMA:#x}", f"writel {BASE:#x} {Flag.READ:#x}", "clock_step"],
+            "write STATUS/start-dma-read (in flight)",
+        ),
+        (
+            2,
+            [f"writel {BASE:#x} {Flag.READ:#x}", "clock_step", "clock_step"],
+            "write STATUS/start-read+ok",
+        ),
+        (0, [f"writel {BASE:#x} {Flag.SRST | Flag.DMA:#x}"], "write STATUS/reset+dma"),
+    ],
+)
 def test_a_deviation_is_named_by_the_command_the_outcome_started(
-        latency: int, commands: list[str], signature: str) -> None:
+    latency: int, commands: list[str], signature: str
+) -> None:
     """The divergent step is the last command: a command by its direction and mode
     (DMA set by the write or before), its end by the write that started it."""
     writes = sum(c.startswith("writel 0x20") or c == "clock_step" for c in [*SETUP, *commands])
-    config = HarnessConfig(lambda: FlipsAfter(latency, writes),
-                           Policy(latency=latency, exact_latency=True, busy_bound=latency))
+    config = HarnessConfig(
+        lambda: FlipsAfter(latency, writes),
+        Policy(latency=latency, exact_latency=True, busy_bound=latency),
+    )
     found = replay_lockstep(config, [*SETUP, *commands])
     assert isinstance(found.failure, Mismatch), found.failure
     assert found.failure.signature == f"{signature}: STATUS value"
