@@ -2,9 +2,9 @@
 
 from ._config import ModelConfig, StorageSpec
 from ._events import Complete, Event, EventKind, Read, Tick, Write
+from ._outcome import OUTCOMES, Action, CommandEnd, StepOutcome
 from ._state import RESET_BIO, BioState, Command, MachineState, Op, power_on
 from ._transitions import (
-    IO_ERROR,
     Output,
     Phase,
     Transition,
@@ -19,10 +19,12 @@ from ._transitions import (
 )
 
 __all__ = [
-    "IO_ERROR",
+    "OUTCOMES",
     "RESET_BIO",
+    "Action",
     "BioState",
     "Command",
+    "CommandEnd",
     "Complete",
     "Event",
     "EventKind",
@@ -32,6 +34,7 @@ __all__ = [
     "Output",
     "Phase",
     "Read",
+    "StepOutcome",
     "StorageSpec",
     "Tick",
     "Transition",

@@ -2,7 +2,8 @@
 
 Every rule of the protocol lives here.  ``TABLE`` maps (activity, event
 kind) to the handler that computes the next state; each handler returns the
-next state, the value a read returns and the outcome it took, so that every
+next state, the value a read returns and the outcome it took (a
+:class:`~.outcome.StepOutcome`, one of a finite set made once), so that every
 transition is classified as (phase, event kind, outcome) for coverage.  No
 I/O, no mutation: states are immutable and ``step`` is a function.
 """
@@ -16,6 +17,7 @@ from typing import Final, NamedTuple, TypedDict, Unpack
 from ..spec.regmap import DATA_INVALID, GUEST_SETTABLE, WORD_SIZE, Flag, Reg
 from ._config import ModelConfig
 from ._events import Complete, Event, EventKind, Read, Tick, Write
+from ._outcome import Action, CommandEnd, StepOutcome
 from ._state import RESET_BIO, BioState, Command, MachineState, Op
 
 RDY: Final = int(Flag.RDY)
@@ -73,10 +75,10 @@ class Transition(NamedTuple):
 
     phase: Phase
     kind: EventKind
-    outcome: str
+    outcome: StepOutcome
 
     def __str__(self) -> str:
-        return f"{self.phase.value} --{self.kind.value}--> {self.outcome}"
+        return f"{self.phase.value} --{self.kind.value}--> {self.outcome.text}"
 
 
 class Output(NamedTuple):
@@ -86,7 +88,7 @@ class Output(NamedTuple):
     transition: Transition
 
 
-Result = tuple[MachineState, int | None, str]
+Result = tuple[MachineState, int | None, StepOutcome]
 Handler = Callable[[ModelConfig, MachineState, Event], Result]
 
 _KIND_OF_READ: Final = {
@@ -148,6 +150,20 @@ def _with(bio: BioState, **changes: Unpack[_BioChanges]) -> BioState:
 _FIELD: Final = {name: i for i, name in enumerate(BioState._fields)}
 
 
+_FLAGS: Final = StepOutcome(Action.FLAGS)
+_ZERO: Final = StepOutcome(Action.ZERO)
+_IGNORED: Final = StepOutcome(Action.IGNORED)
+_UNDERRUN: Final = StepOutcome(Action.UNDERRUN)
+_WORD: Final = StepOutcome(Action.WORD)
+_SELECT: Final = StepOutcome(Action.SELECT)
+_UNKNOWN: Final = StepOutcome(Action.UNKNOWN)
+_LATCH: Final = StepOutcome(Action.LATCH)
+_OVERRUN: Final = StepOutcome(Action.OVERRUN)
+_APPEND: Final = StepOutcome(Action.APPEND)
+_RESET_DEFERRED: Final = StepOutcome(Action.RESET_DEFERRED)
+_WAIT: Final = StepOutcome(Action.WAIT)
+
+
 def _value(event: Event) -> int:
     assert isinstance(event, Write)
     return event.value
@@ -161,24 +177,24 @@ def _fail_flags(flags: int) -> int:
 # --- reads ---------------------------------------------------------------
 
 def read_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return s, s.bio.flags, "flags"
+    return s, s.bio.flags, _FLAGS
 
 
 def read_zero(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return s, 0, "zero"
+    return s, 0, _ZERO
 
 
 def read_data_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return s, DATA_INVALID, "ignored"
+    return s, DATA_INVALID, _IGNORED
 
 
 def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     end = bio.cursor + WORD_SIZE
     if end > len(bio.rbuf):
-        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, "underrun"
+        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), DATA_INVALID, _UNDERRUN
     word = int.from_bytes(bio.rbuf[bio.cursor:end], "little")
-    return _bio(s, _with(bio, cursor=end)), word, "word"
+    return _bio(s, _with(bio, cursor=end)), word, _WORD
 
 
 # --- writes while idle -----------------------------------------------------
@@ -186,29 +202,29 @@ def read_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
 def write_sid(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     sid = _value(e)
     if s.storage(sid) is not None:
-        return _bio(s, _with(s.bio, sid=sid)), None, "select"
+        return _bio(s, _with(s.bio, sid=sid)), None, _SELECT
     bio = _with(s.bio, sid=None, flags=(s.bio.flags | ERR) & ~RDY)
-    return _bio(s, bio), None, "unknown"
+    return _bio(s, bio), None, _UNKNOWN
 
 
 def write_block(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _with(s.bio, block=_value(e))), None, "latch"
+    return _bio(s, _with(s.bio, block=_value(e))), None, _LATCH
 
 
 def write_count(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _with(s.bio, count=_value(e), wbuf=b"")), None, "latch"
+    return _bio(s, _with(s.bio, count=_value(e), wbuf=b"")), None, _LATCH
 
 
 def write_addr(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return _bio(s, _with(s.bio, addr=_value(e))), None, "latch"
+    return _bio(s, _with(s.bio, addr=_value(e))), None, _LATCH
 
 
 def write_data(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     bio = s.bio
     if len(bio.wbuf) + WORD_SIZE > bio.count * cfg.block_size:
-        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), None, "overrun"
+        return _bio(s, _with(bio, flags=_fail_flags(bio.flags))), None, _OVERRUN
     wbuf = bio.wbuf + _value(e).to_bytes(WORD_SIZE, "little")
-    return _bio(s, _with(bio, wbuf=wbuf)), None, "append"
+    return _bio(s, _with(bio, wbuf=wbuf)), None, _APPEND
 
 
 def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
@@ -218,37 +234,50 @@ def write_status(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
         bio = RESET_BIO
     if value & _DMA:
         bio = _with(bio, dma=True)
-    steps = _STEPS[value & (_SRST | _DMA)]
-    op = Op.READ if value & _READ else Op.WRITE if value & _WRITE else None
+    outcome = _STATUS_OUTCOME[value & _STATUS_BITS]
+    op = outcome.started
     s = _bio(s, bio)
     if op is None:
-        return s, None, steps or "none"
+        return s, None, outcome
     command = Command(op=op, sid=bio.sid, block=bio.block, count=bio.count, addr=bio.addr,
                       dma=bio.dma, ticks_left=cfg.latency)
     s = _bio(s, _with(bio, flags=(bio.flags | BUSY) & ~RDY, command=command))
-    started = _STARTED[op]
-    steps = f"{steps}+{started}" if steps else started
     if cfg.latency == 0:
-        s, ok = _complete(cfg, s)
-        return s, None, f"{steps}+{ok}"
-    return s, None, steps
+        s, end = _complete(cfg, s)
+        return s, None, _ENDED[outcome][end]
+    return s, None, outcome
 
 
-#: The outcome's first steps by the SRST and DMA bits of a STATUS write.
-_STEPS: Final = {0: "", _SRST: "reset", _DMA: "dma", _SRST | _DMA: "reset+dma"}
-_STARTED: Final = {op: f"start-{op.value}" for op in Op}
+_STATUS_BITS: Final = _SRST | _DMA | _READ | _WRITE
+
+
+def _status_outcome(value: int) -> StepOutcome:
+    """The outcome of a STATUS write of ``value`` before its command ends (READ before WRITE)."""
+    op = Op.READ if value & _READ else Op.WRITE if value & _WRITE else None
+    return StepOutcome(reset=bool(value & _SRST), dma=bool(value & _DMA), started=op)
+
+
+#: The outcome of an idle STATUS write by its SRST, DMA, READ and WRITE bits, and the
+#: outcome of one that starts a command by how the command ended (latency 0).
+_STATUS_OUTCOME: Final = {v: _status_outcome(v) for v in range(_STATUS_BITS + 1)
+                          if v & ~_STATUS_BITS == 0}
+_ENDED: Final = {
+    o: {end: StepOutcome(reset=o.reset, dma=o.dma, started=o.started, end=end)
+        for end in CommandEnd}
+    for o in _STATUS_OUTCOME.values() if o.started is not None
+}
 
 
 def ignore(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    return s, None, "ignored"
+    return s, None, _IGNORED
 
 
 # --- while busy -------------------------------------------------------------
 
 def write_status_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     if _value(e) & _SRST:
-        return _bio(s, _with(s.bio, reset_pending=True)), None, "reset-deferred"
-    return s, None, "ignored"
+        return _bio(s, _with(s.bio, reset_pending=True)), None, _RESET_DEFERRED
+    return s, None, _IGNORED
 
 
 def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
@@ -256,14 +285,18 @@ def tick_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
     assert command is not None
     if command.ticks_left > 1:
         bio = _with(s.bio, command=command._replace(ticks_left=command.ticks_left - 1))
-        return _bio(s, bio), None, "wait"
-    s, ok = _complete(cfg, s)
-    return s, None, ok
+        return _bio(s, bio), None, _WAIT
+    s, end = _complete(cfg, s)
+    return s, None, _END[end]
 
 
 def complete_busy(cfg: ModelConfig, s: MachineState, e: Event) -> Result:
-    s, ok = _complete(cfg, s)
-    return s, None, ok
+    s, end = _complete(cfg, s)
+    return s, None, _END[end]
+
+
+#: The outcome of a tick or completion that ends the command in flight.
+_END: Final = {end: StepOutcome(end=end) for end in CommandEnd}
 
 
 def _command_ok(cfg: ModelConfig, s: MachineState, c: Command) -> bool:
@@ -277,14 +310,10 @@ def _command_ok(cfg: ModelConfig, s: MachineState, c: Command) -> bool:
     return not c.dma or cfg.is_ram_range(c.addr, length)
 
 
-#: The outcome of a command failed by an injected I/O error (R-HOST-7, R-CMD-12).
-IO_ERROR: Final = "io-error"
-
-
-def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
+def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, CommandEnd]:
     """Run the in-flight command to its end; then apply a deferred reset.
 
-    The outcome is ``ok``, ``fail`` or :data:`IO_ERROR`: an injected fault
+    The end is ``OK``, ``FAIL`` or ``IO_ERROR`` (R-HOST-7, R-CMD-12): an injected fault
     fails a command that passed its checks and moves data (COUNT > 0); what
     it leaves in its addressed blocks (a write) or DMA range (a DMA read) is
     unspecified, and this model leaves them unchanged.
@@ -293,10 +322,10 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
     c = bio.command
     assert c is not None
     ok = _command_ok(cfg, s, c)
-    outcome = "ok" if ok else "fail"
+    end = CommandEnd.OK if ok else CommandEnd.FAIL
     if ok and c.count > 0 and c.sid is not None and s.pending_faults(c.sid, c.op):
         s = s.with_faults(c.sid, c.op, s.pending_faults(c.sid, c.op) - 1)
-        ok, outcome = False, IO_ERROR
+        ok, end = False, CommandEnd.IO_ERROR
     if not ok:
         bio = _with(bio, flags=_fail_flags(bio.flags), rbuf=b"", cursor=0, wbuf=b"",
                     command=None)
@@ -319,7 +348,7 @@ def _complete(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
                     command=None)
     if bio.reset_pending:
         bio = RESET_BIO
-    return _bio(s, bio), outcome
+    return _bio(s, bio), end
 
 
 TABLE: Final[dict[tuple[Activity, EventKind], Handler]] = {

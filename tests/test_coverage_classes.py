@@ -12,11 +12,15 @@ from duckybio.kit._reference_target import ReferenceTarget
 from duckybio.kit._run import CheckConfig, run_check
 from duckybio.kit._targets import TargetSpec
 from duckybio.model import (
+    Action,
+    CommandEnd,
     Complete,
     Event,
     EventKind,
+    Op,
     Phase,
     Read,
+    StepOutcome,
     Tick,
     Transition,
     Write,
@@ -25,10 +29,10 @@ from duckybio.model import (
 )
 from duckybio.spec.regmap import U32_MASK, WORD_SIZE, Reg
 
-A = Transition(Phase.READY, EventKind.READ_STATUS, "flags")
-B = Transition(Phase.ERROR, EventKind.WRITE_SID, "select")
-C = Transition(Phase.BUSY, EventKind.TICK, "ok")
-D = Transition(Phase.READY, EventKind.WRITE_OTHER, "ignored")
+A = Transition(Phase.READY, EventKind.READ_STATUS, StepOutcome(Action.FLAGS))
+B = Transition(Phase.ERROR, EventKind.WRITE_SID, StepOutcome(Action.SELECT))
+C = Transition(Phase.BUSY, EventKind.TICK, StepOutcome(end=CommandEnd.OK))
+D = Transition(Phase.READY, EventKind.WRITE_OTHER, StepOutcome(Action.IGNORED))
 
 
 def test_coverage_math() -> None:
@@ -49,10 +53,12 @@ def test_reachable_classes_follow_the_latency() -> None:
     lat1 = reachable_classes(coverage_instance(1))
     assert reachable_classes(coverage_instance(0)) is lat0  # computed once
     assert reachable_classes() is lat0
-    assert Transition(Phase.READY, EventKind.WRITE_STATUS, "start-read+ok") in lat0
+    assert Transition(Phase.READY, EventKind.WRITE_STATUS,
+                      StepOutcome(started=Op.READ, end=CommandEnd.OK)) in lat0
     assert not any(t.phase in (Phase.BUSY, Phase.BUSY_ERR) for t in lat0)
-    assert Transition(Phase.BUSY, EventKind.TICK, "ok") in lat1
-    assert Transition(Phase.BUSY_ERR, EventKind.WRITE_STATUS, "reset-deferred") in lat1
+    assert Transition(Phase.BUSY, EventKind.TICK, StepOutcome(end=CommandEnd.OK)) in lat1
+    assert Transition(Phase.BUSY_ERR, EventKind.WRITE_STATUS,
+                      StepOutcome(Action.RESET_DEFERRED)) in lat1
     assert not any(t.phase is Phase.NONE for t in lat0 | lat1)
     assert coverage_instance(7).latencies == (2,)
 

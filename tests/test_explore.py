@@ -15,6 +15,7 @@ from duckybio.explore import BreadthFirst, ExploreInstance, ExploreResult, Explo
 from duckybio.explore._result import Violation
 from duckybio.explore._trace import MmioStep
 from duckybio.model import (
+    CommandEnd,
     Complete,
     Event,
     EventKind,
@@ -123,7 +124,7 @@ def test_breadth_first_records_shortest_paths() -> None:
 def _err_cleared_by_success(cfg: ModelConfig, s: MachineState,
                             e: Event) -> tuple[MachineState, Output]:
     nxt, out = step(cfg, s, e)
-    if out.transition.outcome.endswith("ok"):
+    if out.transition.outcome.end is CommandEnd.OK:
         nxt = nxt._replace(bio=nxt.bio._replace(flags=nxt.bio.flags & ~Flag.ERR))
     return nxt, out
 

@@ -28,6 +28,7 @@ from duckybio.model import (
     ModelConfig,
     Phase,
     Read,
+    StepOutcome,
     StorageSpec,
     Tick,
     Write,
@@ -40,7 +41,7 @@ from duckybio.spec import regmap
 from duckybio.spec.regmap import FLAG_DEFS, REGISTER_DEFS, Flag, Reg
 
 ROOT = Path(__file__).resolve().parent.parent
-EdgeTuple = tuple[Phase, Phase, EventKind, str]
+EdgeTuple = tuple[Phase, Phase, EventKind, StepOutcome]
 
 
 def expected_defines() -> dict[str, int]:
@@ -190,7 +191,7 @@ def split_label(text: str, separator: str, before: Phase, after: Phase) -> set[E
     for line in filter(None, text.split(separator)):
         kind, _, outcomes = line.partition(" / ")
         for outcome in outcomes.split(", "):
-            edges.add((before, after, EventKind(kind), outcome))
+            edges.add((before, after, EventKind(kind), StepOutcome.named(outcome)))
     return edges
 
 

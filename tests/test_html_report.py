@@ -126,6 +126,25 @@ def test_a_deviation_reddens_the_classes_the_run_took_for_its_signature() -> Non
     assert taken in deviating_classes(untaken) and len(deviating_classes(untaken)) > 1
 
 
+@pytest.mark.parametrize(("transition", "expected"), [
+    ("write STATUS/start-dma-read+ok", {"start-read", "start-read+ok"}),
+    ("write STATUS/start-dma-write (in flight)", {"start-write"}),
+    ("write STATUS/start-write+io-error", {"start-write"}),
+    ("write SID/unknown", {"unknown"}),
+])
+def test_a_signature_stands_for_the_classes_of_its_command(transition: str,
+                                                           expected: set[str]) -> None:
+    """A command is named by its direction and mode, whatever else its STATUS write did
+    (DMA mode may be latched before), its end by that write: the classes that start
+    such a command and end as named or later."""
+    deviation = Deviation(signature=f"{transition}: STATUS value", failure="STATUS differs")
+    report = CheckReport(target="t", conforms=False, examples=1, steps=1, seed=0, seconds=0.1,
+                         transitions=[], transition_counts={}, deviations=[deviation])
+    classes = deviating_classes(report)
+    assert {c.rpartition("--> ")[2] for c in classes} == expected
+    assert {c.partition(" --")[0] for c in classes} >= {"RDY", "ERR"}
+
+
 def test_a_conforming_run_renders_too() -> None:
     report = CheckReport(target="t", conforms=True, examples=1, steps=1, seed=0, seconds=0.1,
                          transitions=[], transition_counts={"RDY --read STATUS--> flags": 3})

@@ -23,7 +23,16 @@ from duckybio.kit._model_target import ModelTarget
 from duckybio.kit._reference_target import ReferenceTarget
 from duckybio.kit._replay import replay
 from duckybio.kit.trace import Trace
-from duckybio.model import Command, EventKind, MachineState, ModelConfig, step
+from duckybio.model import (
+    Action,
+    Command,
+    CommandEnd,
+    EventKind,
+    MachineState,
+    ModelConfig,
+    StepOutcome,
+    step,
+)
 from duckybio.model import _transitions as tr
 from duckybio.model._events import Event
 from duckybio.prove import Counterexample, prove
@@ -128,7 +137,7 @@ def test_the_witnesses_cover_every_case_of_the_model(
         classes.add(step(cfg, state, event)[1].transition)
     kinds = {t.kind for t in classes}
     assert kinds == set(EventKind)
-    outcomes = {t.outcome for t in classes}
+    outcomes = {t.outcome.text for t in classes}
     assert {
         "io-error",
         "reset+dma+start-write+fail",
@@ -144,13 +153,15 @@ def test_the_witnesses_cover_every_case_of_the_model(
 Patch = Callable[[pytest.MonkeyPatch], None]
 
 
-def _wrap_complete(change: Callable[[MachineState, MachineState, str], MachineState]) -> Patch:
+def _wrap_complete(
+    change: Callable[[MachineState, MachineState, CommandEnd], MachineState],
+) -> Patch:
     original = tr._complete
 
     def patch(monkeypatch: pytest.MonkeyPatch) -> None:
-        def mutant(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
-            nxt, outcome = original(cfg, s)
-            return change(s, nxt, outcome), outcome
+        def mutant(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, CommandEnd]:
+            nxt, end = original(cfg, s)
+            return change(s, nxt, end), end
 
         monkeypatch.setattr(tr, "_complete", mutant)
 
@@ -161,18 +172,18 @@ def _bio(s: MachineState, **changes: Any) -> MachineState:
     return s._replace(bio=s.bio._replace(**changes))
 
 
-def _success_keeps_busy(before: MachineState, s: MachineState, outcome: str) -> MachineState:
-    return _bio(s, flags=s.bio.flags | tr.BUSY) if outcome == "ok" else s
+def _success_keeps_busy(before: MachineState, s: MachineState, end: CommandEnd) -> MachineState:
+    return _bio(s, flags=s.bio.flags | tr.BUSY) if end is CommandEnd.OK else s
 
 
-def _success_clears_err(before: MachineState, s: MachineState, outcome: str) -> MachineState:
-    return _bio(s, flags=tr.RDY) if outcome == "ok" else s
+def _success_clears_err(before: MachineState, s: MachineState, end: CommandEnd) -> MachineState:
+    return _bio(s, flags=tr.RDY) if end is CommandEnd.OK else s
 
 
 def _no_overrun_check(monkeypatch: pytest.MonkeyPatch) -> None:
     def mutant(cfg: ModelConfig, s: MachineState, e: Event) -> tr.Result:
         wbuf = s.bio.wbuf + tr._value(e).to_bytes(4, "little")
-        return _bio(s, wbuf=wbuf), None, "append"
+        return _bio(s, wbuf=wbuf), None, StepOutcome(Action.APPEND)
 
     monkeypatch.setitem(tr._IDLE_TABLE, EventKind.WRITE_DATA, mutant)
 
@@ -192,7 +203,7 @@ def _wrapping_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
 def _deferred_srst_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     original = tr._complete
 
-    def mutant(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, str]:
+    def mutant(cfg: ModelConfig, s: MachineState) -> tuple[MachineState, CommandEnd]:
         return original(cfg, _bio(s, reset_pending=False))
 
     monkeypatch.setattr(tr, "_complete", mutant)
@@ -200,7 +211,7 @@ def _deferred_srst_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _tick_stuck(monkeypatch: pytest.MonkeyPatch) -> None:
     def mutant(cfg: ModelConfig, s: MachineState, e: Event) -> tr.Result:
-        return s, None, "wait"
+        return s, None, StepOutcome(Action.WAIT)
 
     monkeypatch.setitem(tr._BUSY_TABLE, EventKind.TICK, mutant)
 

@@ -12,11 +12,19 @@ the same classes.  No script, no external resource.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
-from ..codegen import class_name, derive_edges, dot_executable, render_dot_shaded, render_svg
+from ..codegen import (
+    Edge,
+    class_name,
+    derive_edges,
+    dot_executable,
+    render_dot_shaded,
+    render_svg,
+)
 from ..kit import CheckReport
 from ..kit.reports import printable, render_c, render_pytest
+from ..model import EventKind
 
 _STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 2em; color: #212121; }
@@ -43,13 +51,36 @@ def deviating_classes(report: CheckReport) -> set[str]:
     edges = derive_edges()
     classes: set[str] = set()
     for deviation in report.new_deviations:
-        transition = deviation.signature.partition(": ")[0]
-        base = transition.removesuffix(" (in flight)").removesuffix("+ok").removesuffix("+fail")
-        labels = {transition, base, f"{base}+ok", f"{base}+fail"}
-        matches = {class_name(e.before, e.kind, e.outcome) for e in edges
-                   if f"{e.kind.value}/{e.outcome}" in labels}
+        stands_for = _stands_for(deviation.signature.partition(": ")[0])
+        matches = {class_name(e.before, e.kind, e.outcome) for e in edges if stands_for(e)}
         classes |= {c for c in matches if report.transition_counts.get(c, 0)} or matches
     return classes
+
+
+def _stands_for(transition: str) -> Callable[[Edge], bool]:
+    """Whether an edge's class may be the one a signature's ``transition`` names.
+
+    ``kind/outcome`` names its class exactly; a STATUS write that starts a
+    command is named ``write STATUS/start-[dma-]OP``, then ``+END`` or
+    `` (in flight)`` (SPEC section 18): the classes that start an OP command
+    in that mode (DMA mode set by the write, or latched before unless the
+    write reset it) and end as named, or end later.
+    """
+    kind, _, name = transition.removesuffix(" (in flight)").partition("/")
+    command, _, end = name.partition("+")
+    mode = command.removeprefix("start-")
+    if kind != EventKind.WRITE_STATUS.value or mode == command:
+        return lambda e: e.kind.value == kind and e.outcome.text == name
+    op = mode.removeprefix("dma-")
+    dma = op != mode
+
+    def stands_for(e: Edge) -> bool:
+        o = e.outcome
+        return (e.kind is EventKind.WRITE_STATUS and o.started is not None
+                and o.started.value == op and (o.end is None or o.end.value == end)
+                and (o.dma or not o.reset if dma else not o.dma))
+
+    return stands_for
 
 
 def diagram(report: CheckReport) -> str:

@@ -9,7 +9,7 @@ rendering (:mod:`._svg`).  :func:`write_all` and :func:`check_all`
 (:mod:`._files`) back ``duckybio gen`` and ``duckybio gen --check``.
 """
 
-from ._diagram import class_name, derive_edges, render_dot_shaded
+from ._diagram import Edge, class_name, derive_edges, render_dot_shaded
 from ._files import check_all, generated_files, read_if_exists, write_all
 from ._layout import OUT_DIR, SVG_PATH
 from ._svg import dot_executable, render_svg
@@ -17,6 +17,7 @@ from ._svg import dot_executable, render_svg
 __all__ = [
     "OUT_DIR",
     "SVG_PATH",
+    "Edge",
     "check_all",
     "class_name",
     "derive_edges",

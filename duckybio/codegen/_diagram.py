@@ -28,6 +28,7 @@ from ..model import (
     Output,
     Phase,
     Read,
+    StepOutcome,
     StorageSpec,
     Tick,
     Write,
@@ -44,7 +45,7 @@ class Edge:
     before: Phase
     after: Phase
     kind: EventKind
-    outcome: str
+    outcome: StepOutcome
 
 
 _PHASE_ORDER: Final = {phase: index for index, phase in enumerate(Phase)}
@@ -54,7 +55,7 @@ _KIND_ORDER: Final = {kind: index for index, kind in enumerate(EventKind)}
 def edge_key(edge: Edge) -> tuple[int, int, int, str]:
     """The order edges are listed in: by phases, then event kind, then outcome."""
     return (_PHASE_ORDER[edge.before], _PHASE_ORDER[edge.after], _KIND_ORDER[edge.kind],
-            edge.outcome)
+            edge.outcome.text)
 
 
 #: Model instances the diagram is derived from: a tiny machine (4-byte blocks,
@@ -117,7 +118,7 @@ def edge_labels(edges: Iterable[Edge]) -> dict[tuple[Phase, Phase], list[str]]:
     grouped: dict[tuple[Phase, Phase], dict[EventKind, list[str]]] = {}
     for edge in sorted(edges, key=edge_key):
         kinds = grouped.setdefault((edge.before, edge.after), {})
-        kinds.setdefault(edge.kind, []).append(edge.outcome)
+        kinds.setdefault(edge.kind, []).append(edge.outcome.text)
     return {
         pair: [f"{kind.value} / {', '.join(outcomes)}" for kind, outcomes in kinds.items()]
         for pair, kinds in grouped.items()
@@ -220,9 +221,9 @@ def render_diagram_doc() -> str:
     return "\n".join(out)
 
 
-def class_name(before: Phase, kind: EventKind, outcome: str) -> str:
+def class_name(before: Phase, kind: EventKind, outcome: StepOutcome) -> str:
     """A transition class as the kit names it (``str`` of the model's ``Transition``)."""
-    return f"{before.value} --{kind.value}--> {outcome}"
+    return f"{before.value} --{kind.value}--> {outcome.text}"
 
 
 def _shade(count: int, most: int, deviating: bool) -> tuple[str, str, str]:
@@ -240,7 +241,7 @@ def _row(edge: Edge, counts: Mapping[str, int], most: int, deviating: Collection
     name = class_name(edge.before, edge.kind, edge.outcome)
     count = counts.get(name, 0)
     bg, fg, mark = _shade(count, most, name in deviating)
-    text = html.escape(f"{mark}{edge.kind.value} / {edge.outcome}  ({count})")
+    text = html.escape(f"{mark}{edge.kind.value} / {edge.outcome.text}  ({count})")
     return (f'<TR><TD ALIGN="LEFT" BGCOLOR="{bg}"><FONT COLOR="{fg}">{text}</FONT>'
             "</TD></TR>")
 

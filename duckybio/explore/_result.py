@@ -7,9 +7,12 @@ search is breadth-first.  A transition class is the model's
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from collections.abc import Mapping
+from typing import Annotated
 
-from ..model import Event, Transition
+from pydantic import BaseModel, ConfigDict, PlainValidator, field_serializer
+
+from ..model import Event, EventKind, Phase, StepOutcome, Transition
 from ._instance import ExploreInstance
 from ._trace import MmioStep
 
@@ -54,6 +57,24 @@ class LatencyRun(BaseModel):
     violations: list[Violation]
 
 
+def _transition(value: object) -> Transition:
+    """A transition class as it is, or from its JSON form (its outcome by its text)."""
+    if isinstance(value, Transition):
+        return value
+    if not isinstance(value, Mapping) or set(value) != {"phase", "kind", "outcome"}:
+        raise ValueError("a transition class is an object with phase, kind and outcome")
+    outcome = value["outcome"]
+    if not isinstance(outcome, str):
+        raise ValueError(f"outcome {outcome!r} is not a string")
+    return Transition(Phase(value["phase"]), EventKind(value["kind"]), StepOutcome.named(outcome))
+
+
+def _classes(value: object) -> frozenset[Transition]:
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise ValueError("the transition classes are a list")
+    return frozenset(_transition(v) for v in value)
+
+
 class ExploreResult(BaseModel):
     """What :func:`~duckybio.explore.explore` found: counts, transition classes, violations."""
 
@@ -63,14 +84,14 @@ class ExploreResult(BaseModel):
     runs: list[LatencyRun]
     states: int
     transitions: int
-    classes: frozenset[Transition]
+    classes: Annotated[frozenset[Transition], PlainValidator(_classes)]
     witnesses: dict[str, Witness]
     seconds: float
     violations: list[Violation]
 
     @field_serializer("classes")
     def _sorted_classes(self, classes: frozenset[Transition]) -> list[dict[str, str]]:
-        return [{"phase": t.phase.value, "kind": t.kind.value, "outcome": t.outcome}
+        return [{"phase": t.phase.value, "kind": t.kind.value, "outcome": t.outcome.text}
                 for t in sorted(classes, key=str)]
 
     @property

@@ -33,6 +33,7 @@ from ..model import (
     ModelConfig,
     Output,
     Phase,
+    StepOutcome,
     Transition,
     data_free,
     power_on,
@@ -77,9 +78,9 @@ class Memo(Protocol):
 #: A memoized step: the next controller, the output and the token of ``Memo.first``.
 _Entry = tuple[BioState, Output, object]
 #: Marks a (controller, event) whose step reads or moves data: never memoized
-#: (a distinct object: entries are compared by identity).
-_DATA: Final[_Entry] = (RESET_BIO, Output(None, Transition(Phase.NONE, EventKind.TICK, "data")),
-                        None)
+#: (a distinct object: entries are compared by identity; its output is never read).
+_DATA: Final[_Entry] = (RESET_BIO, Output(None, Transition(Phase.NONE, EventKind.TICK,
+                                                           StepOutcome())), None)
 
 
 def _admit_all(state: MachineState) -> bool:

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from hypothesis import event
 
-from ..model import IO_ERROR, BioState, Command, EventKind, MachineState, Op, Transition
+from ..model import Action, BioState, Command, EventKind, MachineState, Op, Transition
 from ..spec import wire
 from ..spec.regmap import BLOCK_SIZE, PAGE_SIZE, Flag, Reg
 from ._abstraction import abstract
@@ -206,7 +206,7 @@ class Harness:
         if compare and offset not in (Reg.STATUS, -1) and 0 <= offset < PAGE_SIZE and (
                 self.last is not None):
             # a register read's own value: named by the read itself
-            return f"{self.last.kind.value}/{self.last.outcome}"
+            return f"{self.last.kind.value}/{self.last.outcome.text}"
         if compare and offset == Reg.STATUS:
             anchor = self._flags_changed or self.transition
             self._flags_changed = ""
@@ -368,25 +368,24 @@ class Harness:
         for out in self.model.outputs:
             transition = t = out.transition
             counts[t] = counts.get(t, 0) + 1
-            if t.kind is EventKind.WRITE_STATUS and "start-" in t.outcome:
+            o = t.outcome
+            if t.kind is EventKind.WRITE_STATUS and o.started is not None:
                 # a command is named by its direction and mode, whatever else the write did
                 bio = self.model.state.bio
                 dma = bio.command.dma if bio.command is not None else bio.dma
-                op = "read" if "start-read" in t.outcome else "write"
-                self._started = f"{t.kind.value}/start-{'dma-' if dma else ''}{op}"
-                end = t.outcome.rpartition("+")[2]
-                ended = end in ("ok", "fail", IO_ERROR)
-                self.transition = f"{self._started}+{end}" if ended else self._started
+                self._started = f"{t.kind.value}/start-{'dma-' if dma else ''}{o.started.value}"
+                self.transition = (f"{self._started}+{o.end.value}" if o.end is not None
+                                   else self._started)
                 self._note_pair(transition)
                 continue
             if t.kind in (EventKind.TICK, EventKind.COMPLETE) and self._started and (
-                    t.outcome in ("ok", "fail", "wait", IO_ERROR)):
+                    o.end is not None or o.action is Action.WAIT):
                 # a command's end is named by the STATUS write that started it
-                self.transition = (f"{self._started}+{t.outcome}" if t.outcome != "wait"
+                self.transition = (f"{self._started}+{o.end.value}" if o.end is not None
                                    else f"{self._started} (in flight)")
             elif t.kind not in _OBSERVING and not (
-                    t.kind is EventKind.TICK and t.outcome == "ignored"):
-                self.transition = f"{t.kind.value}/{t.outcome}"
+                    t.kind is EventKind.TICK and o.action is Action.IGNORED):
+                self.transition = f"{t.kind.value}/{o.text}"
             self._note_pair(transition)
         self.model.outputs.clear()
         flags = self.model.state.bio.flags

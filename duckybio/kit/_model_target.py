@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import (
-    IO_ERROR,
     Command,
+    CommandEnd,
     Complete,
     Event,
     MachineState,
@@ -93,7 +93,7 @@ class ModelTarget:
         before = self.state.bio
         self.state, out = step(self.config, self.state, event)
         self.outputs.append(out)
-        if out.transition.outcome.endswith(IO_ERROR):
+        if out.transition.outcome.end is CommandEnd.IO_ERROR:
             latched = before.command
             if latched is None and isinstance(event, Write) and event.offset == Reg.STATUS:
                 value = event.value

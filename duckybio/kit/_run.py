@@ -429,7 +429,7 @@ def _ends_by(policy: Policy, transition: Transition) -> bool:
         return transition.kind is EventKind.COMPLETE
     busy = transition.phase in _BUSY_PHASES
     if transition.kind is EventKind.TICK:
-        return busy and transition.outcome != "wait"
+        return busy and transition.outcome.end is not None
     return transition.kind is EventKind.COMPLETE and not busy
 
 

@@ -65,8 +65,8 @@ def differences(
 ) -> list[str]:
     """Every respect in which the model's step differs from the encoding's case."""
     found: list[str] = []
-    if out.transition.outcome != case.outcome:
-        found.append(f"outcome {out.transition.outcome!r}, the encoding says {case.outcome!r}")
+    if out.transition.outcome.text != case.outcome:
+        found.append(f"outcome {out.transition.outcome.text!r}, the encoding says {case.outcome!r}")
     got = ctl_of(nxt.bio)
     for name, a, b in zip(got._fields, got, case.ctl, strict=True):
         if a != b:
