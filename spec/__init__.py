@@ -5,3 +5,7 @@
 (SPEC.md section 13); ``generated/`` and ``vectors/`` hold the artefacts
 derived from them and from the model.
 """
+
+from . import drive, regmap, rules, wire
+
+__all__ = ["drive", "regmap", "rules", "wire"]

@@ -490,3 +490,10 @@ def test_an_import_past_a_face_is_named(tmp_path: Path, files: dict[str, str],
                                         expected: list[str]) -> None:
     modules = _fake(tmp_path, {"__init__.py": "", "cli/__init__.py": "", **files})
     assert bypasses(modules) == expected
+
+
+def test_every_layer_package_lists_its_public_names() -> None:
+    missing = [layer for layer in LAYERS
+               if f"{PACKAGE}.{layer}" in package()
+               and public_names(package()[f"{PACKAGE}.{layer}"]) is None]
+    assert not missing, f"layer packages without __all__: {missing}"
