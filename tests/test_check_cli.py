@@ -9,6 +9,7 @@ and no process left behind; bad usage exits with code 2.
 from __future__ import annotations
 
 import ast
+import importlib
 import secrets
 import shlex
 import subprocess
@@ -21,7 +22,6 @@ import pytest
 from cdevice import CC
 from mutation import mmio_operations, processes_with
 
-import duckybio.kit
 from duckybio.cli.main import main
 from duckybio.kit._repro import render_pytest
 from duckybio.kit._run import CheckReport
@@ -186,9 +186,12 @@ def test_every_front_end_sends_quit_to_its_target(
 def test_the_reproducer_imports_only_the_public_api(tmp_path: Path) -> None:
     trace = Trace(name="power on", steps=[Step(command="machine 0x4000 0x2000", expect="OK")])
     source = render_pytest(trace, None)
-    imported = [alias.name for node in ast.walk(ast.parse(source))
+    imported = [(node.module or "", alias.name) for node in ast.walk(ast.parse(source))
                 if isinstance(node, ast.ImportFrom) for alias in node.names]
-    assert imported and set(imported) <= set(duckybio.kit.__all__)
+    assert imported
+    for module, name in imported:
+        assert not any(part.startswith("_") for part in module.split(".")), module
+        assert name in importlib.import_module(module).__all__, (module, name)
     namespace: dict[str, object] = {}
     exec(compile(source, "test_repro.py", "exec"), namespace)
     tests = [f for name, f in namespace.items() if name.startswith("test_") and callable(f)]
