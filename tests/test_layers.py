@@ -146,30 +146,40 @@ def _relative_base(module: Module, level: int) -> str:
     return ".".join(package_parts[: len(package_parts) - (level - 1)])
 
 
+def _imported_names(
+        module: Module) -> Iterator[tuple[ast.ImportFrom | ast.Import, bool, str, str]]:
+    """Every ``(node, in_function, module, name)`` ``module`` imports.
+
+    ``module`` is the imported module as written, relative imports resolved;
+    ``name`` is what ``from module import name`` names (empty for ``import module``).
+    """
+    for node, in_function in _walk(module.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, in_function, alias.name, ""
+        elif isinstance(node, ast.ImportFrom):
+            base = _relative_base(module, node.level) if node.level else ""
+            source = ".".join(part for part in (base, node.module) if part)
+            for alias in node.names:
+                yield node, in_function, source, alias.name
+
+
+def _target(source: str, name: str, known: Mapping[str, Module]) -> str:
+    """The module ``from source import name`` reaches: ``source.name`` if one, else ``source``."""
+    return f"{source}.{name}" if name and f"{source}.{name}" in known else source
+
+
 def imports_of(module: Module, known: Mapping[str, Module]) -> list[Import]:
     """Every import statement of ``module``, one entry per imported module.
 
     ``from M import n`` names ``M.n`` when that is a module of the package
     (``from . import check``), else ``M`` (``from .errors import KitError``).
     """
-    found: list[Import] = []
-    for node, in_function in _walk(module.tree):
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = _relative_base(module, node.level)
-                source = f"{base}.{node.module}" if node.module else base
-            else:
-                source = node.module or ""
-            targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source
-                       for alias in node.names]
-        else:
-            continue
-        text = ast.unparse(node)
-        found += [Import(module, node.lineno, text, target, in_function)
-                  for target in dict.fromkeys(targets)]
-    return found
+    targets: dict[ast.stmt, dict[str, bool]] = {}
+    for node, in_function, source, name in _imported_names(module):
+        targets.setdefault(node, {})[_target(source, name, known)] = in_function
+    return [Import(module, node.lineno, ast.unparse(node), target, in_function)
+            for node, named in targets.items() for target, in_function in named.items()]
 
 
 def layer_of(name: str) -> str | None:
@@ -272,26 +282,13 @@ def public_names(module: Module) -> frozenset[str] | None:
     return None
 
 
-def _imported_names(module: Module) -> Iterator[tuple[ast.ImportFrom | ast.Import, str, str]]:
-    """Every ``(node, module, name)`` ``module`` imports (``name`` empty: the module itself)."""
-    for node, _ in _walk(module.tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node, alias.name, ""
-        elif isinstance(node, ast.ImportFrom):
-            base = _relative_base(module, node.level) if node.level else ""
-            source = ".".join(part for part in (base, node.module) if part)
-            for alias in node.names:
-                yield node, source, alias.name
-
-
 def bypasses(modules: Mapping[str, Module]) -> list[str]:
     """One line for every import from another layer that goes past its public face."""
     problems: list[str] = []
     for module in modules.values():
         source = layer_of(module.name) or module.name
-        for node, target, name in _imported_names(module):
-            full = f"{target}.{name}" if name and f"{target}.{name}" in modules else target
+        for node, _, target, name in _imported_names(module):
+            full = _target(target, name, modules)
             if layer_of(full) in (None, source) or full not in modules:
                 continue
             where = f"{module.path}:{node.lineno} `{ast.unparse(node)}`"
