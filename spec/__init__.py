@@ -6,6 +6,5 @@
 derived from them and from the model.
 """
 
-from . import drive, regmap, rules, wire
-
+#: The public modules (imported on use: reading ``regmap`` loads nothing else).
 __all__ = ["drive", "regmap", "rules", "wire"]
